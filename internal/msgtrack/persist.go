@@ -1,0 +1,107 @@
+package msgtrack
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// formatVersion is written into every value; Load refuses any other, so a
+// downgrade or a foreign value is reported instead of misread.
+const formatVersion = 1
+
+// Errors returned by Load; the receiver then starts fresh.
+var (
+	ErrUnknownVersion = errors.New("unknown tracker state version")
+	ErrCorrupt        = errors.New("corrupt tracker state")
+)
+
+// state is the persisted form: known files and pending events only. API
+// state is left out on purpose: after a restart, state changes start from a
+// fresh baseline rather than compare against a stale one.
+type state struct {
+	Version int       `json:"version"`
+	Known   []Message `json:"known,omitempty"`
+	Pending []Event   `json:"pending,omitempty"`
+}
+
+// Marshal returns the persisted form, deterministic for the same state.
+func (t *Tracker) Marshal() ([]byte, error) {
+	s := state{Version: formatVersion, Known: make([]Message, 0, len(t.known)), Pending: t.pending}
+	for _, e := range t.known {
+		s.Known = append(s.Known, e.msg)
+	}
+	slices.SortFunc(s.Known, func(a, b Message) int { return strings.Compare(a.Path, b.Path) })
+	data, err := json.Marshal(s)
+	if err != nil {
+		return nil, fmt.Errorf("marshal tracker state: %w", err)
+	}
+	t.dirty = false
+	return data, nil
+}
+
+// Load replaces the known files and pending events with data written by
+// Marshal; empty data leaves a fresh tracker. On error the tracker is
+// unchanged. Pending events beyond the cap are dropped, oldest first.
+func (t *Tracker) Load(data []byte) error {
+	if len(data) == 0 {
+		t.known, t.pending, t.fresh, t.dirty = map[string]*entry{}, nil, true, false
+		return nil
+	}
+	var head struct {
+		Version int `json:"version"`
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
+		return fmt.Errorf("%w: %w", ErrCorrupt, err)
+	}
+	if head.Version != formatVersion {
+		return fmt.Errorf("%w: %d", ErrUnknownVersion, head.Version)
+	}
+	var s state
+	if err := json.Unmarshal(data, &s); err != nil {
+		return fmt.Errorf("%w: %w", ErrCorrupt, err)
+	}
+	known, err := loadKnown(s.Known)
+	if err != nil {
+		return err
+	}
+	for i, ev := range s.Pending {
+		if err := checkEvent(ev); err != nil {
+			return fmt.Errorf("%w: pending event %d: %w", ErrCorrupt, i, err)
+		}
+		s.Pending[i].Observed = ev.Observed.UTC()
+		s.Pending[i].Message = normalize(ev.Message)
+	}
+	t.known, t.pending, t.fresh, t.dirty = known, s.Pending, false, false
+	t.enforceCap()
+	return nil
+}
+
+func loadKnown(msgs []Message) (map[string]*entry, error) {
+	known := make(map[string]*entry, len(msgs))
+	for i, m := range msgs {
+		if m.Path == "" {
+			return nil, fmt.Errorf("%w: known file %d has no path", ErrCorrupt, i)
+		}
+		if _, dup := known[m.Path]; dup {
+			return nil, fmt.Errorf("%w: known file %q listed twice", ErrCorrupt, m.Path)
+		}
+		known[m.Path] = &entry{msg: normalize(m)}
+	}
+	return known, nil
+}
+
+// checkEvent rejects events the receiver could not turn into a record.
+func checkEvent(ev Event) error {
+	switch {
+	case !ev.Kind.valid():
+		return fmt.Errorf("unknown kind %q", ev.Kind)
+	case (ev.Kind == KindAppeared || ev.Kind == KindResolved) && ev.Message.Path == "":
+		return errors.New("message has no path")
+	case (ev.Kind == KindStatusChanged || ev.Kind == KindOnlineChanged) && ev.Integration == "":
+		return errors.New("no integration")
+	}
+	return nil
+}

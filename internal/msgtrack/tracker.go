@@ -1,0 +1,105 @@
+// Package msgtrack decides which message and state-change events are new and
+// keeps those not yet accepted by the pipeline, so that each appearance of a
+// message file is reported once, none is lost, and both hold across restarts
+// through a small persisted value.
+package msgtrack
+
+import "slices"
+
+// DefaultMaxPending caps the pending events so that a pipeline refusing
+// everything for long cannot grow memory and the persisted value unbounded.
+const DefaultMaxPending = 100_000
+
+// Tracker holds the files currently known in the watched folders, the last
+// API state seen and the events pending delivery. It is not safe for
+// concurrent use: the receiver serialises scrapes.
+type Tracker struct {
+	maxPending int
+	known      map[string]*entry
+	gen        uint64 // scan counter, to find gone files without a second map
+	pending    []Event
+	dropped    int
+
+	integrations map[string]string
+	connectors   map[connectorID]bool
+
+	fresh bool
+	dirty bool // Marshal would differ from the last Marshal or Load
+}
+
+// entry is a known file and the scan that last listed it.
+type entry struct {
+	msg  Message
+	seen uint64
+}
+
+// New returns an empty tracker; maxPending <= 0 means DefaultMaxPending.
+func New(maxPending int) *Tracker {
+	if maxPending <= 0 {
+		maxPending = DefaultMaxPending
+	}
+	return &Tracker{
+		maxPending:   maxPending,
+		known:        map[string]*entry{},
+		integrations: map[string]string{},
+		connectors:   map[connectorID]bool{},
+		fresh:        true,
+	}
+}
+
+// Fresh reports whether the tracker has neither loaded state nor observed or
+// baselined messages: only then does the receiver's start_at apply.
+func (t *Tracker) Fresh() bool { return t.fresh }
+
+// Known returns the number of files tracked in the watched folders.
+func (t *Tracker) Known() int { return len(t.known) }
+
+// Pending returns a copy of the events awaiting delivery, oldest first:
+// exactly what the next delivery attempt must carry.
+func (t *Tracker) Pending() []Event { return slices.Clone(t.pending) }
+
+// Delivered removes the first n pending events once the pipeline accepted
+// them; n is clamped to the number pending.
+func (t *Tracker) Delivered(n int) {
+	n = min(n, len(t.pending))
+	if n <= 0 {
+		return
+	}
+	// Delete shifts and clears the tail, so delivered events are released.
+	t.pending = slices.Delete(t.pending, 0, n)
+	t.dirty = true
+}
+
+// Dropped returns how many events the cap discarded since the last call, so
+// that the receiver can log the loss once.
+func (t *Tracker) Dropped() int {
+	n := t.dropped
+	t.dropped = 0
+	return n
+}
+
+// Changed reports whether Marshal would differ from the last Marshal or Load,
+// so that the receiver writes to storage at most once per scrape, on change.
+func (t *Tracker) Changed() bool { return t.dirty }
+
+// Unsaved marks the last Marshal as not persisted (the storage write failed),
+// so that Changed reports true until the next Marshal.
+func (t *Tracker) Unsaved() { t.dirty = true }
+
+// enqueue appends events and drops the oldest beyond the cap.
+func (t *Tracker) enqueue(evs ...Event) {
+	if len(evs) == 0 {
+		return
+	}
+	t.pending = append(t.pending, evs...)
+	t.dirty = true
+	t.enforceCap()
+}
+
+func (t *Tracker) enforceCap() {
+	if over := len(t.pending) - t.maxPending; over > 0 {
+		t.pending = slices.Delete(t.pending, 0, over)
+		t.dropped += over
+		t.dirty = true
+	}
+}
