@@ -1,0 +1,104 @@
+package backboneapi
+
+import (
+	"sync"
+	"time"
+)
+
+// Jira asks for a CAPTCHA after 3 failed logins by default, and from then on
+// every API call with that account fails until someone logs in by browser; if
+// it is also Backbone's sync user, synchronization stops. Starting at 30 minutes
+// and doubling keeps a wrong password at no more than 2 attempts per hour.
+const (
+	DefaultAuthBackoffInitial = 30 * time.Minute
+	DefaultAuthBackoffMax     = 2 * time.Hour
+	// MaxRetryAfter caps Jira's Retry-After so a bad header cannot silence the client for long.
+	MaxRetryAfter = time.Hour
+)
+
+// Backoff is the waiting time after authentication failures: InitialInterval
+// after the first, doubling on each further one up to MaxInterval.
+type Backoff struct {
+	InitialInterval time.Duration
+	MaxInterval     time.Duration
+}
+
+func (b Backoff) withDefaults() Backoff {
+	if b.InitialInterval <= 0 {
+		b.InitialInterval = DefaultAuthBackoffInitial
+	}
+	if b.MaxInterval <= 0 {
+		b.MaxInterval = DefaultAuthBackoffMax
+	}
+	b.MaxInterval = max(b.MaxInterval, b.InitialInterval)
+	return b
+}
+
+// holdback decides whether a call may reach the server. After an auth failure
+// only one call at a time probes the server once the wait is over, so
+// concurrent callers cannot add failed logins.
+type holdback struct {
+	cfg Backoff
+
+	mu       sync.Mutex
+	failures int           // consecutive auth failures
+	interval time.Duration // wait after the last auth failure
+	until    time.Time     // no request before this
+	last     *Error        // the failure that caused the hold
+	probing  bool          // a call is testing the credentials again
+}
+
+// admit returns a skipped copy of the last error while holding back; probe is
+// true when the admitted call is the one testing the credentials again.
+func (h *holdback) admit(now time.Time, op string) (probe bool, skipped *Error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.last != nil && (now.Before(h.until) || h.probing) {
+		e := *h.last
+		e.Op, e.Skipped, e.RetryAt = op, true, h.until
+		return false, &e
+	}
+	if h.failures > 0 {
+		h.probing = true
+		return true, nil
+	}
+	return false, nil
+}
+
+// record updates the state with the outcome of an admitted call. accepted
+// means the server answered with JSON, so the credentials work. It sets
+// err.RetryAt for auth failures.
+func (h *holdback) record(now time.Time, probe, accepted bool, err *Error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if probe {
+		h.probing = false
+	}
+	switch {
+	case err != nil && err.Kind == KindAuth:
+		h.failures++
+		switch {
+		case h.failures == 1:
+			h.interval = h.cfg.InitialInterval
+		case h.interval > h.cfg.MaxInterval/2:
+			h.interval = h.cfg.MaxInterval
+		default:
+			h.interval *= 2
+		}
+		h.until = now.Add(h.interval)
+		err.RetryAt = h.until
+		h.hold(err)
+	case err != nil && err.Kind == KindRateLimited && !err.RetryAt.IsZero():
+		if err.RetryAt.After(h.until) {
+			h.until = err.RetryAt
+		}
+		h.hold(err)
+	case accepted:
+		h.failures, h.interval, h.until, h.last = 0, 0, time.Time{}, nil
+	}
+}
+
+func (h *holdback) hold(err *Error) {
+	e := *err
+	h.last = &e
+}

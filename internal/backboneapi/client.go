@@ -1,0 +1,228 @@
+package backboneapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// DefaultMaxBodyBytes caps a response body: far above any real integration
+// list, low enough that a wrong endpoint cannot exhaust memory.
+const DefaultMaxBodyBytes int64 = 16 << 20
+
+// drainLimit bounds how much of an unread body is discarded so the
+// connection can be reused.
+const drainLimit = 64 << 10
+
+// Config configures a Client.
+type Config struct {
+	Endpoint     string // Jira base URL, may include a context path
+	Username     string // HTTP Basic when set
+	Password     string
+	Token        string           // Personal Access Token, sent as "Authorization: Bearer <token>"
+	MaxBodyBytes int64            // 0 -> DefaultMaxBodyBytes
+	AuthBackoff  Backoff          // zero fields -> defaults
+	Now          func() time.Time // nil -> time.Now
+}
+
+// Client calls the Backbone REST API. It is safe for concurrent use and holds
+// back after authentication failures and rate limiting (see Backoff).
+type Client struct {
+	http     *http.Client
+	base     string // endpoint + APIPath, without userinfo, ending in "/"
+	username string
+	password string
+	token    string
+	maxBody  int64
+	now      func() time.Time
+	hold     *holdback
+}
+
+// NewClient validates cfg and returns a client; it does no I/O. Credentials in
+// the endpoint's userinfo are used as Basic auth when neither Username nor
+// Token is set, and are never put on the wire in the URL.
+func NewClient(httpClient *http.Client, cfg Config) (*Client, error) {
+	if httpClient == nil {
+		httpClient = http.DefaultClient
+	}
+	base, user, err := parseEndpoint(cfg.Endpoint)
+	if err != nil {
+		return nil, err
+	}
+	c := &Client{
+		http:     httpClient,
+		base:     base,
+		username: cfg.Username,
+		password: cfg.Password,
+		token:    cfg.Token,
+		maxBody:  cfg.MaxBodyBytes,
+		now:      cfg.Now,
+		hold:     &holdback{cfg: cfg.AuthBackoff.withDefaults()},
+	}
+	switch {
+	case c.token != "" && c.username != "":
+		return nil, errors.New("set either username/password or token, not both")
+	case c.password != "" && c.username == "":
+		return nil, errors.New("password is set but username is empty")
+	case c.maxBody < 0:
+		return nil, fmt.Errorf("max body size must not be negative, got %d", c.maxBody)
+	}
+	if user != nil && c.username == "" && c.token == "" {
+		c.username = user.Username()
+		c.password, _ = user.Password()
+	}
+	if c.maxBody == 0 {
+		c.maxBody = DefaultMaxBodyBytes
+	}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	return c, nil
+}
+
+func parseEndpoint(raw string) (base string, user *url.Userinfo, _ error) {
+	if strings.TrimSpace(raw) == "" {
+		return "", nil, errors.New("endpoint must be specified, e.g. https://jira.example.com/jira")
+	}
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil {
+		// url.Error repeats the raw URL, which may hold a password.
+		if ue, ok := errors.AsType[*url.Error](err); ok {
+			err = ue.Err
+		}
+		return "", nil, fmt.Errorf("endpoint is not a valid URL: %w", err)
+	}
+	switch {
+	case u.Scheme != "http" && u.Scheme != "https":
+		return "", nil, errors.New("endpoint must start with http:// or https://")
+	case u.Host == "":
+		return "", nil, errors.New("endpoint must contain a host name")
+	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
+		return "", nil, errors.New("endpoint must not contain a query or fragment: give Jira's base URL only")
+	}
+	user = u.User
+	path := strings.TrimRight(u.EscapedPath(), "/") + "/" + APIPath
+	u.User, u.Path, u.RawPath = nil, "", ""
+	return u.String() + path, user, nil
+}
+
+// Integrations lists the integrations, all of them or those of projectKey.
+// Elements that cannot be decoded are skipped: the others are returned
+// together with a KindDecode *Error naming the skipped ones, so a non-nil
+// slice with a non-nil error is a partial result the caller should use.
+func (c *Client) Integrations(ctx context.Context, projectKey string) ([]Integration, error) {
+	op, q := "get integrations", url.Values(nil)
+	if projectKey != "" {
+		op = fmt.Sprintf("get integrations (projectKey %q)", projectKey)
+		q = url.Values{"projectKey": {projectKey}}
+	}
+	var list integrationList
+	err := c.get(ctx, op, "integrations", q, &list)
+	if projectKey != "" {
+		explainNotFound(err, fmt.Sprintf("project key %q not found or the user cannot see it", projectKey))
+	}
+	return list.items, err
+}
+
+// IntegrationStatus returns the status of one integration; an unknown key is
+// a KindNotFound error.
+func (c *Client) IntegrationStatus(ctx context.Context, integrationKey string) (*IntegrationStatus, error) {
+	op := fmt.Sprintf("get status of integration %q", integrationKey)
+	if integrationKey == "" {
+		return nil, &Error{Kind: KindNotFound, Op: op, Reason: "empty integration key", msg: "no integration key given"}
+	}
+	var st IntegrationStatus
+	err := c.get(ctx, op, "integrations/"+escapeSegment(integrationKey)+"/status", nil, &st)
+	if err != nil {
+		explainNotFound(err, fmt.Sprintf("integration %q not found; it may have been deleted since the list was read", integrationKey))
+		return nil, err
+	}
+	return &st, nil
+}
+
+// escapeSegment escapes a path segment, including "." and "..", which
+// servers would otherwise resolve as relative paths.
+func escapeSegment(s string) string {
+	if s == "." || s == ".." {
+		return strings.ReplaceAll(s, ".", "%2E")
+	}
+	return url.PathEscape(s)
+}
+
+func explainNotFound(err error, text string) {
+	if e, ok := errors.AsType[*Error](err); ok && e.Kind == KindNotFound && !e.Skipped {
+		e.msg = fmt.Sprintf("HTTP %d: %s", e.StatusCode, text)
+	}
+}
+
+// get fetches base+path and decodes the JSON body into out, unless the
+// client is holding back.
+func (c *Client) get(ctx context.Context, op, path string, query url.Values, out any) error {
+	probe, skipped := c.hold.admit(c.now(), op)
+	if skipped != nil {
+		return skipped
+	}
+	accepted, err := c.fetch(ctx, op, path, query, out)
+	c.hold.record(c.now(), probe, accepted, err)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+// fetch does one request; accepted reports a 2xx JSON answer, which proves
+// the credentials work even if the body then fails to decode.
+func (c *Client) fetch(ctx context.Context, op, path string, query url.Values, out any) (accepted bool, _ *Error) {
+	target := c.base + path
+	if len(query) > 0 {
+		target += "?" + query.Encode()
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+	if err != nil {
+		return false, &Error{Kind: KindConnection, Op: op, Err: err, msg: "cannot build the request: " + err.Error()}
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("X-Atlassian-Token", "no-check")
+	switch {
+	case c.token != "":
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	case c.username != "":
+		req.SetBasicAuth(c.username, c.password)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return false, transportError(op, 0, err)
+	}
+	defer func() {
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, drainLimit))
+		_ = resp.Body.Close()
+	}()
+	if e := c.classify(op, resp); e != nil {
+		return false, e
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
+	if err != nil {
+		return true, transportError(op, resp.StatusCode, err)
+	}
+	if int64(len(body)) > c.maxBody {
+		return true, &Error{
+			Kind: KindDecode, Op: op, StatusCode: resp.StatusCode, Reason: "body too large",
+			msg: fmt.Sprintf("HTTP %d: the response body exceeds the limit of %d bytes; raise the limit or filter by project", resp.StatusCode, c.maxBody),
+		}
+	}
+	if err := json.Unmarshal(body, out); err != nil {
+		return true, decodeError(op, resp.StatusCode, err)
+	}
+	if p, ok := out.(interface{ problems() error }); ok {
+		if err := p.problems(); err != nil {
+			return true, &Error{Kind: KindDecode, Op: op, StatusCode: resp.StatusCode, Reason: "elements skipped", Err: err, msg: err.Error()}
+		}
+	}
+	return true, nil
+}

@@ -1,0 +1,80 @@
+package backboneapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// maxListedProblems bounds how many skipped elements an error names.
+const maxListedProblems = 3
+
+// integrationList decodes each element of the integrations array on its own,
+// so one malformed integration does not hide all the others.
+type integrationList struct {
+	items []Integration
+	bad   []error
+	total int
+}
+
+func (l *integrationList) UnmarshalJSON(data []byte) error {
+	var raws []json.RawMessage
+	if err := json.Unmarshal(data, &raws); err != nil {
+		return err
+	}
+	l.items, l.bad, l.total = make([]Integration, 0, len(raws)), nil, len(raws)
+	for i, raw := range raws {
+		var it Integration
+		err := json.Unmarshal(raw, &it)
+		if err == nil && bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
+			err = errors.New("null instead of an integration")
+		}
+		if err != nil {
+			l.bad = append(l.bad, fmt.Errorf("%s: %w", elementName(i, raw), err))
+			continue
+		}
+		l.items = append(l.items, it)
+	}
+	return nil
+}
+
+// problems summarises the skipped elements, or returns nil.
+func (l *integrationList) problems() error {
+	if len(l.bad) == 0 {
+		return nil
+	}
+	shown := make([]string, 0, maxListedProblems)
+	for _, err := range l.bad[:min(len(l.bad), maxListedProblems)] {
+		shown = append(shown, err.Error())
+	}
+	more := ""
+	if n := len(l.bad) - len(shown); n > 0 {
+		more = fmt.Sprintf("; and %d more", n)
+	}
+	return &decodeProblems{
+		errs: l.bad,
+		text: fmt.Sprintf("skipped %d of %d integrations that could not be decoded, the others are reported: %s%s",
+			len(l.bad), l.total, strings.Join(shown, "; "), more),
+	}
+}
+
+// decodeProblems joins the element errors under one readable message.
+type decodeProblems struct {
+	errs []error
+	text string
+}
+
+func (p *decodeProblems) Error() string   { return p.text }
+func (p *decodeProblems) Unwrap() []error { return p.errs }
+
+func elementName(i int, raw json.RawMessage) string {
+	var k struct {
+		IntegrationKey string `json:"integrationKey"`
+	}
+	if json.Unmarshal(raw, &k) == nil && k.IntegrationKey != "" {
+		return fmt.Sprintf("element %d (integrationKey %q)", i, k.IntegrationKey)
+	}
+	return fmt.Sprintf("element %d", i)
+}
