@@ -32,7 +32,7 @@ func (c *Client) classify(op string, resp *http.Response) *Error {
 	if reason, shown := loginReason(resp.Header); reason != "" {
 		e.Kind, e.Reason = KindAuth, reason
 		if strings.Contains(strings.ToUpper(reason), "CAPTCHA") {
-			e.msg = fmt.Sprintf("HTTP %d: Jira demands a CAPTCHA for this account (%s): someone must log in once as this user through the browser to clear it, after checking the password or token", code, shown)
+			e.msg = fmt.Sprintf("HTTP %d: Jira demands a CAPTCHA for this account (%s): correct the password or token if it is wrong, then someone must log in once as this user through the browser to clear it", code, shown)
 		} else {
 			e.msg = fmt.Sprintf("HTTP %d: authentication failed (%s): %s", code, shown, c.credentialHint())
 		}

@@ -55,7 +55,7 @@ func (l *integrationList) problems() error {
 	}
 	return &decodeProblems{
 		errs: l.bad,
-		text: fmt.Sprintf("skipped %d of %d integrations that could not be decoded, the others are reported: %s%s",
+		text: fmt.Sprintf("%d of %d integrations could not be decoded and are left out, the others are reported: %s%s",
 			len(l.bad), l.total, strings.Join(shown, "; "), more),
 	}
 }

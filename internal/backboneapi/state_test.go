@@ -47,6 +47,9 @@ func FuzzNormalizeState(f *testing.F) {
 	} {
 		f.Add(s)
 	}
+	for _, s := range fixtureStates(f) {
+		f.Add(s)
+	}
 	f.Fuzz(func(t *testing.T, s string) {
 		got := NormalizeState(s)
 		if again := NormalizeState(got); again != got {
