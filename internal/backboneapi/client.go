@@ -1,11 +1,13 @@
 package backboneapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"strings"
@@ -80,6 +82,7 @@ func NewClient(httpClient *http.Client, cfg Config) (*Client, error) {
 	if c.maxBody == 0 {
 		c.maxBody = DefaultMaxBodyBytes
 	}
+	c.maxBody = min(c.maxBody, math.MaxInt64-1) // the reader takes one byte more to detect overflow
 	if c.now == nil {
 		c.now = time.Now
 	}
@@ -217,7 +220,11 @@ func (c *Client) fetch(ctx context.Context, op, path string, query url.Values, o
 		}
 	}
 	if err := json.Unmarshal(body, out); err != nil {
-		return true, decodeError(op, resp.StatusCode, err)
+		e := decodeError(op, resp.StatusCode, err)
+		if bytes.HasPrefix(bytes.TrimSpace(body), []byte("<")) {
+			e.msg += "; the body looks like an HTML page, often Jira's login page or a proxy's error page"
+		}
+		return true, e
 	}
 	if p, ok := out.(interface{ problems() error }); ok {
 		if err := p.problems(); err != nil {

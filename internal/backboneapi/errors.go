@@ -25,7 +25,8 @@ const (
 	KindDecode      ErrorKind = "decode"       // the body is not the JSON expected
 )
 
-// Error is a failed call to the Backbone API.
+// Error is a failed call to the Backbone API. A skipped call returns a copy of
+// the failure that made the client hold back, with its own Op.
 type Error struct {
 	Kind       ErrorKind
 	Op         string    // what was attempted, e.g. `get integrations (projectKey "AP")`

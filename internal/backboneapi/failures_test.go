@@ -184,6 +184,14 @@ func failureCases(t *testing.T) []failureCase {
 			wantItems: -1,
 		},
 		{
+			desc:      "HTML without content type",
+			handler:   respond(http.StatusOK, noContentType, loginPage),
+			wantKind:  KindDecode,
+			wantCode:  200,
+			wantMsg:   []string{"invalid character '<'", "looks like an HTML page"},
+			wantItems: -1,
+		},
+		{
 			desc:      "empty body",
 			handler:   jsonOK(nil),
 			wantKind:  KindDecode,

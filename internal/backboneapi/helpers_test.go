@@ -46,13 +46,20 @@ func (c *fakeClock) Advance(d time.Duration) {
 	c.now = c.now.Add(d)
 }
 
+// noContentType makes respond send no Content-Type header at all.
+const noContentType = "none"
+
 // respond answers with a fixed status, content type, body and header pairs.
 func respond(code int, contentType string, body []byte, headerPairs ...string) http.HandlerFunc {
 	return func(w http.ResponseWriter, _ *http.Request) {
 		for i := 0; i+1 < len(headerPairs); i += 2 {
 			w.Header().Add(headerPairs[i], headerPairs[i+1])
 		}
-		if contentType != "" {
+		switch contentType {
+		case "":
+		case noContentType:
+			w.Header()["Content-Type"] = nil // stops net/http from sniffing one
+		default:
 			w.Header().Set("Content-Type", contentType)
 		}
 		w.WriteHeader(code)
