@@ -1,0 +1,119 @@
+package queuetree
+
+import (
+	"cmp"
+	"slices"
+)
+
+// receiveSubfolders maps the folder names found in RECEIVE to their Folder.
+var receiveSubfolders = map[string]Folder{
+	"archive":        Archive,
+	"error":          Error,
+	"issue-missing":  IssueMissing,
+	"sequence-error": SequenceError,
+	"offline":        Offline,
+	"invalid":        Invalid,
+	"discard":        Discard,
+}
+
+// subfolder is a known folder met while listing RECEIVE or SEND, scanned
+// once the listing is over (the lister's buffer is busy until then).
+type subfolder struct {
+	folder Folder
+	path   string
+	typ    entryType
+}
+
+// scanConnector counts the message folders of one connector.
+func (w *walk) scanConnector(l *lister, ref connectorRef) Connector {
+	c := Connector{
+		Namespace:      ref.namespace,
+		IntegrationKey: ref.integration,
+		ConnectorKey:   ref.connector,
+		Path:           validUTF8(ref.path),
+	}
+	for i, f := range Folders {
+		c.Folders[i].BytesKnown = f != Archive || w.s.opts.ArchiveDetails
+	}
+	if ref.hasReceive {
+		w.scanTop(l, &c, Receive, join(ref.path, receiveDir), ref.receive, func(name string) (Folder, bool) {
+			f, ok := receiveSubfolders[name]
+			return f, ok
+		})
+	}
+	if ref.hasSend {
+		w.scanTop(l, &c, Send, join(ref.path, sendDir), ref.send, func(name string) (Folder, bool) {
+			return SendError, name == "error"
+		})
+	}
+	for i := range c.Folders {
+		slices.SortFunc(c.Folders[i].Files, func(a, b File) int { return cmp.Compare(a.Path, b.Path) })
+	}
+	return c
+}
+
+// scanTop scans RECEIVE or SEND with one listing: the messages directly in
+// it are counted as top, the entries that sub recognises are scanned as
+// their folders, anything else is ignored.
+func (w *walk) scanTop(l *lister, c *Connector, top Folder, path string, typ entryType, sub func(string) (Folder, bool)) {
+	fs := c.Folder(top)
+	if !w.isFolder(fs, path, typ) {
+		return
+	}
+	a := accumulator{w: w, fs: fs, folder: top}
+	var subs []subfolder
+	err := l.list(path, func(name string, typ entryType) {
+		if f, ok := sub(name); ok {
+			subs = append(subs, subfolder{folder: f, path: join(path, name), typ: typ})
+			return
+		}
+		a.entry(path, name, "", typ)
+	})
+	a.done(path, err)
+	for _, s := range subs {
+		w.scanSub(l, c.Folder(s.folder), s)
+	}
+}
+
+// scanSub scans one known subfolder of RECEIVE or SEND.
+func (w *walk) scanSub(l *lister, fs *FolderStats, s subfolder) {
+	if !w.isFolder(fs, s.path, s.typ) {
+		return
+	}
+	switch {
+	case s.folder == Archive && !w.s.opts.ArchiveDetails:
+		w.countFolder(l, fs, s.path)
+	case s.folder.HasIssues():
+		w.scanIssues(l, fs, s)
+	default:
+		a := accumulator{w: w, fs: fs, folder: s.folder}
+		a.done(s.path, l.list(s.path, func(name string, typ entryType) { a.entry(s.path, name, "", typ) }))
+	}
+}
+
+// isFolder checks that the entry at path, of the type its parent's listing
+// gave, is a folder, reporting a file or a symbolic link in its place, and
+// marks fs as existing if so.
+func (w *walk) isFolder(fs *FolderStats, path string, typ entryType) bool {
+	if typ == typeUnknown {
+		st, err := lstat(path)
+		if err != nil {
+			if w.fail(path, err) {
+				fs.BytesKnown = false
+			}
+			return false
+		}
+		typ = st.typ
+	}
+	switch typ {
+	case typeDir:
+		fs.Exists = true
+		return true
+	case typeSymlink:
+		w.problem(path, Symlink, errSymlink)
+	default:
+		w.problem(path, NotADirectory, errNotDir)
+	}
+	fs.BytesKnown = false
+	return false
+}

@@ -1,0 +1,32 @@
+package queuetree
+
+import "time"
+
+// entryType is a folder entry's type as the directory listing tells it,
+// which spares a stat per entry.
+type entryType uint8
+
+const (
+	typeUnknown entryType = iota // the file system did not say: lstat to know
+	typeRegular
+	typeDir
+	typeSymlink
+	typeOther
+)
+
+// dirKey identifies a folder's state: any entry added, removed or renamed
+// changes its modification and change times. Both are kept because a tool
+// may set mtime back, while ctime can only move forward.
+type dirKey struct {
+	dev, ino     uint64
+	mtime, ctime int64 // nanoseconds since the epoch
+}
+
+// fileStat is what a scan needs from lstat.
+type fileStat struct {
+	typ   entryType
+	size  int64
+	mtime time.Time
+	key   dirKey
+	keyOK bool // key is meaningful (false where the platform cannot tell)
+}

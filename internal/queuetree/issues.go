@@ -1,0 +1,36 @@
+package queuetree
+
+// scanIssues scans error/ or issue-missing/, which hold one folder per
+// issue. Issues counts the issue folders holding at least one message.
+// Files lying directly in the folder are counted too, without an issue:
+// the layout is not documented, and a message in error must not go unseen.
+func (w *walk) scanIssues(l *lister, fs *FolderStats, s subfolder) {
+	a := accumulator{w: w, fs: fs, folder: s.folder}
+	var issues []string
+	err := l.list(s.path, func(name string, typ entryType) {
+		switch typ {
+		case typeDir:
+			issues = append(issues, name)
+		case typeSymlink:
+			w.problem(join(s.path, name), Symlink, errSymlink)
+		case typeUnknown:
+			if st, err := lstat(join(s.path, name)); err == nil && st.typ == typeDir {
+				issues = append(issues, name)
+				return
+			}
+			a.entry(s.path, name, "", typ)
+		default:
+			a.entry(s.path, name, "", typ)
+		}
+	})
+	a.done(s.path, err)
+	for _, issue := range issues {
+		dir := join(s.path, issue)
+		ia := accumulator{w: w, fs: fs, folder: s.folder}
+		key := w.name(dir, issue)
+		ia.done(dir, l.list(dir, func(name string, typ entryType) { ia.entry(dir, name, key, typ) }))
+		if ia.added > 0 {
+			fs.Issues++
+		}
+	}
+}

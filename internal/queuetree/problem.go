@@ -1,0 +1,69 @@
+package queuetree
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"syscall"
+)
+
+// ProblemKind classifies what kept part of the tree from being read.
+type ProblemKind string
+
+// Kinds of problems.
+const (
+	RootMissing      ProblemKind = "root_missing"
+	PermissionDenied ProblemKind = "permission_denied"
+	NotADirectory    ProblemKind = "not_a_directory" // a file where a folder should be
+	Symlink          ProblemKind = "symlink"         // a symbolic link where a folder should be; not followed
+	InvalidName      ProblemKind = "invalid_name"    // not valid UTF-8; reported with U+FFFD, still counted
+	ReadError        ProblemKind = "read_error"
+)
+
+// Problem is one part of the tree that could not be read as expected. The
+// rest of the tree is still reported.
+type Problem struct {
+	Path string // valid UTF-8
+	Kind ProblemKind
+	Err  error
+}
+
+var (
+	errSymlink     = errors.New("symbolic link where a folder is expected")
+	errNotDir      = errors.New("file where a folder is expected")
+	errInvalidName = errors.New("name is not valid UTF-8")
+)
+
+// String says what is wrong and what to do about it, in one sentence.
+func (p Problem) String() string {
+	switch p.Kind {
+	case RootMissing:
+		return fmt.Sprintf("Backbone folder %s does not exist (%v): check the configured root and that Jira's (shared) home is mounted.", p.Path, p.Err)
+	case PermissionDenied:
+		return fmt.Sprintf("Cannot read folder %s, permission denied: give the collector's user read and execute permission on it, or its messages are not counted.", p.Path)
+	case NotADirectory:
+		return fmt.Sprintf("%s is a file where Backbone expects a folder: move it away so Backbone can use the folder again; it is not counted meanwhile.", p.Path)
+	case Symlink:
+		return fmt.Sprintf("%s is a symbolic link where a folder is expected and is not followed: replace it with a folder, or its messages are not counted.", p.Path)
+	case InvalidName:
+		return fmt.Sprintf("The name of %s is not valid UTF-8 and is reported with U+FFFD replacement characters; it is still counted, rename it to be matched exactly.", p.Path)
+	}
+	return fmt.Sprintf("Cannot read %s (%v): check the file system; its messages are not counted.", p.Path, p.Err)
+}
+
+// kindOf classifies an error from opening or reading a folder. ok is false
+// for a path that vanished, which is not a problem: Backbone moves and
+// deletes messages and issue folders all the time.
+func kindOf(err error) (kind ProblemKind, ok bool) {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return "", false
+	case errors.Is(err, fs.ErrPermission):
+		return PermissionDenied, true
+	case errors.Is(err, syscall.ENOTDIR), errors.Is(err, errNotDir):
+		return NotADirectory, true
+	case errors.Is(err, syscall.ELOOP), errors.Is(err, errSymlink):
+		return Symlink, true
+	}
+	return ReadError, true
+}
