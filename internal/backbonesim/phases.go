@@ -114,7 +114,7 @@ func (s *Sim) partnerOnline(time.Time) error {
 	}
 	c := in.connector(distributedConn)
 	c.online, c.reconnecting = true, false
-	s.event(in, c, "partner reachable again, %d queued messages to send", s.countFiles(in, c, FolderSend))
+	s.event(in, c, "partner reachable again, %s queued to send", count(s.countFiles(in, c, FolderSend), "message"))
 	return nil
 }
 
@@ -142,7 +142,7 @@ func (s *Sim) missingIssueCreated(time.Time) error {
 	for _, issue := range s.script.missing {
 		n, err := s.drain(in, c, FolderIssueMissing, issue)
 		errs = append(errs, err)
-		s.event(in, c, "issue %s synchronized, %d waiting messages applied", issue, n)
+		s.event(in, c, "issue %s synchronized, %s applied", issue, count(n, "waiting message"))
 	}
 	s.script.missing = nil
 	return errors.Join(errs...)
@@ -171,7 +171,7 @@ func (s *Sim) errorResolved(time.Time) error {
 	issue := s.script.errIssues[0]
 	s.script.errIssues = s.script.errIssues[1:]
 	n, err := s.drain(in, c, FolderError, issue)
-	s.event(in, c, "error of issue %s resolved by an admin, %d messages applied", issue, n)
+	s.event(in, c, "error of issue %s resolved by an admin, %s applied", issue, count(n, "message"))
 	return err
 }
 

@@ -9,19 +9,21 @@ import (
 	"time"
 )
 
-// Step runs one tick of the scenario: the scripted events due at this point of the
-// cycle, then the ordinary traffic of every running integration.
+// Step runs one tick of the scenario: the ordinary traffic of every running
+// integration, then the scripted events due at this point of the cycle, so that what
+// they leave in RECEIVE or SEND is seen there until the next tick.
 func (s *Sim) Step() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t := s.step % s.opts.Cycle
 	s.step++
-	errs := []error{s.runScript(t, s.now())}
+	var errs []error
 	for _, in := range s.integrations {
 		if in.status == StatusRunning {
 			errs = append(errs, s.traffic(in))
 		}
 	}
+	errs = append(errs, s.runScript(t, s.now()))
 	return errors.Join(errs...)
 }
 
@@ -109,7 +111,7 @@ func (s *Sim) processReceive(in *integration, c *connector) error {
 		}
 	}
 	if applied > 0 {
-		s.log.Debug(fmt.Sprintf("%s: %d messages applied", label(in, c), applied), "step", s.step)
+		s.log.Debug(label(in, c)+": "+count(applied, "message")+" applied", "step", s.step)
 	}
 	return errors.Join(errs...)
 }
@@ -142,7 +144,7 @@ func (s *Sim) sendOut(in *integration, c *connector) error {
 		sent++
 	}
 	if sent > 0 {
-		s.log.Debug(fmt.Sprintf("%s: %d messages sent", label(in, c), sent), "step", s.step)
+		s.log.Debug(label(in, c)+": "+count(sent, "message")+" sent", "step", s.step)
 	}
 	return errors.Join(errs...)
 }
@@ -155,4 +157,12 @@ func (s *Sim) event(in *integration, c *connector, format string, args ...any) {
 		who = label(in, c)
 	}
 	s.log.Info(who+": "+fmt.Sprintf(format, args...), "step", s.step)
+}
+
+// count writes "1 message", "2 messages".
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
