@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -84,3 +85,5 @@ func totalMessages(t *Tree) int64 {
 	}
 	return n
 }
+
+func chtimes(path string, t time.Time) error { return os.Chtimes(path, t, t) }
