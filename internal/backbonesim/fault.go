@@ -12,6 +12,7 @@ import (
 type Fault int
 
 const (
+	// FaultNone answers normally.
 	FaultNone Fault = iota
 	// FaultLoginPage answers 200 with Jira's HTML login page (SSO redirect, Basic off).
 	FaultLoginPage
