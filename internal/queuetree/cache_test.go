@@ -13,75 +13,72 @@ import (
 
 // TestScanSeesChanges makes changes between scans of one Scanner whose
 // listings look old enough to be cached, and checks that no count is ever
-// stale while unchanged archive folders are served from the cache.
+// stale while unchanged archive folders and empty folders are not listed
+// again.
 func TestScanSeesChanges(t *testing.T) {
 	dir := t.TempDir()
 	writeTree(t, dir, merge(connectorTree("default/INT-1/AP-1"), connectorTree("default/INT-2/BP-1")))
 	conn := filepath.Join(dir, "default", "INT-1", "AP-1")
 	archive := filepath.Join(conn, "RECEIVE", "archive")
+	remove := func(rel string) func(t *testing.T) {
+		return func(t *testing.T) { require.NoError(t, os.RemoveAll(filepath.Join(conn, rel))) }
+	}
+	add := func(rel string) func(t *testing.T) {
+		return func(t *testing.T) { writeTree(t, conn, map[string]string{rel: "new"}) }
+	}
+	nothing := func(*testing.T) {}
 
+	// want is what the first connector (AP-1) holds after the change.
+	type want struct {
+		archive, receive, offline, missing, errBytes int64
+		connectors                                   int
+		cached                                       int // folders not listed
+		cacheLength                                  int
+	}
 	tests := []struct {
-		desc        string
-		change      func(t *testing.T)
-		archive     int64
-		receive     int64
-		errBytes    int64
-		connectors  int
-		cached      int // archive folders served from the cache
-		cacheLength int
+		desc   string
+		change func(t *testing.T)
+		want   want
 	}{
-		{desc: "first scan", change: func(*testing.T) {}, archive: 2, receive: 1, errBytes: 9, connectors: 2, cached: 0, cacheLength: 2},
-		{desc: "nothing changed", change: func(*testing.T) {}, archive: 2, receive: 1, errBytes: 9, connectors: 2, cached: 2, cacheLength: 2},
+		{"first scan", nothing, want{2, 1, 1, 1, 9, 2, 0, 2}},
+		{"nothing changed", nothing, want{2, 1, 1, 1, 9, 2, 2, 2}},
+		{"file added to archive", add("RECEIVE/archive/a3.bac"), want{3, 1, 1, 1, 9, 2, 1, 2}},
+		{"file removed from archive", remove("RECEIVE/archive/a1.bac"), want{2, 1, 1, 1, 9, 2, 1, 2}},
 		{
-			desc: "file added to archive",
-			change: func(t *testing.T) {
-				writeTree(t, dir, map[string]string{"default/INT-1/AP-1/RECEIVE/archive/a3.bac": "a"})
-			},
-			archive: 3, receive: 1, errBytes: 9, connectors: 2, cached: 1, cacheLength: 2,
-		},
-		{
-			desc:    "file removed from archive",
-			change:  func(t *testing.T) { require.NoError(t, os.Remove(filepath.Join(archive, "a1.bac"))) },
-			archive: 2, receive: 1, errBytes: 9, connectors: 2, cached: 1, cacheLength: 2,
-		},
-		{
-			desc: "message renamed from RECEIVE into archive",
-			change: func(t *testing.T) {
+			"message renamed from RECEIVE into archive",
+			func(t *testing.T) {
 				require.NoError(t, os.Rename(filepath.Join(conn, "RECEIVE", "m1.bac"), filepath.Join(archive, "m1.bac")))
 			},
-			archive: 3, receive: 0, errBytes: 9, connectors: 2, cached: 1, cacheLength: 2,
+			want{3, 0, 1, 1, 9, 2, 1, 2},
 		},
 		{
-			desc: "file renamed inside archive",
-			change: func(t *testing.T) {
+			"file renamed inside archive",
+			func(t *testing.T) {
 				require.NoError(t, os.Rename(filepath.Join(archive, "a2.bac"), filepath.Join(archive, "b2.bac")))
 			},
-			archive: 3, receive: 0, errBytes: 9, connectors: 2, cached: 1, cacheLength: 2,
+			want{3, 0, 1, 1, 9, 2, 1, 2},
 		},
 		{
-			desc: "error message rewritten in place",
-			change: func(t *testing.T) {
+			"error message rewritten in place",
+			func(t *testing.T) {
 				require.NoError(t, os.WriteFile(filepath.Join(conn, "RECEIVE", "error", "AP-1", "e1.bac"), []byte("longer"), 0o644))
 			},
-			archive: 3, receive: 0, errBytes: 13, connectors: 2, cached: 2, cacheLength: 2,
+			want{3, 0, 1, 1, 13, 2, 2, 2},
 		},
+		{"offline emptied", remove("RECEIVE/offline/o1.bac"), want{3, 0, 0, 1, 13, 2, 2, 3}},
+		{"empty folder unchanged", nothing, want{3, 0, 0, 1, 13, 2, 3, 3}},
+		{"file added to the empty folder", add("RECEIVE/offline/o2.bac"), want{3, 0, 1, 1, 13, 2, 2, 2}},
+		{"issue folders emptied but kept", remove("RECEIVE/issue-missing/AP-4/i1.bac"), want{3, 0, 1, 0, 13, 2, 2, 2}},
+		{"file added to an empty issue folder", add("RECEIVE/issue-missing/AP-4/i2.bac"), want{3, 0, 1, 1, 13, 2, 2, 2}},
+		{"connector removed", func(t *testing.T) { require.NoError(t, os.RemoveAll(filepath.Join(dir, "default", "INT-2"))) }, want{3, 0, 1, 1, 13, 1, 1, 1}},
+		{"integration added", func(t *testing.T) { writeTree(t, dir, connectorTree("default/INT-3/CP-1")) }, want{3, 0, 1, 1, 13, 2, 1, 2}},
 		{
-			desc:    "connector removed",
-			change:  func(t *testing.T) { require.NoError(t, os.RemoveAll(filepath.Join(dir, "default", "INT-2"))) },
-			archive: 3, receive: 0, errBytes: 13, connectors: 1, cached: 1, cacheLength: 1,
-		},
-		{
-			desc:    "integration added",
-			change:  func(t *testing.T) { writeTree(t, dir, connectorTree("default/INT-3/CP-1")) },
-			archive: 3, receive: 0, errBytes: 13, connectors: 2, cached: 1, cacheLength: 2,
-		},
-		{
-			desc: "archive replaced by a new folder with the same number of files",
-			change: func(t *testing.T) {
+			"archive replaced by a new folder with the same number of files",
+			func(t *testing.T) {
 				require.NoError(t, os.Rename(archive, archive+".old"))
-				writeTree(t, conn, map[string]string{"RECEIVE/archive/x1": "", "RECEIVE/archive/x2": "", "RECEIVE/archive/x3": "", "RECEIVE/archive/x4": ""})
+				writeTree(t, conn, map[string]string{"RECEIVE/archive/x1": "", "RECEIVE/archive/x2": "", "RECEIVE/archive/x3": ""})
 			},
-			archive: 4, receive: 0, errBytes: 13, connectors: 2, cached: 1, cacheLength: 2,
+			want{3, 0, 1, 1, 13, 2, 1, 2},
 		},
 	}
 	s := NewScanner(Options{Root: dir})
@@ -93,13 +90,18 @@ func TestScanSeesChanges(t *testing.T) {
 			tt.change(t)
 			tree := s.Scan(t.Context())
 			require.Empty(t, tree.Problems)
-			require.Len(t, tree.Connectors, tt.connectors)
+			require.Len(t, tree.Connectors, tt.want.connectors)
 			c := tree.Connectors[0]
-			assert.Equal(t, tt.archive, c.Folder(Archive).Messages)
-			assert.Equal(t, tt.receive, c.Folder(Receive).Messages)
-			assert.Equal(t, tt.errBytes, c.Folder(Error).Bytes)
-			assert.Equal(t, tt.cached, tree.CachedFolders)
-			assert.Len(t, s.cache.entries, tt.cacheLength)
+			assert.Equal(t, tt.want, want{
+				archive:     c.Folder(Archive).Messages,
+				receive:     c.Folder(Receive).Messages,
+				offline:     c.Folder(Offline).Messages,
+				missing:     c.Folder(IssueMissing).Messages,
+				errBytes:    c.Folder(Error).Bytes,
+				connectors:  len(tree.Connectors),
+				cached:      tree.CachedFolders,
+				cacheLength: len(s.cache.entries),
+			})
 		})
 	}
 }
@@ -108,22 +110,27 @@ func TestScanSeesChanges(t *testing.T) {
 // listed, and checks the next scan lists the folder again.
 func TestScanRacyFolder(t *testing.T) {
 	tests := []struct {
-		desc string
+		desc   string
+		folder Folder
 		// coarse simulates a file system whose folder timestamps did not
 		// change with the new file (1 or 2 s granularity): the folder key
 		// is the same before and after.
 		coarse bool
 	}{
-		{desc: "real timestamps, mtime set back with Chtimes"},
-		{desc: "coarse timestamps", coarse: true},
+		{desc: "archive, real timestamps, mtime set back with Chtimes", folder: Archive},
+		{desc: "archive, coarse timestamps", folder: Archive, coarse: true},
+		{desc: "empty folder, real timestamps, mtime set back with Chtimes", folder: Offline},
+		{desc: "empty folder, coarse timestamps", folder: Offline, coarse: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.desc, func(t *testing.T) {
 			dir := t.TempDir()
 			writeTree(t, dir, connectorTree("default/INT-1/AP-1"))
-			archive := filepath.Join(dir, "default", "INT-1", "AP-1", "RECEIVE", "archive")
+			conn := filepath.Join(dir, "default", "INT-1", "AP-1")
+			folder := filepath.Join(conn, filepath.FromSlash(tt.folder.Dir()))
+			require.NoError(t, os.Remove(filepath.Join(conn, "RECEIVE", "offline", "o1.bac")))
 			stamp := time.Now().Truncate(time.Second)
-			require.NoError(t, chtimes(archive, stamp))
+			require.NoError(t, chtimes(folder, stamp))
 
 			s := NewScanner(Options{Root: dir})
 			clock := stamp.Add(time.Second) // the listing happens in the instant of the folder's mtime
@@ -131,29 +138,30 @@ func TestScanRacyFolder(t *testing.T) {
 			if tt.coarse {
 				s.adjustKey = func(k *dirKey) { k.mtime, k.ctime = stamp.UnixNano(), stamp.UnixNano() }
 			}
-			scan := func() (archived int64, cached int) {
+			scan := func() (messages int64, cached int) {
 				tree := s.Scan(t.Context())
 				require.Empty(t, tree.Problems)
 				require.Len(t, tree.Connectors, 1)
-				return tree.Connectors[0].Folder(Archive).Messages, tree.CachedFolders
+				return tree.Connectors[0].Folder(tt.folder).Messages, tree.CachedFolders
 			}
 
-			n, _ := scan()
-			require.EqualValues(t, 2, n)
-			writeTree(t, dir, map[string]string{"default/INT-1/AP-1/RECEIVE/archive/a3.bac": "a"})
-			require.NoError(t, chtimes(archive, stamp))
+			before, _ := scan()
+			writeTree(t, folder, map[string]string{"new.bac": "a"})
+			require.NoError(t, chtimes(folder, stamp))
 			n, cached := scan()
-			assert.EqualValues(t, 3, n, "a racily clean folder must be listed again")
+			assert.Equal(t, before+1, n, "a racily clean folder must be listed again")
 			assert.Zero(t, cached)
 
 			// Once a listing is well after the folder's last change, the
 			// count is cached: the relisting above was due to the race.
+			require.NoError(t, os.Remove(filepath.Join(folder, "new.bac")))
+			require.NoError(t, chtimes(folder, stamp))
 			clock = stamp.Add(time.Minute)
 			n, _ = scan()
-			assert.EqualValues(t, 3, n)
+			assert.Equal(t, before, n)
 			n, cached = scan()
-			assert.EqualValues(t, 3, n)
-			assert.Equal(t, 1, cached)
+			assert.Equal(t, before, n)
+			assert.Equal(t, 2, cached, "archive and the empty offline folder")
 		})
 	}
 }

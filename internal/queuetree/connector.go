@@ -86,8 +86,14 @@ func (w *walk) scanSub(l *lister, fs *FolderStats, s subfolder) {
 	case s.folder.HasIssues():
 		w.scanIssues(l, fs, s)
 	default:
+		mark, skip := w.unchangedEmpty(s.path)
+		if skip {
+			return
+		}
 		a := accumulator{w: w, fs: fs, folder: s.folder}
-		a.done(s.path, l.list(s.path, func(name string, typ entryType) { a.entry(s.path, name, "", typ) }))
+		err := l.list(s.path, func(name string, typ entryType) { a.entry(s.path, name, "", typ) })
+		a.done(s.path, err)
+		w.remember(s.path, mark, a.added == 0, cmp.Or(err, a.err))
 	}
 }
 

@@ -68,7 +68,7 @@ func (w *walk) integrations(l *lister, refs []connectorRef, namespace, path stri
 		}
 		for _, cname := range candidates {
 			cpath := join(ipath, cname)
-			ref, ok := w.connector(l, cpath)
+			ref, ok := w.connector(cpath)
 			if !ok {
 				continue
 			}
@@ -79,21 +79,25 @@ func (w *walk) integrations(l *lister, refs []connectorRef, namespace, path stri
 	return refs
 }
 
-// connector lists the folder at path and tells whether it is a connector:
-// one holding a RECEIVE or SEND entry. Other folders are ignored.
-func (w *walk) connector(l *lister, path string) (connectorRef, bool) {
-	ref := connectorRef{path: path}
-	err := l.list(path, func(name string, typ entryType) {
-		switch name {
-		case receiveDir:
-			ref.hasReceive, ref.receive = true, typ
-		case sendDir:
-			ref.hasSend, ref.send = true, typ
+// connector tells whether the folder at path is a connector: one holding a
+// RECEIVE or SEND entry. Two lstats cost half a listing. Other folders are
+// ignored.
+func (w *walk) connector(path string) (ref connectorRef, ok bool) {
+	ref.path = path
+	for _, d := range []struct {
+		name string
+		has  *bool
+		typ  *entryType
+	}{{receiveDir, &ref.hasReceive, &ref.receive}, {sendDir, &ref.hasSend, &ref.send}} {
+		st, err := lstat(join(path, d.name))
+		if err != nil {
+			if !errors.Is(err, fs.ErrNotExist) {
+				w.fail(path, err)
+				return ref, false
+			}
+			continue
 		}
-	})
-	if err != nil {
-		w.fail(path, err)
-		return ref, false
+		*d.has, *d.typ = true, st.typ
 	}
 	return ref, ref.hasReceive || ref.hasSend
 }

@@ -1,10 +1,16 @@
 package queuetree
 
+import "cmp"
+
 // scanIssues scans error/ or issue-missing/, which hold one folder per
 // issue. Issues counts the issue folders holding at least one message.
 // Files lying directly in the folder are counted too, without an issue:
 // the layout is not documented, and a message in error must not go unseen.
 func (w *walk) scanIssues(l *lister, fs *FolderStats, s subfolder) {
+	mark, skip := w.unchangedEmpty(s.path)
+	if skip {
+		return
+	}
 	a := accumulator{w: w, fs: fs, folder: s.folder}
 	var issues []string
 	err := l.list(s.path, func(name string, typ entryType) {
@@ -24,6 +30,9 @@ func (w *walk) scanIssues(l *lister, fs *FolderStats, s subfolder) {
 		}
 	})
 	a.done(s.path, err)
+	// Files added to an issue folder do not change this folder: only one
+	// without issue folders can be remembered as empty.
+	w.remember(s.path, mark, a.added == 0 && len(issues) == 0, cmp.Or(err, a.err))
 	for _, issue := range issues {
 		dir := join(s.path, issue)
 		ia := accumulator{w: w, fs: fs, folder: s.folder}

@@ -9,8 +9,9 @@ type Tree struct {
 	Connectors []Connector // sorted by IntegrationKey, ConnectorKey, then Namespace
 	Problems   []Problem   // sorted by Path; empty when all is fine
 	Duration   time.Duration
-	// CachedFolders counts the count-only folders (archive/) whose count was
-	// reused from the previous scan because the folder had not changed.
+	// CachedFolders counts the folders not listed because they had not
+	// changed since a previous listing: archive/ (count only) and empty
+	// folders.
 	CachedFolders int
 }
 

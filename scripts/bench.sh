@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# Benchmarks the folder tree scanner (internal/queuetree) against
+# `find <tree> -type f | wc -l` on the same synthetic Backbone tree, in the
+# same run, and prints the ratios that matter:
+#   full / find       a first scan; must stay at or below 1.5
+#   unchanged / full  a scan of an unchanged tree; must stay at or below 0.1
+# and the heap still in use after a scan, which must not grow with archive/.
+#
+# Environment:
+#   BENCH_ARCHIVE       archived messages per connector (default 500: about
+#                       100,000 files). BENCH_ARCHIVE=5000 builds the reference
+#                       tree of 1,001,600 files (about 4 GB of disk, 1 minute).
+#   BENCH_INTEGRATIONS  integrations, each with two connectors (default 100).
+#   BENCH_DIR           folder for the tree, reused by later runs with the same
+#                       size (default: a temporary folder removed on exit).
+#   BENCH_FIND_RUNS     timed find runs before and after the Go benchmarks
+#                       (default 5 each).
+#
+# Usage: scripts/bench.sh             (or: make bench)
+#        BENCH_ARCHIVE=5000 BENCH_DIR=/var/tmp/bbtree scripts/bench.sh
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+export GOTOOLCHAIN="${GOTOOLCHAIN:-local}"
+
+archive="${BENCH_ARCHIVE:-500}"
+integrations="${BENCH_INTEGRATIONS:-100}"
+find_runs="${BENCH_FIND_RUNS:-5}"
+work="$(mktemp -d)"
+if [[ -n "${BENCH_DIR:-}" ]]; then
+	base="$BENCH_DIR"
+	trap 'rm -rf "$work"' EXIT
+else
+	base="$work/tree"
+	trap 'rm -rf "$work"' EXIT
+fi
+tree="$base/backbone-issue-sync"
+params="$base/backbonetree.params"
+want="integrations=$integrations archive=$archive"
+
+# build_tree writes the tree unless one of the same size is there already.
+build_tree() {
+	if [[ -d "$tree" ]]; then
+		if [[ -f "$params" && "$(<"$params")" == "$want" ]]; then
+			echo "reusing $tree ($want)"
+			return
+		fi
+		if [[ ! -f "$params" ]]; then
+			echo "$tree exists but was not written by this script; choose another BENCH_DIR" >&2
+			exit 1
+		fi
+		echo "removing $tree ($(<"$params")) to build $want"
+		rm -rf "$tree" "$params"
+	fi
+	mkdir -p "$base"
+	go run ./cmd/backbonetree -dir "$tree" -integrations "$integrations" -archive "$archive"
+	echo "$want" >"$params"
+}
+
+# now_ns prints the time in nanoseconds.
+now_ns() { date +%s%N; }
+
+# time_find appends the wall time of one find run, in ns, to $work/find.
+time_find() {
+	local start end
+	start=$(now_ns)
+	files=$(find "$tree" -type f | wc -l)
+	end=$(now_ns)
+	echo $((end - start)) >>"$work/find"
+}
+
+# median prints the median of the numbers in a file, one a line.
+median() {
+	local n
+	n=$(wc -l <"$1")
+	sort -g "$1" | head -n $(((n + 1) / 2)) | tail -n 1
+}
+
+# record splits `go test -bench` result lines into $work/<benchmark>.<unit>
+# files, one value a line.
+record() {
+	local line f i name
+	while IFS= read -r line; do
+		echo "$line"
+		[[ "$line" == Benchmark* ]] || continue
+		read -r -a f <<<"$line"
+		name="${f[0]%-*}"
+		for ((i = 2; i + 1 < ${#f[@]}; i += 2)); do
+			echo "${f[i]}" >>"$work/$name.${f[i + 1]//\//_}"
+		done
+	done
+}
+
+# ms prints nanoseconds as milliseconds with one decimal.
+ms() {
+	local v=${1%.*}
+	printf '%d.%d' $((v / 1000000)) $((v / 100000 % 10))
+}
+
+# ratio prints a/b with two decimals.
+ratio() {
+	local a=${1%.*} b=${2%.*} r
+	r=$((a * 100 / b))
+	printf '%d.%02d' $((r / 100)) $((r % 100))
+}
+
+bench() {
+	go test -run '^$' -bench "$1" -benchtime "$2" -count "$3" ./internal/queuetree/ | record
+}
+
+build_tree
+echo "warming the page cache"
+find "$tree" >/dev/null
+find "$tree" -type f >/dev/null
+
+files=0
+for ((i = 0; i < find_runs; i++)); do time_find; done
+
+# A first scan costs about 0.25 us a file; stat'ing every file ten times more.
+total=$((integrations * 2 * archive))
+if ((total >= 500000)); then
+	fast=10x details=2x
+else
+	fast=50x details=5x
+fi
+export BACKBONE_BENCH_TREE="$tree"
+bench '^BenchmarkScan(Full|Unchanged)$' "$fast" 5
+bench '^BenchmarkScanFullArchiveDetails$' "$details" 3
+bench '^BenchmarkLiveHeap$' 1x 1
+
+for ((i = 0; i < find_runs; i++)); do time_find; done
+
+find_ns=$(median "$work/find")
+full=$(median "$work/BenchmarkScanFull.ns_op")
+unchanged=$(median "$work/BenchmarkScanUnchanged.ns_op")
+details_ns=$(median "$work/BenchmarkScanFullArchiveDetails.ns_op")
+scanned=$(median "$work/BenchmarkScanFull.files_op")
+heap=$(median "$work/BenchmarkLiveHeap.live-B")
+
+echo
+echo "tree: $tree, $files files (find), $scanned messages (scan)"
+printf '%-34s %12s %10s\n' "what" "median ms" "ratio"
+printf '%-34s %12s %10s\n' "find -type f | wc -l ($((find_runs * 2)) runs)" "$(ms "$find_ns")" ""
+printf '%-34s %12s %10s\n' "scan, full" "$(ms "$full")" "$(ratio "$full" "$find_ns") x find"
+printf '%-34s %12s %10s\n' "scan, unchanged" "$(ms "$unchanged")" "$(ratio "$unchanged" "$full") x full"
+printf '%-34s %12s %10s\n' "scan, full with archive details" "$(ms "$details_ns")" "$(ratio "$details_ns" "$find_ns") x find"
+printf 'live heap after a scan: %d KiB\n' $((${heap%.*} / 1024))
