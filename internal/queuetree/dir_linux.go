@@ -20,10 +20,16 @@ type lister struct {
 
 func newLister() *lister { return &lister{buf: make([]byte, direntBufSize)} }
 
-// openDir opens a folder for listing without following a symbolic link.
-func openDir(path string) (int, error) {
+// openDir opens a folder for listing. Unless follow is set, a symbolic link
+// is not followed but fails with ELOOP, even if it replaced the folder since
+// its parent was listed.
+func openDir(path string, follow bool) (int, error) {
+	flags := syscall.O_RDONLY | syscall.O_DIRECTORY | syscall.O_CLOEXEC
+	if !follow {
+		flags |= syscall.O_NOFOLLOW
+	}
 	for {
-		fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0)
+		fd, err := syscall.Open(path, flags, 0)
 		if err != syscall.EINTR {
 			return fd, err
 		}
@@ -84,9 +90,18 @@ func direntTypeOf(t byte) entryType {
 }
 
 // list calls fn for each entry of the folder at path, batch by batch, in
-// directory order.
+// directory order. A symbolic link is not followed.
 func (l *lister) list(path string, fn func(name string, typ entryType)) error {
-	fd, err := openDir(path)
+	return l.read(path, false, fn)
+}
+
+// listFollowing is list for the root, which may be a symbolic link.
+func (l *lister) listFollowing(path string, fn func(name string, typ entryType)) error {
+	return l.read(path, true, fn)
+}
+
+func (l *lister) read(path string, follow bool, fn func(name string, typ entryType)) error {
+	fd, err := openDir(path, follow)
 	if err != nil {
 		return err
 	}
@@ -108,7 +123,7 @@ func (l *lister) list(path string, fn func(name string, typ entryType)) error {
 // entry types only; an lstat happens only where the file system does not
 // give the type.
 func (l *lister) count(path string) (n int64, key dirKey, err error) {
-	fd, err := openDir(path)
+	fd, err := openDir(path, false)
 	if err != nil {
 		return 0, key, err
 	}
@@ -136,7 +151,7 @@ func (l *lister) count(path string) (n int64, key dirKey, err error) {
 			}
 		})
 		for _, name := range unknown {
-			if fs, err := lstat(path + "/" + name); err == nil && fs.typ == typeRegular {
+			if fs, err := lstat(join(path, name)); err == nil && fs.typ == typeRegular {
 				n++
 			}
 		}

@@ -18,12 +18,19 @@ type lister struct{}
 
 func newLister() *lister { return &lister{} }
 
+// list calls fn for each entry of the folder at path, batch by batch. A
+// symbolic link is not followed.
 func (l *lister) list(path string, fn func(name string, typ entryType)) error {
 	if fi, err := os.Lstat(path); err != nil {
 		return err
 	} else if fi.Mode()&fs.ModeSymlink != 0 {
 		return errSymlink
 	}
+	return l.listFollowing(path, fn)
+}
+
+// listFollowing is list for the root, which may be a symbolic link.
+func (l *lister) listFollowing(path string, fn func(name string, typ entryType)) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
@@ -46,7 +53,7 @@ func (l *lister) list(path string, fn func(name string, typ entryType)) error {
 func (l *lister) count(path string) (n int64, key dirKey, err error) {
 	err = l.list(path, func(name string, typ entryType) {
 		if typ == typeUnknown {
-			if fs, err := lstat(path + "/" + name); err == nil {
+			if fs, err := lstat(join(path, name)); err == nil {
 				typ = fs.typ
 			}
 		}

@@ -44,7 +44,7 @@ func (w *walk) discover(l *lister) []connectorRef {
 	}
 	var refs []connectorRef
 	if w.isNamespace(l, root, children) {
-		return w.integrations(l, refs, w.name(root, filepath.Base(root)), root, children)
+		return w.integrations(l, refs, w.name(root, namespaceOf(root)), root, children)
 	}
 	for _, ns := range children {
 		path := join(root, ns)
@@ -107,8 +107,12 @@ func (w *walk) connector(path string) (ref connectorRef, ok bool) {
 // integration or connector folder is expected hides its messages. Files
 // are ignored. ok is false when the folder could not be listed.
 func (w *walk) subdirs(l *lister, path string, report bool) (names []string, ok bool) {
+	list := l.list
+	if path == w.s.opts.Root {
+		list = l.listFollowing // the configured path, followed like the folders above it
+	}
 	var unknown []string
-	err := l.list(path, func(name string, typ entryType) {
+	err := list(path, func(name string, typ entryType) {
 		switch typ {
 		case typeDir:
 			names = append(names, name)
@@ -189,4 +193,15 @@ func isIntegrationKey(name string) bool {
 		}
 	}
 	return true
+}
+
+// namespaceOf names the namespace of a root that is a namespace folder: its
+// name, or its target's if it is a symbolic link.
+func namespaceOf(root string) string {
+	if fi, err := os.Lstat(root); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+		if target, err := filepath.EvalSymlinks(root); err == nil {
+			return filepath.Base(target)
+		}
+	}
+	return filepath.Base(root)
 }

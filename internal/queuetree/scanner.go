@@ -16,14 +16,16 @@ type Options struct {
 	Root string
 	// ArchiveDetails stats every archived file to report archive bytes and
 	// oldest age. Off by default: archive/ can hold millions of files, and
-	// since files can be rewritten without their folder changing, it must be
-	// stat'ed again on every scan, costing about four times a count.
+	// since a file can be rewritten without its folder changing, every one of
+	// them is stat'ed again on every scan, unchanged or not: about ten times
+	// the cost of a first scan without details (a stat per file instead of a
+	// share of a directory read).
 	ArchiveDetails bool
 }
 
-// workers is the number of connectors scanned at once. Two keep both cores
-// of a small machine busy: one reads directory entries while the other waits
-// on the file system.
+// workers is the number of connectors scanned at once. Scanning is mostly
+// system calls; on two cores, two workers cut the wall time of a first scan
+// by a quarter to a third, with the same CPU time. More would only contend.
 const workers = 2
 
 // Scanner scans one tree repeatedly, remembering what it needs to skip

@@ -2,6 +2,7 @@ package queuetree
 
 import (
 	"maps"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -251,5 +252,29 @@ func TestScanOldest(t *testing.T) {
 		assert.True(t, c.Folder(Receive).Oldest.After(old))
 		assert.Equal(t, !details, c.Folder(Archive).Oldest.IsZero())
 		assert.True(t, c.Folder(Offline).Oldest.After(old))
+	}
+}
+
+func TestScanRootBehindSymlink(t *testing.T) {
+	tests := []struct {
+		desc     string
+		target   string // below the temporary folder
+		wantPath string // of the connector, below the link
+	}{
+		{desc: "backbone-issue-sync folder", target: "data/backbone-issue-sync", wantPath: "default/INT-1/AP-1"},
+		{desc: "namespace folder", target: "data/backbone-issue-sync/default", wantPath: "INT-1/AP-1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.desc, func(t *testing.T) {
+			dir := t.TempDir()
+			writeTree(t, dir, connectorTree("data/backbone-issue-sync/default/INT-1/AP-1"))
+			link := filepath.Join(dir, "link")
+			require.NoError(t, os.Symlink(filepath.Join(dir, tt.target), link))
+			tree := NewScanner(Options{Root: link}).Scan(t.Context())
+			assert.Empty(t, tree.Problems)
+			assert.Equal(t, map[string]map[Folder]folderWant{"default/INT-1/AP-1": busy()}, summary(tree))
+			require.Len(t, tree.Connectors, 1)
+			assert.Equal(t, filepath.Join(link, filepath.FromSlash(tt.wantPath)), tree.Connectors[0].Path)
+		})
 	}
 }
