@@ -27,13 +27,8 @@ archive="${BENCH_ARCHIVE:-500}"
 integrations="${BENCH_INTEGRATIONS:-100}"
 find_runs="${BENCH_FIND_RUNS:-5}"
 work="$(mktemp -d)"
-if [[ -n "${BENCH_DIR:-}" ]]; then
-	base="$BENCH_DIR"
-	trap 'rm -rf "$work"' EXIT
-else
-	base="$work/tree"
-	trap 'rm -rf "$work"' EXIT
-fi
+trap 'rm -rf "$work"' EXIT
+base="${BENCH_DIR:-$work/tree}"
 tree="$base/backbone-issue-sync"
 params="$base/backbonetree.params"
 want="integrations=$integrations archive=$archive"
@@ -135,6 +130,7 @@ full=$(median "$work/BenchmarkScanFull.ns_op")
 unchanged=$(median "$work/BenchmarkScanUnchanged.ns_op")
 details_ns=$(median "$work/BenchmarkScanFullArchiveDetails.ns_op")
 scanned=$(median "$work/BenchmarkScanFull.files_op")
+scanned=${scanned%.*}
 heap=$(median "$work/BenchmarkLiveHeap.live-B")
 
 echo

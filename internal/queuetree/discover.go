@@ -25,10 +25,7 @@ func (w *walk) discover(l *lister) []connectorRef {
 	// configured path, like the folders above it.
 	fi, err := os.Stat(root)
 	switch {
-	case errors.Is(err, fs.ErrNotExist) || root == "":
-		if err == nil {
-			err = fs.ErrNotExist
-		}
+	case errors.Is(err, fs.ErrNotExist):
 		w.problem(root, RootMissing, err)
 		return nil
 	case err != nil:
