@@ -1,9 +1,11 @@
 package queuetree
 
 import (
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -214,6 +216,31 @@ func TestProblemString(t *testing.T) {
 			assert.Contains(t, s, "/data/backbone-issue-sync/default/INT-1")
 			assert.True(t, strings.HasSuffix(s, "."), s)
 			assert.Equal(t, 1, strings.Count(s, ". ")+1, "one sentence: %s", s)
+		})
+	}
+}
+
+func TestKindOf(t *testing.T) {
+	pathErr := func(err error) error { return &fs.PathError{Op: "open", Path: "/x", Err: err} }
+	tests := []struct {
+		desc     string
+		err      error
+		want     ProblemKind
+		reported bool
+	}{
+		{desc: "vanished, as Backbone moves messages", err: pathErr(syscall.ENOENT)},
+		{desc: "permission denied", err: pathErr(syscall.EACCES), want: PermissionDenied, reported: true},
+		{desc: "operation not permitted", err: pathErr(syscall.EPERM), want: PermissionDenied, reported: true},
+		{desc: "file where a folder should be", err: pathErr(syscall.ENOTDIR), want: NotADirectory, reported: true},
+		{desc: "symbolic link opened without following", err: pathErr(syscall.ELOOP), want: Symlink, reported: true},
+		{desc: "symbolic link seen in a listing", err: errSymlink, want: Symlink, reported: true},
+		{desc: "input/output error", err: pathErr(syscall.EIO), want: ReadError, reported: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.desc, func(t *testing.T) {
+			kind, reported := kindOf(tt.err)
+			assert.Equal(t, tt.want, kind)
+			assert.Equal(t, tt.reported, reported)
 		})
 	}
 }

@@ -1,6 +1,7 @@
 package queuetree
 
 import (
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
@@ -277,4 +278,42 @@ func TestScanRootBehindSymlink(t *testing.T) {
 			assert.Equal(t, filepath.Join(link, filepath.FromSlash(tt.wantPath)), tree.Connectors[0].Path)
 		})
 	}
+}
+
+// TestScanWhileMessagesMove scans while files and issue folders come and go,
+// as Backbone moves messages all the time: whatever vanishes between a
+// listing and its stat is skipped without a problem.
+func TestScanWhileMessagesMove(t *testing.T) {
+	dir := t.TempDir()
+	writeTree(t, dir, connectorTree("default/INT-1/AP-1"))
+	recv := filepath.Join(dir, "default", "INT-1", "AP-1", "RECEIVE")
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			issue := filepath.Join(recv, "error", fmt.Sprintf("AP-%d", 100+i%5))
+			name := fmt.Sprintf("m%d.bac", i%50)
+			_ = os.MkdirAll(issue, 0o755)
+			_ = os.WriteFile(filepath.Join(recv, name), []byte("m"), 0o644)
+			_ = os.WriteFile(filepath.Join(issue, name), []byte("e"), 0o644)
+			_ = os.Rename(filepath.Join(recv, name), filepath.Join(recv, "archive", name))
+			_ = os.Remove(filepath.Join(recv, "archive", fmt.Sprintf("m%d.bac", (i+25)%50)))
+			_ = os.RemoveAll(filepath.Join(recv, "error", fmt.Sprintf("AP-%d", 100+(i+2)%5)))
+		}
+	}()
+	s := NewScanner(Options{Root: dir})
+	deadline := time.Now().Add(300 * time.Millisecond)
+	for time.Now().Before(deadline) {
+		tree := s.Scan(t.Context())
+		assert.Empty(t, tree.Problems)
+		assert.Len(t, tree.Connectors, 1)
+	}
+	close(stop)
+	<-done
 }
