@@ -1,0 +1,53 @@
+# otelcol-backbone: the backbone receiver and the collector distribution that ships it.
+SHELL := /bin/bash
+export GOTOOLCHAIN := local
+export GORACE := atexit_sleep_ms=0
+
+GO        ?= go
+DIST_DIR  := dist/otelcol-backbone
+COLLECTOR := $(DIST_DIR)/otelcol-backbone
+SIM       := bin/backbonesim
+
+.PHONY: all build collector sim run test unit e2e vet fmt-check generate bench clean
+
+all: build
+
+## build: the collector distribution (ocb) and the Backbone simulator
+build: collector sim
+
+collector:
+	./scripts/build-dist.sh
+
+sim:
+	$(GO) build -o $(SIM) ./cmd/backbonesim
+
+## run: the collector on the built-in Backbone simulator, or on a real Jira when JIRA_URL is set
+run: build
+	./scripts/run.sh
+
+## test: vet, formatting, unit tests with the race detector, then the end-to-end tests on the built binary
+test: fmt-check vet unit e2e
+
+vet:
+	$(GO) vet ./...
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '^dist/')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+unit:
+	$(GO) test -race -count=1 ./...
+
+e2e: build
+	BACKBONE_E2E_COLLECTOR=$(abspath $(COLLECTOR)) $(GO) test -count=1 -v -run 'TestE2E' ./e2e/
+
+## generate: regenerate the receiver's metadata code and documentation from metadata.yaml
+generate:
+	$(GO) generate ./receiver/...
+
+## bench: folder scan benchmarks against find on a synthetic tree (BENCH_ARCHIVE=5000 for 1,000,000 files)
+bench:
+	./scripts/bench.sh
+
+clean:
+	rm -rf dist bin

@@ -1,0 +1,113 @@
+package backbonereceiver
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/confighttp"
+	"go.opentelemetry.io/collector/config/configopaque"
+	"go.opentelemetry.io/collector/scraper/scraperhelper"
+
+	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/metadata"
+)
+
+// Where the event tracker starts when it has no stored state.
+const (
+	StartAtEnd       = "end"
+	StartAtBeginning = "beginning"
+)
+
+var (
+	errNoSource        = errors.New(`"endpoint" (Jira's base URL) or "directory" (Backbone's folder tree) must be specified`)
+	errEndpointScheme  = errors.New(`"endpoint" must be an http:// or https:// URL, e.g. https://jira.example.com`)
+	errTokenAndBasic   = errors.New(`"token" cannot be combined with "username"/"password": use a Personal Access Token or HTTP Basic, not both`)
+	errUsernameNoPass  = errors.New(`"username" requires "password"`)
+	errPasswordNoUser  = errors.New(`"password" requires "username"`)
+	errEmptyProjectKey = errors.New(`"project_keys" must not contain an empty key`)
+	errStartAt         = fmt.Errorf(`"start_at" must be %q or %q`, StartAtEnd, StartAtBeginning)
+	errAuthBackoff     = errors.New(`"auth_backoff": "initial_interval" must be positive and not above "max_interval"`)
+)
+
+// Config defines the configuration of the backbone receiver.
+type Config struct {
+	scraperhelper.ControllerConfig `mapstructure:",squash"`
+	confighttp.ClientConfig        `mapstructure:",squash"`
+	metadata.MetricsBuilderConfig  `mapstructure:",squash"`
+
+	// Events switches the log events on and off, like metrics.
+	Events metadata.EventsConfig `mapstructure:"events"`
+
+	// Username and Password authenticate with HTTP Basic.
+	Username string              `mapstructure:"username"`
+	Password configopaque.String `mapstructure:"password"`
+	// Token is a Jira Personal Access Token, sent as a Bearer token.
+	Token configopaque.String `mapstructure:"token"`
+	// ProjectKeys queries the API once per project key; required when the user is only a
+	// project administrator.
+	ProjectKeys []string `mapstructure:"project_keys"`
+	// AuthBackoff is how long the receiver waits after Jira rejected its credentials.
+	AuthBackoff AuthBackoffConfig `mapstructure:"auth_backoff"`
+
+	// Directory is Backbone's folder tree: the backbone-issue-sync folder in Jira's (shared)
+	// home, or one namespace folder in it.
+	Directory string `mapstructure:"directory"`
+	// ArchiveDetails also stats every archived message, for the archive's size and oldest
+	// message age; archive/ can hold millions of files.
+	ArchiveDetails bool `mapstructure:"archive_details"`
+
+	// Storage is the ID of a storage extension that keeps which message events were
+	// delivered across restarts.
+	Storage *component.ID `mapstructure:"storage"`
+	// StartAt decides whether messages present at the first start are reported.
+	StartAt string `mapstructure:"start_at"`
+
+	_ struct{}
+}
+
+// AuthBackoffConfig bounds the wait after an authentication failure. Jira locks an account
+// (CAPTCHA) after a few failed logins, and that account may be Backbone's own sync user.
+type AuthBackoffConfig struct {
+	InitialInterval time.Duration `mapstructure:"initial_interval"`
+	MaxInterval     time.Duration `mapstructure:"max_interval"`
+
+	_ struct{}
+}
+
+// Validate checks the receiver configuration; it reports every problem at once.
+func (cfg *Config) Validate() error {
+	var errs []error
+	if cfg.Endpoint == "" && cfg.Directory == "" {
+		errs = append(errs, errNoSource)
+	}
+	if cfg.Endpoint != "" {
+		if u, err := url.Parse(cfg.Endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, errEndpointScheme)
+		}
+	}
+	if cfg.Token != "" && (cfg.Username != "" || cfg.Password != "") {
+		errs = append(errs, errTokenAndBasic)
+	}
+	if cfg.Username != "" && cfg.Password == "" {
+		errs = append(errs, errUsernameNoPass)
+	}
+	if cfg.Username == "" && cfg.Password != "" && cfg.Token == "" {
+		errs = append(errs, errPasswordNoUser)
+	}
+	for _, key := range cfg.ProjectKeys {
+		if strings.TrimSpace(key) == "" {
+			errs = append(errs, errEmptyProjectKey)
+			break
+		}
+	}
+	if b := cfg.AuthBackoff; b.InitialInterval <= 0 || b.MaxInterval < b.InitialInterval {
+		errs = append(errs, errAuthBackoff)
+	}
+	if cfg.StartAt != StartAtEnd && cfg.StartAt != StartAtBeginning {
+		errs = append(errs, errStartAt)
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,155 @@
+package backbonereceiver
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/confmap/confmaptest"
+	"go.opentelemetry.io/collector/confmap"
+
+	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/metadata"
+)
+
+func TestLoadConfig(t *testing.T) {
+	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "config.yaml"))
+	require.NoError(t, err)
+
+	storageID := component.MustNewID("file_storage")
+	tests := []struct {
+		id      component.ID
+		want    func(*Config)
+		wantErr error
+	}{
+		{
+			id:      component.NewID(metadata.Type),
+			want:    func(*Config) {},
+			wantErr: errNoSource,
+		},
+		{
+			id: component.NewIDWithName(metadata.Type, "api"),
+			want: func(c *Config) {
+				c.Endpoint = "https://jira.example.com/jira"
+				c.Token = "secret-token"
+				c.ProjectKeys = []string{"AP", "PB"}
+				c.CollectionInterval = 30 * time.Second
+				c.ControllerConfig.Timeout = 5 * time.Second
+				c.ClientConfig.Timeout = 5 * time.Second
+			},
+		},
+		{
+			id: component.NewIDWithName(metadata.Type, "basic"),
+			want: func(c *Config) {
+				c.Endpoint = "http://localhost:8080"
+				c.Username = "monitor"
+				c.Password = "secret-password"
+				c.AuthBackoff = AuthBackoffConfig{InitialInterval: 10 * time.Minute, MaxInterval: time.Hour}
+			},
+		},
+		{
+			id: component.NewIDWithName(metadata.Type, "folders"),
+			want: func(c *Config) {
+				c.Directory = "/var/atlassian/application-data/jira/shared/data/backbone-issue-sync"
+				c.ArchiveDetails = true
+				c.StartAt = StartAtBeginning
+				c.Storage = &storageID
+				// Set through confmap, as the generated configs remember what the user set.
+				require.NoError(t, confmap.NewFromStringMap(map[string]any{
+					"metrics": map[string]any{"backbone.folder.size": map[string]any{"enabled": false}},
+				}).Unmarshal(&c.MetricsBuilderConfig))
+				require.NoError(t, confmap.NewFromStringMap(map[string]any{
+					"backbone.message.issue_missing": map[string]any{"enabled": true},
+				}).Unmarshal(&c.Events))
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.id.String(), func(t *testing.T) {
+			cfg := NewFactory().CreateDefaultConfig().(*Config)
+			sub, err := cm.Sub(tt.id.String())
+			require.NoError(t, err)
+			require.NoError(t, sub.Unmarshal(cfg))
+
+			want := createDefaultConfig().(*Config)
+			tt.want(want)
+			assert.Equal(t, want, cfg)
+			if tt.wantErr != nil {
+				assert.ErrorIs(t, confmap.Validate(cfg), tt.wantErr)
+			} else {
+				assert.NoError(t, confmap.Validate(cfg))
+			}
+		})
+	}
+}
+
+func TestValidate(t *testing.T) {
+	tests := []struct {
+		desc    string
+		modify  func(*Config)
+		wantErr []error
+	}{
+		{desc: "endpoint only", modify: func(c *Config) { c.Endpoint = "https://jira.example.com" }},
+		{desc: "directory only", modify: func(c *Config) { c.Directory = "/data/backbone-issue-sync" }},
+		{desc: "context path", modify: func(c *Config) { c.Endpoint = "http://localhost:8081/jira2" }},
+		{desc: "basic auth", modify: func(c *Config) {
+			c.Endpoint = "https://jira.example.com"
+			c.Username, c.Password = "monitor", "secret"
+		}},
+		{desc: "token", modify: func(c *Config) {
+			c.Endpoint = "https://jira.example.com"
+			c.Token = "secret"
+		}},
+		{desc: "neither endpoint nor directory", modify: func(*Config) {}, wantErr: []error{errNoSource}},
+		{desc: "not http", modify: func(c *Config) { c.Endpoint = "ftp://jira.example.com" }, wantErr: []error{errEndpointScheme}},
+		{desc: "no scheme", modify: func(c *Config) { c.Endpoint = "jira.example.com" }, wantErr: []error{errEndpointScheme}},
+		{desc: "token and basic", modify: func(c *Config) {
+			c.Endpoint = "https://jira.example.com"
+			c.Token, c.Username, c.Password = "t", "u", "p"
+		}, wantErr: []error{errTokenAndBasic}},
+		{desc: "token and password", modify: func(c *Config) {
+			c.Endpoint = "https://jira.example.com"
+			c.Token, c.Password = "t", "p"
+		}, wantErr: []error{errTokenAndBasic}},
+		{desc: "username without password", modify: func(c *Config) {
+			c.Endpoint = "https://jira.example.com"
+			c.Username = "monitor"
+		}, wantErr: []error{errUsernameNoPass}},
+		{desc: "password without username", modify: func(c *Config) {
+			c.Endpoint = "https://jira.example.com"
+			c.Password = "secret"
+		}, wantErr: []error{errPasswordNoUser}},
+		{desc: "empty project key", modify: func(c *Config) {
+			c.Endpoint = "https://jira.example.com"
+			c.ProjectKeys = []string{"AP", " "}
+		}, wantErr: []error{errEmptyProjectKey}},
+		{desc: "bad start_at", modify: func(c *Config) {
+			c.Directory = "/data"
+			c.StartAt = "middle"
+		}, wantErr: []error{errStartAt}},
+		{desc: "bad auth backoff", modify: func(c *Config) {
+			c.Endpoint = "https://jira.example.com"
+			c.AuthBackoff.MaxInterval = time.Minute
+		}, wantErr: []error{errAuthBackoff}},
+		{desc: "every problem at once", modify: func(c *Config) {
+			c.Token, c.Username = "t", "u"
+			c.StartAt = ""
+		}, wantErr: []error{errNoSource, errTokenAndBasic, errUsernameNoPass, errStartAt}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.desc, func(t *testing.T) {
+			cfg := createDefaultConfig().(*Config)
+			tt.modify(cfg)
+			err := cfg.Validate()
+			if len(tt.wantErr) == 0 {
+				assert.NoError(t, err)
+				return
+			}
+			for _, want := range tt.wantErr {
+				assert.ErrorIs(t, err, want)
+			}
+		})
+	}
+}

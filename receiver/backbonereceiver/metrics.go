@@ -1,0 +1,166 @@
+package backbonereceiver
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/receiver"
+
+	"github.com/otelcol-backbone/otelcol-backbone/internal/backboneapi"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/queuetree"
+	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/metadata"
+)
+
+// metricsScraper turns snapshots into metrics: one resource per integration, holding its
+// API and folder metrics side by side, and one resource for the API's own health.
+type metricsScraper struct {
+	cfg     *Config
+	src     *source
+	mb      *metadata.MetricsBuilder
+	baseURL string
+}
+
+func newMetricsScraper(cfg *Config, set receiver.Settings, src *source) *metricsScraper {
+	return &metricsScraper{
+		cfg:     cfg,
+		src:     src,
+		mb:      metadata.NewMetricsBuilder(cfg.MetricsBuilderConfig, set),
+		baseURL: jiraBaseURL(cfg.Endpoint),
+	}
+}
+
+func (m *metricsScraper) start(ctx context.Context, host component.Host) error {
+	return m.src.start(ctx, host)
+}
+
+func (m *metricsScraper) shutdown(context.Context) error {
+	sources.release(m.src)
+	return nil
+}
+
+func (m *metricsScraper) scrape(ctx context.Context) (pmetric.Metrics, error) {
+	snap := m.src.snapshot(ctx)
+	ts := pcommon.NewTimestampFromTime(snap.time)
+	for _, g := range groupByIntegration(snap) {
+		if g.api != nil {
+			m.recordIntegration(ts, snap.time, g.api)
+		}
+		for _, c := range g.folders {
+			m.recordFolders(ts, snap.time, c, projectKey(g.api, c.ConnectorKey))
+		}
+		rb := m.mb.NewResourceBuilder()
+		rb.SetBackboneIntegrationKey(g.key)
+		if g.api != nil && g.api.Summary != "" {
+			rb.SetBackboneIntegrationSummary(g.api.Summary)
+		}
+		m.setBaseURL(rb)
+		m.mb.EmitForResource(metadata.WithResource(rb.Emit()))
+	}
+	if snap.api != nil {
+		m.recordAPIHealth(ts, snap.api)
+		rb := m.mb.NewResourceBuilder()
+		m.setBaseURL(rb)
+		m.mb.EmitForResource(metadata.WithResource(rb.Emit()))
+	}
+	return m.mb.Emit(), nil
+}
+
+func (m *metricsScraper) setBaseURL(rb *metadata.ResourceBuilder) {
+	if m.baseURL != "" {
+		rb.SetJiraBaseURL(m.baseURL)
+	}
+}
+
+func (m *metricsScraper) recordAPIHealth(ts pcommon.Timestamp, api *apiSnapshot) {
+	if api.err == nil {
+		m.mb.RecordBackboneAPIUpDataPoint(ts, 1)
+	} else {
+		m.mb.RecordBackboneAPIUpDataPoint(ts, 0, metadata.WithErrorTypeMetricAttribute(string(backboneapi.KindOf(api.err))))
+	}
+	if api.requested {
+		m.mb.RecordBackboneAPIRequestDurationDataPoint(ts, api.duration.Seconds())
+	}
+}
+
+func (m *metricsScraper) recordIntegration(ts pcommon.Timestamp, now time.Time, it *backboneapi.Integration) {
+	if it.Status == nil {
+		return
+	}
+	recordStateSet(backboneapi.IntegrationStates, it.Status.Status, func(v int64, state string) {
+		m.mb.RecordBackboneIntegrationStatusDataPoint(ts, v, state)
+	})
+	for _, c := range it.Status.Connectors() {
+		key, project := c.ConnectorKey, it.ProjectKey(c.ConnectorKey)
+		m.mb.RecordBackboneConnectorOnlineDataPoint(ts, boolToInt(c.Online), key, project)
+		m.mb.RecordBackboneConnectorReconnectingDataPoint(ts, boolToInt(c.Reconnecting), key, project)
+		m.mb.RecordBackboneConnectorIssuesInErrorDataPoint(ts, c.IssuesInError, key, project)
+		if c.StartTime != nil {
+			uptime := now.Sub(time.UnixMilli(*c.StartTime)).Seconds()
+			m.mb.RecordBackboneConnectorUptimeDataPoint(ts, max(uptime, 0), key, project)
+		}
+		for route, state := range map[metadata.AttributeBackboneRoute]string{
+			metadata.AttributeBackboneRouteIncoming: c.IncomingRouteStatus,
+			metadata.AttributeBackboneRouteOutgoing: c.OutgoingRouteStatus,
+			metadata.AttributeBackboneRouteExternal: c.ExternalRouteStatus,
+		} {
+			recordStateSet(backboneapi.RouteStates, state, func(v int64, s string) {
+				m.mb.RecordBackboneConnectorRouteStatusDataPoint(ts, v, key, project, route, s)
+			})
+		}
+		for direction, state := range map[metadata.AttributeBackboneDirection]string{
+			metadata.AttributeBackboneDirectionIncoming: c.IncomingProcessingStatus,
+			metadata.AttributeBackboneDirectionOutgoing: c.OutgoingProcessingStatus,
+		} {
+			recordStateSet(backboneapi.ProcessingStates, state, func(v int64, s string) {
+				m.mb.RecordBackboneConnectorProcessingStatusDataPoint(ts, v, key, project, direction, s)
+			})
+		}
+	}
+}
+
+// recordStateSet records one series per known state (1 for the current one, 0 for the
+// others) and, for a state the receiver does not know, one more series with 1, so that a new
+// Backbone version never makes a state disappear from dashboards. An absent state records nothing.
+func recordStateSet(known []string, raw string, record func(value int64, state string)) {
+	current := backboneapi.NormalizeState(raw)
+	if current == "" {
+		return
+	}
+	for _, state := range known {
+		record(boolToInt(state == current), state)
+	}
+	if !slices.Contains(known, current) {
+		record(1, current)
+	}
+}
+
+func (m *metricsScraper) recordFolders(ts pcommon.Timestamp, now time.Time, c *queuetree.Connector, project string) {
+	key := c.ConnectorKey
+	for i, f := range queuetree.Folders {
+		st := &c.Folders[i]
+		attr := metadata.MapAttributeBackboneFolder[string(f)]
+		m.mb.RecordBackboneFolderMessagesDataPoint(ts, st.Messages, key, project, attr)
+		if st.BytesKnown {
+			m.mb.RecordBackboneFolderSizeDataPoint(ts, st.Bytes, key, project, attr)
+			age := 0.0
+			if !st.Oldest.IsZero() {
+				age = max(now.Sub(st.Oldest).Seconds(), 0)
+			}
+			m.mb.RecordBackboneFolderOldestMessageAgeDataPoint(ts, age, key, project, attr)
+		}
+		if f.HasIssues() {
+			m.mb.RecordBackboneFolderIssuesDataPoint(ts, st.Issues, key, project, attr)
+		}
+	}
+}
+
+func boolToInt(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,185 @@
+package backbonereceiver
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/otelcol-backbone/otelcol-backbone/internal/msgtrack"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/queuetree"
+	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/metadata"
+)
+
+// Event names, as in metadata.yaml.
+const (
+	eventMessageError         = "backbone.message.error"
+	eventMessageSequenceError = "backbone.message.sequence_error"
+	eventMessageSendError     = "backbone.message.send_error"
+	eventMessageIssueMissing  = "backbone.message.issue_missing"
+	eventMessageOffline       = "backbone.message.offline"
+	eventMessageInvalid       = "backbone.message.invalid"
+	eventMessageResolved      = "backbone.message.resolved"
+	eventStatusChanged        = "backbone.integration.status_changed"
+	eventOnlineChanged        = "backbone.connector.online_changed"
+)
+
+// buildLogs turns pending events into log records, one resource per integration (the same
+// resource as the integration's metrics), in the order the events happened.
+func (e *eventsScraper) buildLogs(ctx context.Context, snap *snapshot, pending []msgtrack.Event) plog.Logs {
+	summaries := map[string]string{}
+	if snap.api != nil {
+		for _, it := range snap.api.integrations {
+			summaries[it.IntegrationKey] = it.Summary
+		}
+	}
+	var order []string
+	byIntegration := map[string][]*msgtrack.Event{}
+	for i := range pending {
+		key := integrationOf(&pending[i])
+		if _, ok := byIntegration[key]; !ok {
+			order = append(order, key)
+		}
+		byIntegration[key] = append(byIntegration[key], &pending[i])
+	}
+	out := plog.NewLogs()
+	for _, key := range order {
+		events := byIntegration[key]
+		// The builder keeps records of one event name in the order they were recorded;
+		// queues per name give each record back its event for what the builder cannot set.
+		queues := map[string][]*msgtrack.Event{}
+		for _, ev := range events {
+			name := e.record(ctx, ev)
+			queues[name] = append(queues[name], ev)
+		}
+		rb := e.lb.NewResourceBuilder()
+		rb.SetBackboneIntegrationKey(key)
+		if summary := summaries[key]; summary != "" {
+			rb.SetBackboneIntegrationSummary(summary)
+		}
+		if e.baseURL != "" {
+			rb.SetJiraBaseURL(e.baseURL)
+		}
+		ld := e.lb.Emit(metadata.WithLogsResource(rb.Emit()))
+		for _, rl := range ld.ResourceLogs().All() {
+			for _, sl := range rl.ScopeLogs().All() {
+				for _, lr := range sl.LogRecords().All() {
+					q := queues[lr.EventName()]
+					if len(q) == 0 {
+						continue
+					}
+					describe(lr, key, q[0])
+					queues[lr.EventName()] = q[1:]
+				}
+			}
+		}
+		ld.ResourceLogs().MoveAndAppendTo(out.ResourceLogs())
+	}
+	return out
+}
+
+func integrationOf(ev *msgtrack.Event) string {
+	if ev.Kind == msgtrack.KindAppeared || ev.Kind == msgtrack.KindResolved {
+		return ev.Message.Integration
+	}
+	return ev.Integration
+}
+
+// record records one event with the generated builder and returns its event name.
+func (e *eventsScraper) record(ctx context.Context, ev *msgtrack.Event) string {
+	switch ev.Kind {
+	case msgtrack.KindStatusChanged:
+		e.lb.RecordBackboneIntegrationStatusChangedEvent(ctx, pcommon.NewTimestampFromTime(ev.Observed), ev.State, ev.PreviousState)
+		return eventStatusChanged
+	case msgtrack.KindOnlineChanged:
+		e.lb.RecordBackboneConnectorOnlineChangedEvent(ctx, pcommon.NewTimestampFromTime(ev.Observed), ev.Connector, ev.ProjectKey, ev.Online)
+		return eventOnlineChanged
+	}
+	m := ev.Message
+	folder := metadata.MapAttributeBackboneFolder[m.Folder]
+	var opts []metadata.EventAttributeOption
+	if m.Issue != "" {
+		opts = append(opts, metadata.WithBackboneIssueEventAttribute(m.Issue))
+	}
+	if ev.Kind == msgtrack.KindResolved {
+		e.lb.RecordBackboneMessageResolvedEvent(ctx, pcommon.NewTimestampFromTime(ev.Observed), m.Connector, m.ProjectKey,
+			folder, m.Name, m.Path, m.Size, ev.TimeInFolder.Seconds(), opts...)
+		return eventMessageResolved
+	}
+	ts := pcommon.NewTimestampFromTime(m.ModTime)
+	switch queuetree.Folder(m.Folder) {
+	case queuetree.Error:
+		e.lb.RecordBackboneMessageErrorEvent(ctx, ts, m.Connector, m.ProjectKey, folder, m.Name, m.Path, m.Size, opts...)
+		return eventMessageError
+	case queuetree.SequenceError:
+		e.lb.RecordBackboneMessageSequenceErrorEvent(ctx, ts, m.Connector, m.ProjectKey, folder, m.Name, m.Path, m.Size, opts...)
+		return eventMessageSequenceError
+	case queuetree.SendError:
+		e.lb.RecordBackboneMessageSendErrorEvent(ctx, ts, m.Connector, m.ProjectKey, folder, m.Name, m.Path, m.Size, opts...)
+		return eventMessageSendError
+	case queuetree.IssueMissing:
+		e.lb.RecordBackboneMessageIssueMissingEvent(ctx, ts, m.Connector, m.ProjectKey, folder, m.Name, m.Path, m.Size, opts...)
+		return eventMessageIssueMissing
+	case queuetree.Offline:
+		e.lb.RecordBackboneMessageOfflineEvent(ctx, ts, m.Connector, m.ProjectKey, folder, m.Name, m.Path, m.Size, opts...)
+		return eventMessageOffline
+	case queuetree.Invalid:
+		e.lb.RecordBackboneMessageInvalidEvent(ctx, ts, m.Connector, m.ProjectKey, folder, m.Name, m.Path, m.Size, opts...)
+		return eventMessageInvalid
+	}
+	return ""
+}
+
+// describe sets what the generated builder does not: severity, observed time and a one-line
+// body a person can read in any backend.
+func describe(lr plog.LogRecord, integration string, ev *msgtrack.Event) {
+	lr.SetObservedTimestamp(pcommon.NewTimestampFromTime(ev.Observed))
+	severity, body := describeEvent(integration, ev)
+	lr.SetSeverityNumber(severity)
+	lr.SetSeverityText(strings.ToUpper(severity.String()))
+	lr.Body().SetStr(body)
+}
+
+func describeEvent(integration string, ev *msgtrack.Event) (plog.SeverityNumber, string) {
+	switch ev.Kind {
+	case msgtrack.KindStatusChanged:
+		body := fmt.Sprintf("integration %s changed from %s to %s", integration, ev.PreviousState, ev.State)
+		if ev.PreviousState == "running" && ev.State != "running" {
+			return plog.SeverityNumberWarn, body
+		}
+		return plog.SeverityNumberInfo, body
+	case msgtrack.KindOnlineChanged:
+		if ev.Online {
+			return plog.SeverityNumberInfo, fmt.Sprintf("connector %s of %s is online again", ev.Connector, integration)
+		}
+		return plog.SeverityNumberWarn, fmt.Sprintf("connector %s of %s went offline", ev.Connector, integration)
+	}
+	m := ev.Message
+	where := integration + "/" + m.Connector
+	forIssue := ""
+	if m.Issue != "" {
+		forIssue = " for issue " + m.Issue
+	}
+	if ev.Kind == msgtrack.KindResolved {
+		return plog.SeverityNumberInfo, fmt.Sprintf("message %s%s left %s of %s after %s",
+			m.Name, forIssue, m.Folder, where, ev.TimeInFolder.Round(time.Second))
+	}
+	switch queuetree.Folder(m.Folder) {
+	case queuetree.Error:
+		return plog.SeverityNumberError, fmt.Sprintf("message %s%s failed to apply in %s", m.Name, forIssue, where)
+	case queuetree.SendError:
+		return plog.SeverityNumberError, fmt.Sprintf("message %s failed to be sent from %s to its partner", m.Name, where)
+	case queuetree.SequenceError:
+		return plog.SeverityNumberWarn, fmt.Sprintf("message %s in %s is held back: an earlier message of its issue is missing", m.Name, where)
+	case queuetree.IssueMissing:
+		return plog.SeverityNumberWarn, fmt.Sprintf("message %s in %s waits for issue %s, which is not synchronized yet", m.Name, where, m.Issue)
+	case queuetree.Offline:
+		return plog.SeverityNumberWarn, fmt.Sprintf("message %s in %s was not applied because Jira was offline", m.Name, where)
+	case queuetree.Invalid:
+		return plog.SeverityNumberWarn, fmt.Sprintf("file %s in %s is not a Backbone message", m.Name, where)
+	}
+	return plog.SeverityNumberUnspecified, ""
+}
