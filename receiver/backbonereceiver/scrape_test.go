@@ -1,0 +1,311 @@
+package backbonereceiver
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/receiver/receivertest"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/metadata"
+)
+
+// apiFixture serves a file of testdata/api as Backbone's integrations endpoint.
+type apiFixture struct {
+	file     atomic.Value // string: a fixture name, or "" for a 404
+	status   atomic.Int32
+	requests atomic.Int32
+}
+
+func newAPIServer(t *testing.T, file string) (*httptest.Server, *apiFixture) {
+	t.Helper()
+	fx := &apiFixture{}
+	fx.file.Store(file)
+	fx.status.Store(http.StatusOK)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fx.requests.Add(1)
+		if !strings.HasPrefix(r.URL.Path, "/jira/plugins/servlet/backbone-issue-sync/api/1/integrations") {
+			http.NotFound(w, r)
+			return
+		}
+		if code := int(fx.status.Load()); code != http.StatusOK {
+			w.Header().Set("Content-Type", "text/html")
+			if code == http.StatusUnauthorized {
+				w.Header().Set("X-Seraph-LoginReason", "AUTHENTICATED_FAILED")
+			}
+			w.WriteHeader(code)
+			_, _ = w.Write([]byte("<html>no</html>"))
+			return
+		}
+		body, err := os.ReadFile(filepath.Join("..", "..", "testdata", "api", fx.file.Load().(string)))
+		if !assert.NoError(t, err) {
+			w.WriteHeader(http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json;charset=UTF-8")
+		_, _ = w.Write(body)
+	}))
+	t.Cleanup(srv.Close)
+	return srv, fx
+}
+
+// writeFiles creates files below root; a key ending in "/" is an empty folder.
+func writeFiles(t *testing.T, root string, files map[string]string) {
+	t.Helper()
+	for rel, content := range files {
+		path := filepath.Join(root, filepath.FromSlash(rel))
+		if strings.HasSuffix(rel, "/") {
+			require.NoError(t, os.MkdirAll(path, 0o755))
+			continue
+		}
+		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+		require.NoError(t, os.WriteFile(path, []byte(content), 0o644))
+	}
+}
+
+// seedTree is the folder tree of the seed's two integrations: INT-16 centralized (AP-29,
+// PB-30), INT-15 distributed (SP-28), plus INT-99, which the API does not list.
+func seedTree(t *testing.T) string {
+	t.Helper()
+	root := filepath.Join(t.TempDir(), "backbone-issue-sync")
+	writeFiles(t, root, map[string]string{
+		"default/INT-16/AP-29/RECEIVE/000010.bac":                    "new",
+		"default/INT-16/AP-29/RECEIVE/archive/000001.bac":            "done",
+		"default/INT-16/AP-29/RECEIVE/archive/000002.bac":            "done",
+		"default/INT-16/AP-29/RECEIVE/error/AP-123/000003.bac":       "failed",
+		"default/INT-16/AP-29/RECEIVE/error/AP-123/000004.bac":       "failed too",
+		"default/INT-16/AP-29/RECEIVE/error/AP-124/000005.bac":       "x",
+		"default/INT-16/AP-29/RECEIVE/issue-missing/AP-7/000006.bac": "wait",
+		"default/INT-16/AP-29/RECEIVE/sequence-error/000007.bac":     "held",
+		"default/INT-16/AP-29/RECEIVE/offline/":                      "",
+		"default/INT-16/AP-29/SEND/000008.bac":                       "out",
+		"default/INT-16/AP-29/SEND/error/000009.bac":                 "unsent",
+		"default/INT-16/PB-30/RECEIVE/archive/000001.bac":            "done",
+		"default/INT-16/PB-30/SEND/":                                 "",
+		"default/INT-15/SP-28/RECEIVE/discard/000002.bac":            "old",
+		"default/INT-15/SP-28/RECEIVE/invalid/readme.txt":            "?",
+		"default/INT-15/SP-28/SEND/":                                 "",
+		"default/INT-99/XY-1/RECEIVE/":                               "",
+	})
+	return root
+}
+
+func newTestConfig(endpoint, directory string) *Config {
+	cfg := createDefaultConfig().(*Config)
+	cfg.Endpoint = endpoint
+	cfg.Directory = directory
+	return cfg
+}
+
+// scrapeOnce runs the metrics scraper once through the shared source, as the controller would.
+func scrapeOnce(t *testing.T, cfg *Config, set receiverSettings) pmetric.Metrics {
+	t.Helper()
+	ms := newMetricsScraper(cfg, set, sources.acquire(cfg, set))
+	require.NoError(t, ms.start(t.Context(), componenttest.NewNopHost()))
+	defer func() { require.NoError(t, ms.shutdown(t.Context())) }()
+	md, err := ms.scrape(t.Context())
+	require.NoError(t, err)
+	return md
+}
+
+func TestScrapeAPIOnly(t *testing.T) {
+	tests := []struct {
+		desc    string
+		fixture string
+		golden  string
+	}{
+		{desc: "the seed's two integrations", fixture: "integrations.json", golden: "api_seed.yaml"},
+		{desc: "distributed", fixture: "integrations_distributed.json", golden: "api_distributed.yaml"},
+		{desc: "unknown states are kept", fixture: "integrations_unknown_states.json", golden: "api_unknown_states.yaml"},
+		{desc: "missing optional fields", fixture: "integrations_missing_fields.json", golden: "api_missing_fields.yaml"},
+		{desc: "unknown extra fields", fixture: "integrations_extra_fields.json", golden: "api_extra_fields.yaml"},
+		{desc: "empty array", fixture: "integrations_empty.json", golden: "api_empty.yaml"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.desc, func(t *testing.T) {
+			srv, _ := newAPIServer(t, tt.fixture)
+			md := scrapeOnce(t, newTestConfig(srv.URL+"/jira", ""), receivertest.NewNopSettings(metadata.Type))
+			compareGolden(t, filepath.Join("testdata", "metrics", tt.golden), md)
+		})
+	}
+}
+
+func TestScrapeFoldersOnly(t *testing.T) {
+	md := scrapeOnce(t, newTestConfig("", seedTree(t)), receivertest.NewNopSettings(metadata.Type))
+	compareGolden(t, filepath.Join("testdata", "metrics", "folders.yaml"), md)
+}
+
+func TestScrapeAPIAndFoldersShareResources(t *testing.T) {
+	srv, _ := newAPIServer(t, "integrations.json")
+	md := scrapeOnce(t, newTestConfig(srv.URL+"/jira", seedTree(t)), receivertest.NewNopSettings(metadata.Type))
+	compareGolden(t, filepath.Join("testdata", "metrics", "api_and_folders.yaml"), md)
+
+	// One resource per integration, holding its API and its folder metrics side by side.
+	keys := map[string]int{}
+	for _, rm := range md.ResourceMetrics().All() {
+		key, ok := rm.Resource().Attributes().Get("backbone.integration.key")
+		if !ok {
+			continue
+		}
+		keys[key.Str()]++
+		names := map[string]bool{}
+		for _, m := range rm.ScopeMetrics().At(0).Metrics().All() {
+			names[m.Name()] = true
+		}
+		if key.Str() == "INT-16" {
+			assert.True(t, names["backbone.connector.online"], "API metrics of INT-16")
+			assert.True(t, names["backbone.folder.messages"], "folder metrics of INT-16")
+		}
+	}
+	assert.Equal(t, map[string]int{"INT-15": 1, "INT-16": 1, "INT-99": 1}, keys)
+}
+
+func TestScrapeFolderAges(t *testing.T) {
+	root := seedTree(t)
+	old := filepath.Join(root, "default/INT-16/AP-29/SEND/000008.bac")
+	require.NoError(t, os.Chtimes(old, time.Now().Add(-time.Hour), time.Now().Add(-time.Hour)))
+	md := scrapeOnce(t, newTestConfig("", root), receivertest.NewNopSettings(metadata.Type))
+	ages := folderGauge(t, md, "backbone.folder.oldest_message.age", "AP-29")
+	assert.InDelta(t, 3600, ages["send"], 60)
+	assert.Zero(t, ages["offline"], "an empty folder is 0 s old")
+	_, archive := ages["archive"]
+	assert.False(t, archive, "archive age is opt-in (archive_details)")
+
+	cfg := newTestConfig("", root)
+	cfg.ArchiveDetails = true
+	md = scrapeOnce(t, cfg, receivertest.NewNopSettings(metadata.Type))
+	assert.Contains(t, folderGauge(t, md, "backbone.folder.oldest_message.age", "AP-29"), "archive")
+	assert.Equal(t, float64(len("done")*2), folderGauge(t, md, "backbone.folder.size", "AP-29")["archive"])
+}
+
+func TestScrapeAPIFailures(t *testing.T) {
+	tests := []struct {
+		desc      string
+		status    int
+		fixture   string
+		errorType string
+	}{
+		{desc: "wrong password", status: http.StatusUnauthorized, errorType: "auth"},
+		{desc: "forbidden", status: http.StatusForbidden, errorType: "forbidden"},
+		{desc: "server error", status: http.StatusInternalServerError, errorType: "server_error"},
+		{desc: "rate limited", status: http.StatusTooManyRequests, errorType: "rate_limited"},
+		{desc: "malformed JSON", status: http.StatusOK, fixture: "integrations_malformed.json", errorType: "decode"},
+		{desc: "truncated JSON", status: http.StatusOK, fixture: "integrations_truncated.json", errorType: "decode"},
+		{desc: "object instead of array", status: http.StatusOK, fixture: "integrations_object.json", errorType: "decode"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.desc, func(t *testing.T) {
+			srv, fx := newAPIServer(t, tt.fixture)
+			fx.status.Store(int32(tt.status))
+			md := scrapeOnce(t, newTestConfig(srv.URL+"/jira", seedTree(t)), receivertest.NewNopSettings(metadata.Type))
+			up := apiUp(t, md)
+			assert.Equal(t, int64(0), up.value)
+			assert.Equal(t, tt.errorType, up.errorType)
+			// The folder tree is still reported.
+			assert.NotEmpty(t, folderGauge(t, md, "backbone.folder.messages", "AP-29"))
+		})
+	}
+	t.Run("connection refused", func(t *testing.T) {
+		srv, _ := newAPIServer(t, "integrations.json")
+		srv.Close()
+		md := scrapeOnce(t, newTestConfig(srv.URL+"/jira", ""), receivertest.NewNopSettings(metadata.Type))
+		up := apiUp(t, md)
+		assert.Equal(t, int64(0), up.value)
+		assert.Equal(t, "connection", up.errorType)
+	})
+}
+
+// TestScrapeLogsProblemsOncePerStateChange checks that a lasting problem gives one log line,
+// that the auth backoff keeps the receiver from retrying a rejected password each interval,
+// and that recovery is logged once.
+func TestScrapeLogsProblemsOncePerStateChange(t *testing.T) {
+	srv, fx := newAPIServer(t, "integrations.json")
+	fx.status.Store(http.StatusUnauthorized)
+	core, logs := observer.New(zap.InfoLevel)
+	set := receivertest.NewNopSettings(metadata.Type)
+	set.Logger = zap.New(core)
+
+	cfg := newTestConfig(srv.URL+"/jira", filepath.Join(t.TempDir(), "not-mounted-yet"))
+	cfg.CollectionInterval = time.Millisecond // every call takes a fresh snapshot
+	cfg.Password, cfg.Username = "s3cr3t-pa55", "monitor"
+	ms := newMetricsScraper(cfg, set, sources.acquire(cfg, set))
+	require.NoError(t, ms.start(t.Context(), componenttest.NewNopHost()))
+	defer func() { require.NoError(t, ms.shutdown(t.Context())) }()
+
+	for range 5 {
+		_, err := ms.scrape(t.Context())
+		require.NoError(t, err)
+		time.Sleep(2 * time.Millisecond)
+	}
+	assert.Equal(t, int32(1), fx.requests.Load(), "after a rejected login the receiver backs off")
+	assert.Equal(t, 1, logs.FilterMessageSnippet("Backbone API").Len(), "one line for the API problem")
+	assert.Equal(t, 1, logs.FilterMessageSnippet("Backbone folder tree").Len(), "one line for the missing directory")
+	for _, entry := range logs.All() {
+		assert.NotContains(t, entry.Message, "s3cr3t-pa55")
+	}
+
+	require.NoError(t, os.MkdirAll(cfg.Directory, 0o755))
+	_, err := ms.scrape(t.Context())
+	require.NoError(t, err)
+	assert.Equal(t, 1, logs.FilterMessageSnippet("resolved: Backbone folder tree").Len())
+}
+
+type apiUpPoint struct {
+	value     int64
+	errorType string
+}
+
+func apiUp(t *testing.T, md pmetric.Metrics) apiUpPoint {
+	t.Helper()
+	for _, rm := range md.ResourceMetrics().All() {
+		for _, m := range rm.ScopeMetrics().At(0).Metrics().All() {
+			if m.Name() != "backbone.api.up" {
+				continue
+			}
+			dp := m.Gauge().DataPoints().At(0)
+			p := apiUpPoint{value: dp.IntValue()}
+			if v, ok := dp.Attributes().Get("error.type"); ok {
+				p.errorType = v.Str()
+			}
+			return p
+		}
+	}
+	t.Fatal("no backbone.api.up data point")
+	return apiUpPoint{}
+}
+
+// folderGauge returns the values of a folder metric for one connector, by folder.
+func folderGauge(t *testing.T, md pmetric.Metrics, name, connector string) map[string]float64 {
+	t.Helper()
+	out := map[string]float64{}
+	for _, rm := range md.ResourceMetrics().All() {
+		for _, m := range rm.ScopeMetrics().At(0).Metrics().All() {
+			if m.Name() != name {
+				continue
+			}
+			for _, dp := range m.Gauge().DataPoints().All() {
+				if c, _ := dp.Attributes().Get("backbone.connector.key"); c.Str() != connector {
+					continue
+				}
+				folder, _ := dp.Attributes().Get("backbone.folder")
+				if dp.ValueType() == pmetric.NumberDataPointValueTypeInt {
+					out[folder.Str()] = float64(dp.IntValue())
+				} else {
+					out[folder.Str()] = dp.DoubleValue()
+				}
+			}
+		}
+	}
+	return out
+}
