@@ -102,21 +102,29 @@ func (m *metricsScraper) recordIntegration(ts pcommon.Timestamp, now time.Time, 
 			uptime := now.Sub(time.UnixMilli(*c.StartTime)).Seconds()
 			m.mb.RecordBackboneConnectorUptimeDataPoint(ts, max(uptime, 0), key, project)
 		}
-		for route, state := range map[metadata.AttributeBackboneRoute]string{
-			metadata.AttributeBackboneRouteIncoming: c.IncomingRouteStatus,
-			metadata.AttributeBackboneRouteOutgoing: c.OutgoingRouteStatus,
-			metadata.AttributeBackboneRouteExternal: c.ExternalRouteStatus,
-		} {
-			recordStateSet(backboneapi.RouteStates, state, func(v int64, s string) {
-				m.mb.RecordBackboneConnectorRouteStatusDataPoint(ts, v, key, project, route, s)
+		routes := []struct {
+			route metadata.AttributeBackboneRoute
+			state string
+		}{
+			{metadata.AttributeBackboneRouteIncoming, c.IncomingRouteStatus},
+			{metadata.AttributeBackboneRouteOutgoing, c.OutgoingRouteStatus},
+			{metadata.AttributeBackboneRouteExternal, c.ExternalRouteStatus},
+		}
+		for _, r := range routes {
+			recordStateSet(backboneapi.RouteStates, r.state, func(v int64, s string) {
+				m.mb.RecordBackboneConnectorRouteStatusDataPoint(ts, v, key, project, r.route, s)
 			})
 		}
-		for direction, state := range map[metadata.AttributeBackboneDirection]string{
-			metadata.AttributeBackboneDirectionIncoming: c.IncomingProcessingStatus,
-			metadata.AttributeBackboneDirectionOutgoing: c.OutgoingProcessingStatus,
-		} {
-			recordStateSet(backboneapi.ProcessingStates, state, func(v int64, s string) {
-				m.mb.RecordBackboneConnectorProcessingStatusDataPoint(ts, v, key, project, direction, s)
+		processing := []struct {
+			direction metadata.AttributeBackboneDirection
+			state     string
+		}{
+			{metadata.AttributeBackboneDirectionIncoming, c.IncomingProcessingStatus},
+			{metadata.AttributeBackboneDirectionOutgoing, c.OutgoingProcessingStatus},
+		}
+		for _, p := range processing {
+			recordStateSet(backboneapi.ProcessingStates, p.state, func(v int64, s string) {
+				m.mb.RecordBackboneConnectorProcessingStatusDataPoint(ts, v, key, project, p.direction, s)
 			})
 		}
 	}
