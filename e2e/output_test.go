@@ -1,0 +1,364 @@
+package e2e
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"maps"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+)
+
+// lineReader returns the complete lines appended to a file since the last call.
+type lineReader struct {
+	path   string
+	offset int64
+	rest   []byte // an incomplete last line, kept until its newline arrives
+}
+
+func (r *lineReader) next(t *testing.T) [][]byte {
+	t.Helper()
+	f, err := os.Open(r.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	require.NoError(t, err)
+	defer f.Close()
+	fi, err := f.Stat()
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, fi.Size(), r.offset, "%s shrank: the exporter truncated it", r.path)
+	_, err = f.Seek(r.offset, io.SeekStart)
+	require.NoError(t, err)
+	data, err := io.ReadAll(f)
+	require.NoError(t, err)
+	r.offset += int64(len(data))
+	buf := append(r.rest, data...)
+	var lines [][]byte
+	for {
+		i := bytes.IndexByte(buf, '\n')
+		if i < 0 {
+			break
+		}
+		if i > 0 {
+			lines = append(lines, buf[:i])
+		}
+		buf = buf[i+1:]
+	}
+	r.rest = append([]byte(nil), buf...)
+	return lines
+}
+
+// point is one number data point with everything that identifies it.
+type point struct {
+	resource map[string]any
+	metric   string
+	unit     string
+	typ      pmetric.MetricType
+	attrs    map[string]any
+	value    float64
+	time     time.Time
+}
+
+// integration returns the backbone.integration.key of the point's resource, "" for none.
+func (p point) integration() string { return str(p.resource["backbone.integration.key"]) }
+
+// series names the time series of a point: metric, integration and attributes, sorted.
+func (p point) series() string { return seriesKey(p.metric, p.integration(), p.attrs) }
+
+func seriesKey(metric, integration string, attrs map[string]any) string {
+	var b strings.Builder
+	b.WriteString(metric)
+	b.WriteString(" {")
+	if integration != "" {
+		b.WriteString("integration=" + integration)
+	}
+	for _, k := range slices.Sorted(maps.Keys(attrs)) {
+		fmt.Fprintf(&b, " %s=%v", k, attrs[k])
+	}
+	b.WriteString("}")
+	return b.String()
+}
+
+// scrape is one line of the metrics file: what one scrape produced.
+type scrape struct {
+	points []point
+}
+
+// latest is the newest timestamp of the scrape's points.
+func (s scrape) latest() time.Time {
+	var last time.Time
+	for _, p := range s.points {
+		if p.time.After(last) {
+			last = p.time
+		}
+	}
+	return last
+}
+
+// find returns the points of a metric whose integration and attributes match; attributes
+// not named in attrs may have any value.
+func (s scrape) find(metric, integration string, attrs map[string]any) []point {
+	var out []point
+	for _, p := range s.points {
+		if p.metric != metric || p.integration() != integration {
+			continue
+		}
+		match := true
+		for k, v := range attrs {
+			if p.attrs[k] != v {
+				match = false
+				break
+			}
+		}
+		if match {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// hasFolderMetrics tells whether the scrape holds folder metrics of every integration given.
+func (s scrape) hasFolderMetrics(integrations ...string) bool {
+	for _, key := range integrations {
+		if len(s.find("backbone.folder.messages", key, nil)) == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// apiUp returns the value and error.type of the scrape's backbone.api.up point.
+func (s scrape) apiUp() (value float64, errorType string, ok bool) {
+	for _, p := range s.points {
+		if p.metric == "backbone.api.up" {
+			return p.value, str(p.attrs["error.type"]), true
+		}
+	}
+	return 0, "", false
+}
+
+// metricsOutput reads the OTLP JSON lines of a file exporter's metrics file.
+type metricsOutput struct {
+	lines   lineReader
+	scrapes []scrape
+}
+
+func newMetricsOutput(path string) *metricsOutput {
+	return &metricsOutput{lines: lineReader{path: path}}
+}
+
+// poll reads the scrapes written since the last call and returns how many there are in all.
+func (o *metricsOutput) poll(t *testing.T) int {
+	t.Helper()
+	var u pmetric.JSONUnmarshaler
+	for _, line := range o.lines.next(t) {
+		md, err := u.UnmarshalMetrics(line)
+		require.NoError(t, err, "metrics line: %s", line)
+		o.scrapes = append(o.scrapes, flattenMetrics(md))
+	}
+	return len(o.scrapes)
+}
+
+// last returns the newest scrape.
+func (o *metricsOutput) last() scrape {
+	if len(o.scrapes) == 0 {
+		return scrape{}
+	}
+	return o.scrapes[len(o.scrapes)-1]
+}
+
+// waitScrapes waits until n more scrapes have arrived and returns the newest.
+func (o *metricsOutput) waitScrapes(t *testing.T, c *collector, n int) scrape {
+	t.Helper()
+	want := o.poll(t) + n
+	eventually(t, c, time.Duration(n)*interval+20*time.Second, fmt.Sprintf("%d more metrics scrapes", n), func() bool {
+		return o.poll(t) >= want
+	})
+	return o.last()
+}
+
+// waitScrapeAfter waits for a scrape taken after a moment and returns it.
+func (o *metricsOutput) waitScrapeAfter(t *testing.T, c *collector, after time.Time) scrape {
+	t.Helper()
+	var found scrape
+	eventually(t, c, 20*time.Second, "metrics scrape after "+after.Format(time.RFC3339Nano), func() bool {
+		o.poll(t)
+		for _, s := range slices.Backward(o.scrapes) {
+			if s.latest().After(after) {
+				found = s
+				return true
+			}
+		}
+		return false
+	})
+	return found
+}
+
+func flattenMetrics(md pmetric.Metrics) scrape {
+	var s scrape
+	for _, rm := range md.ResourceMetrics().All() {
+		res := rm.Resource().Attributes().AsRaw()
+		for _, sm := range rm.ScopeMetrics().All() {
+			for _, m := range sm.Metrics().All() {
+				var dps pmetric.NumberDataPointSlice
+				switch m.Type() {
+				case pmetric.MetricTypeGauge:
+					dps = m.Gauge().DataPoints()
+				case pmetric.MetricTypeSum:
+					dps = m.Sum().DataPoints()
+				default:
+					continue
+				}
+				for _, dp := range dps.All() {
+					v := dp.DoubleValue()
+					if dp.ValueType() == pmetric.NumberDataPointValueTypeInt {
+						v = float64(dp.IntValue())
+					}
+					s.points = append(s.points, point{
+						resource: res,
+						metric:   m.Name(),
+						unit:     m.Unit(),
+						typ:      m.Type(),
+						attrs:    dp.Attributes().AsRaw(),
+						value:    v,
+						time:     dp.Timestamp().AsTime(),
+					})
+				}
+			}
+		}
+	}
+	return s
+}
+
+// record is one log record with its resource.
+type record struct {
+	resource     map[string]any
+	event        string
+	severity     plog.SeverityNumber
+	severityText string
+	body         string
+	attrs        map[string]any
+	time         time.Time
+	batch        int // the line of the logs file it came in, from 0
+}
+
+// key identifies what a record reports: the event and the file or the integration and connector.
+func (r record) key() string {
+	if path := str(r.attrs["file.path"]); path != "" {
+		return r.event + " " + path
+	}
+	return seriesKey(r.event, str(r.resource["backbone.integration.key"]), r.attrs)
+}
+
+func (r record) String() string {
+	return fmt.Sprintf("%s %s %q %v resource=%v", r.event, r.severityText, r.body, r.attrs, r.resource)
+}
+
+// logsOutput reads the OTLP JSON lines of a file exporter's logs file.
+type logsOutput struct {
+	lines   lineReader
+	batches int
+	records []record
+}
+
+func newLogsOutput(path string) *logsOutput {
+	return &logsOutput{lines: lineReader{path: path}}
+}
+
+// poll reads the records written since the last call.
+func (o *logsOutput) poll(t *testing.T) {
+	t.Helper()
+	var u plog.JSONUnmarshaler
+	for _, line := range o.lines.next(t) {
+		ld, err := u.UnmarshalLogs(line)
+		require.NoError(t, err, "logs line: %s", line)
+		for _, rl := range ld.ResourceLogs().All() {
+			res := rl.Resource().Attributes().AsRaw()
+			for _, sl := range rl.ScopeLogs().All() {
+				for _, lr := range sl.LogRecords().All() {
+					o.records = append(o.records, record{
+						resource:     res,
+						event:        lr.EventName(),
+						severity:     lr.SeverityNumber(),
+						severityText: lr.SeverityText(),
+						body:         bodyString(lr.Body()),
+						attrs:        lr.Attributes().AsRaw(),
+						time:         lr.Timestamp().AsTime(),
+						batch:        o.batches,
+					})
+				}
+			}
+		}
+		o.batches++
+	}
+}
+
+// byKey returns the records read so far that report key.
+func (o *logsOutput) byKey(key string) []record {
+	var out []record
+	for _, r := range o.records {
+		if r.key() == key {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// waitFor waits until every key has at least one record and returns the first of each.
+func (o *logsOutput) waitFor(t *testing.T, c *collector, keys ...string) map[string]record {
+	t.Helper()
+	out := map[string]record{}
+	eventually(t, c, 20*time.Second, "log records for "+strings.Join(keys, ", "), func() bool {
+		o.poll(t)
+		for _, k := range keys {
+			if rs := o.byKey(k); len(rs) > 0 {
+				out[k] = rs[0]
+			}
+		}
+		return len(out) == len(keys)
+	})
+	return out
+}
+
+// counts returns how many records report each key.
+func (o *logsOutput) counts() map[string]int {
+	out := map[string]int{}
+	for _, r := range o.records {
+		out[r.key()]++
+	}
+	return out
+}
+
+// dump lists every record read, for failure messages.
+func (o *logsOutput) dump() string {
+	var b strings.Builder
+	for _, r := range o.records {
+		fmt.Fprintf(&b, "  batch %d: %s\n", r.batch, r)
+	}
+	return b.String()
+}
+
+func bodyString(v pcommon.Value) string {
+	if v.Type() == pcommon.ValueTypeStr {
+		return v.Str()
+	}
+	return v.AsString()
+}
+
+func str(v any) string {
+	s, _ := v.(string)
+	return s
+}
+
+// messageKey is the record key of a message event.
+func messageKey(event, path string) string { return event + " " + path }
