@@ -168,11 +168,17 @@ receivers:
     storage: file_storage
 {{- end}}
 
+# With rotation set, the file exporter writes every batch straight to the file (without it,
+# it buffers and flushes once a second) and appends to a file left by an earlier run.
 exporters:
   file/metrics:
     path: {{q .MetricsPath}}
+    rotation:
+      max_megabytes: 100
   file/logs:
     path: {{q .LogsPath}}
+    rotation:
+      max_megabytes: 100
 {{if .StorageDir}}
 extensions:
   file_storage:
