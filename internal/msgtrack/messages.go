@@ -69,6 +69,24 @@ func (t *Tracker) ObserveMessages(now time.Time, msgs []Message, unreadable []st
 	t.enqueue(evs...)
 }
 
+// Retain forgets, without events, the known files for which keep returns
+// false, and returns how many it forgot: the receiver no longer watches their
+// folder (its event was switched off), so they have not left it, and the
+// tracker holds state only for watched folders. Pending events stay.
+func (t *Tracker) Retain(keep func(Message) bool) int {
+	n := 0
+	for path, e := range t.known {
+		if !keep(e.msg) {
+			delete(t.known, path)
+			n++
+		}
+	}
+	if n > 0 {
+		t.dirty = true
+	}
+	return n
+}
+
 // touch ends freshness; the first observation must reach storage even when it
 // found nothing, so that a restart does not apply start_at again.
 func (t *Tracker) touch() {

@@ -79,6 +79,9 @@ func (e *eventsScraper) start(ctx context.Context, host component.Host) error {
 		e.logger.Warn("Stored message event state is unreadable; starting afresh as start_at says", zap.Error(err))
 		e.tracker = msgtrack.New(0)
 	}
+	// Files of a folder whose event was switched off since have not left it: forget them
+	// without a resolved record.
+	e.tracker.Retain(func(m msgtrack.Message) bool { return e.folderEventEnabled(queuetree.Folder(m.Folder)) })
 	return nil
 }
 
@@ -92,7 +95,7 @@ func (e *eventsScraper) shutdown(ctx context.Context) error {
 
 func (e *eventsScraper) scrape(ctx context.Context) (plog.Logs, error) {
 	snap := e.src.snapshot(ctx)
-	if snap.tree != nil && !rootMissing(snap.tree) {
+	if snap.tree != nil && e.judgeable(snap.tree) {
 		msgs := e.watchedMessages(snap)
 		if e.tracker.Fresh() && e.cfg.StartAt == StartAtEnd {
 			e.tracker.Baseline(msgs)
@@ -206,6 +209,24 @@ func (e *eventsScraper) folderEventEnabled(f queuetree.Folder) bool {
 		return ev.BackboneMessageInvalid.Enabled
 	}
 	return false
+}
+
+// judgeable tells whether a scan can be compared with the known files. A tree whose root
+// is missing cannot. Nor can, while start_at: end has yet to take the files present as
+// seen, a scan that did not get through the root (unreadable, or cut short by the scrape's
+// timeout): the files it missed would be announced later as new.
+func (e *eventsScraper) judgeable(tree *queuetree.Tree) bool {
+	if rootMissing(tree) {
+		return false
+	}
+	if e.tracker.Fresh() && e.cfg.StartAt == StartAtEnd {
+		for _, p := range tree.Problems {
+			if p.Path == tree.Root {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // rootMissing tells a tree whose root is not there (Jira's shared home not mounted yet): no

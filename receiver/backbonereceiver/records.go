@@ -48,12 +48,9 @@ func (e *eventsScraper) buildLogs(ctx context.Context, snap *snapshot, pending [
 	out := plog.NewLogs()
 	for _, key := range order {
 		events := byIntegration[key]
-		// The builder keeps records of one event name in the order they were recorded;
-		// queues per name give each record back its event for what the builder cannot set.
-		queues := map[string][]*msgtrack.Event{}
-		for _, ev := range events {
-			name := e.record(ctx, ev)
-			queues[name] = append(queues[name], ev)
+		names := make([]string, len(events))
+		for i, ev := range events {
+			names[i] = e.record(ctx, ev)
 		}
 		rb := e.lb.NewResourceBuilder()
 		rb.SetBackboneIntegrationKey(key)
@@ -66,19 +63,37 @@ func (e *eventsScraper) buildLogs(ctx context.Context, snap *snapshot, pending [
 		ld := e.lb.Emit(metadata.WithLogsResource(rb.Emit()))
 		for _, rl := range ld.ResourceLogs().All() {
 			for _, sl := range rl.ScopeLogs().All() {
-				for _, lr := range sl.LogRecords().All() {
-					q := queues[lr.EventName()]
-					if len(q) == 0 {
-						continue
-					}
-					describe(lr, key, q[0])
-					queues[lr.EventName()] = q[1:]
-				}
+				inEventOrder(sl.LogRecords(), key, events, names)
 			}
 		}
 		ld.ResourceLogs().MoveAndAppendTo(out.ResourceLogs())
 	}
 	return out
+}
+
+// inEventOrder puts the records of one integration back in the order of their events and
+// describes each. The builder groups records by event name (keeping the order within a
+// name), which would put a message's resolved record before its error record when both
+// wait in one delivery. Events whose record is switched off have none.
+func inEventOrder(records plog.LogRecordSlice, integration string, events []*msgtrack.Event, names []string) {
+	byName := map[string][]plog.LogRecord{}
+	for _, lr := range records.All() {
+		byName[lr.EventName()] = append(byName[lr.EventName()], lr)
+	}
+	ordered := plog.NewLogRecordSlice()
+	ordered.EnsureCapacity(records.Len())
+	for i, ev := range events {
+		q := byName[names[i]]
+		if len(q) == 0 {
+			continue
+		}
+		lr := ordered.AppendEmpty()
+		q[0].MoveTo(lr)
+		byName[names[i]] = q[1:]
+		describe(lr, integration, ev)
+	}
+	records.RemoveIf(func(plog.LogRecord) bool { return true })
+	ordered.MoveAndAppendTo(records)
 }
 
 func integrationOf(ev *msgtrack.Event) string {
