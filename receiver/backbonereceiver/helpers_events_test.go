@@ -1,0 +1,313 @@
+package backbonereceiver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage"
+	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/golden"
+	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/pdatatest/plogtest"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/extension"
+	"go.opentelemetry.io/collector/extension/xextension/storage"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/receiver/receivertest"
+
+	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/metadata"
+)
+
+// eventsMTime is the modification time given to message files, so that record timestamps
+// are reproducible.
+var eventsMTime = time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)
+
+// Folders of connector AP-29 of INT-16, relative to the tree root.
+const (
+	ap29     = "default/INT-16/AP-29/"
+	ap29Recv = ap29 + "RECEIVE/"
+)
+
+// newEventsTree returns an empty backbone-issue-sync folder with the connectors AP-29 and
+// PB-30 of INT-16.
+func newEventsTree(t *testing.T) string {
+	t.Helper()
+	root := filepath.Join(t.TempDir(), "backbone-issue-sync")
+	for _, dir := range []string{ap29Recv, ap29 + "SEND", "default/INT-16/PB-30/RECEIVE", "default/INT-16/PB-30/SEND"} {
+		require.NoError(t, os.MkdirAll(filepath.Join(root, filepath.FromSlash(dir)), 0o755))
+	}
+	return root
+}
+
+// putMessageFile writes a message file of size bytes at rel below root, modified at mtime, and
+// returns its path.
+func putMessageFile(t *testing.T, root, rel string, size int, mtime time.Time) string {
+	t.Helper()
+	path := filepath.Join(root, filepath.FromSlash(rel))
+	require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+	require.NoError(t, os.WriteFile(path, make([]byte, size), 0o644))
+	require.NoError(t, os.Chtimes(path, mtime, mtime))
+	return path
+}
+
+// removeMessageFile deletes a message file of the tree.
+func removeMessageFile(t *testing.T, root, rel string) {
+	t.Helper()
+	require.NoError(t, os.Remove(filepath.Join(root, filepath.FromSlash(rel))))
+}
+
+// moveMessageFile renames a message inside the tree, keeping its modification time.
+func moveMessageFile(t *testing.T, root, from, to string) {
+	t.Helper()
+	dst := filepath.Join(root, filepath.FromSlash(to))
+	require.NoError(t, os.MkdirAll(filepath.Dir(dst), 0o755))
+	require.NoError(t, os.Rename(filepath.Join(root, filepath.FromSlash(from)), dst))
+}
+
+// newEventsConfig returns a folder-only config that scrapes every interval from the start.
+func newEventsConfig(directory string, interval time.Duration) *Config {
+	cfg := createDefaultConfig().(*Config)
+	cfg.Directory = directory
+	cfg.CollectionInterval = interval
+	cfg.InitialDelay = 0
+	return cfg
+}
+
+// enableAllEvents switches on the events that are off by default.
+func enableAllEvents(cfg *Config) {
+	cfg.Events.BackboneMessageIssueMissing.Enabled = true
+	cfg.Events.BackboneMessageOffline.Enabled = true
+	cfg.Events.BackboneMessageInvalid.Enabled = true
+}
+
+// eventsReceiverID names the receiver across restarts.
+var eventsReceiverID = component.NewIDWithName(metadata.Type, "events")
+
+// stepScraper drives an events scraper by hand: each step is one scrape followed by the
+// delivery the logs controller would make.
+type stepScraper struct {
+	es      *eventsScraper
+	next    *flakyLogs
+	dc      *deliveryConsumer
+	stopped bool
+}
+
+// newStepScraper starts an events scraper for cfg on host; it is shut down with the test.
+// A collection interval of 1ns makes every step take a fresh snapshot.
+func newStepScraper(t *testing.T, cfg *Config, host component.Host) *stepScraper {
+	t.Helper()
+	set := receivertest.NewNopSettings(metadata.Type)
+	set.ID = eventsReceiverID // the storage client is named after it
+	es := newEventsScraper(cfg, set, sources.acquire(cfg, set))
+	require.NoError(t, es.start(t.Context(), host))
+	next := &flakyLogs{}
+	s := &stepScraper{es: es, next: next, dc: &deliveryConsumer{next: next, events: es}}
+	t.Cleanup(func() { s.stop(t) })
+	return s
+}
+
+// stop shuts the scraper down, as the collector does on exit; later calls do nothing.
+func (s *stepScraper) stop(t *testing.T) {
+	t.Helper()
+	if !s.stopped {
+		s.stopped = true
+		require.NoError(t, s.es.shutdown(context.Background()))
+	}
+}
+
+// step scrapes once and offers the logs to the consumer; it returns what was offered and
+// the consumer's answer.
+func (s *stepScraper) step(t *testing.T) (plog.Logs, error) {
+	t.Helper()
+	ld, err := s.es.scrape(t.Context())
+	require.NoError(t, err)
+	return ld, s.dc.ConsumeLogs(t.Context(), ld)
+}
+
+// flakyLogs is a logs sink that refuses everything while fail is set.
+type flakyLogs struct {
+	consumertest.LogsSink
+	fail    atomic.Bool
+	refused atomic.Int64
+}
+
+var errRefused = errors.New("pipeline refused the logs")
+
+func (f *flakyLogs) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
+	if f.fail.Load() {
+		f.refused.Add(1)
+		return errRefused
+	}
+	return f.LogsSink.ConsumeLogs(ctx, ld)
+}
+
+func (*flakyLogs) Capabilities() consumer.Capabilities { return consumer.Capabilities{} }
+
+// briefRecords renders each record as "event severity path-below-root", in order, so that tables
+// state the expected sequence at a glance. State changes show their attributes instead.
+func briefRecords(root string, ld plog.Logs) []string {
+	var out []string
+	for _, rl := range ld.ResourceLogs().All() {
+		for _, sl := range rl.ScopeLogs().All() {
+			for _, lr := range sl.LogRecords().All() {
+				attrs := lr.Attributes()
+				what := ""
+				if p, ok := attrs.Get("file.path"); ok {
+					what = relToRoot(root, p.Str())
+				} else if s, ok := attrs.Get("backbone.integration.state"); ok {
+					prev, _ := attrs.Get("backbone.integration.previous_state")
+					what = prev.Str() + "->" + s.Str()
+				} else if c, ok := attrs.Get("backbone.connector.key"); ok {
+					online, _ := attrs.Get("backbone.connector.online")
+					what = fmt.Sprintf("%s online=%t", c.Str(), online.Bool())
+				}
+				out = append(out, fmt.Sprintf("%s %s %s", lr.EventName(), lr.SeverityText(), what))
+			}
+		}
+	}
+	return out
+}
+
+// briefAllRecords concatenates briefRecords over several deliveries.
+func briefAllRecords(root string, lds []plog.Logs) []string {
+	var out []string
+	for _, ld := range lds {
+		out = append(out, briefRecords(root, ld)...)
+	}
+	return out
+}
+
+func relToRoot(root, path string) string {
+	rel, err := filepath.Rel(root, path)
+	if err != nil {
+		return path
+	}
+	return filepath.ToSlash(rel)
+}
+
+// resolvedAfter is the duration at the end of a resolved record's body.
+var resolvedAfter = regexp.MustCompile(` after [0-9hms.]+$`)
+
+// maskEvents makes records comparable with a golden file: what depends on the clock, the
+// temporary directory or the test server's port is replaced. The observed timestamp
+// becomes 0, and so does the timestamp where it equals the observed one (resolved records
+// and state changes); a message file's modification time stays.
+func maskEvents(root string, ld plog.Logs) plog.Logs {
+	out := plog.NewLogs()
+	ld.CopyTo(out)
+	for _, rl := range out.ResourceLogs().All() {
+		if _, ok := rl.Resource().Attributes().Get("jira.base_url"); ok {
+			rl.Resource().Attributes().PutStr("jira.base_url", "<endpoint>")
+		}
+		for _, sl := range rl.ScopeLogs().All() {
+			for _, lr := range sl.LogRecords().All() {
+				if lr.Timestamp() == lr.ObservedTimestamp() {
+					lr.SetTimestamp(0)
+				}
+				lr.SetObservedTimestamp(0)
+				if p, ok := lr.Attributes().Get("file.path"); ok {
+					p.SetStr(relToRoot(root, p.Str()))
+				}
+				if lr.EventName() == eventMessageResolved {
+					lr.Attributes().PutDouble("backbone.message.time_in_folder", 0)
+					lr.Body().SetStr(resolvedAfter.ReplaceAllString(lr.Body().Str(), " after <time_in_folder>"))
+				}
+			}
+		}
+	}
+	return out
+}
+
+// updateEventsGolden rewrites the golden files of the events tests instead of comparing with them.
+var updateEventsGolden = os.Getenv("UPDATE_GOLDEN") != ""
+
+// compareEventsGolden compares masked records with testdata/events/<name>.yaml, order
+// included: records reach the pipeline in the order their events happened. UPDATE_GOLDEN=1
+// rewrites the file.
+func compareEventsGolden(t *testing.T, name, root string, actual plog.Logs) {
+	t.Helper()
+	path := filepath.Join("testdata", "events", name+".yaml")
+	masked := maskEvents(root, actual)
+	if updateEventsGolden {
+		require.NoError(t, golden.WriteLogs(t, path, masked))
+	}
+	expected, err := golden.ReadLogs(path)
+	require.NoError(t, err)
+	require.NoError(t, plogtest.CompareLogs(expected, masked))
+}
+
+// testFileStorage is the contrib file_storage extension on a temporary directory, started and
+// exposed through a component.Host, as the collector does.
+type testFileStorage struct {
+	id  component.ID
+	ext extension.Extension
+}
+
+func (s *testFileStorage) GetExtensions() map[component.ID]component.Component {
+	return map[component.ID]component.Component{s.id: s.ext}
+}
+
+// newFileStorage starts a file_storage extension on dir (a fresh one when empty); it is
+// shut down with the test.
+func newFileStorage(t *testing.T, dir string) *testFileStorage {
+	t.Helper()
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	f := filestorage.NewFactory()
+	cfg := f.CreateDefaultConfig().(*filestorage.Config)
+	cfg.Directory = dir
+	cfg.Compaction.Directory = dir
+	require.NoError(t, cfg.Validate())
+	id := component.NewID(f.Type())
+	ext, err := f.Create(t.Context(), extension.Settings{
+		ID:                id,
+		TelemetrySettings: componenttest.NewNopTelemetrySettings(),
+		BuildInfo:         component.NewDefaultBuildInfo(),
+	}, cfg)
+	require.NoError(t, err)
+	require.NoError(t, ext.Start(t.Context(), componenttest.NewNopHost()))
+	t.Cleanup(func() { require.NoError(t, ext.Shutdown(context.Background())) })
+	return &testFileStorage{id: id, ext: ext}
+}
+
+// stored reads the state the receiver with id saved. Call it only while that receiver is
+// shut down: the file stays locked while a client is open.
+func (s *testFileStorage) stored(t *testing.T, id component.ID) []byte {
+	t.Helper()
+	client, err := s.ext.(storage.Extension).GetClient(t.Context(), component.KindReceiver, id, "")
+	require.NoError(t, err)
+	defer func() { require.NoError(t, client.Close(context.Background())) }()
+	data, err := client.Get(t.Context(), stateKey)
+	require.NoError(t, err)
+	return data
+}
+
+// countRecords returns how many log records the sink received in all.
+func countRecords(lds []plog.Logs) int {
+	n := 0
+	for _, ld := range lds {
+		n += ld.LogRecordCount()
+	}
+	return n
+}
+
+// nonEmpty drops deliveries without records: the controller delivers every scrape.
+func nonEmpty(lds []plog.Logs) []plog.Logs {
+	var out []plog.Logs
+	for _, ld := range lds {
+		if ld.LogRecordCount() > 0 {
+			out = append(out, ld)
+		}
+	}
+	return out
+}
