@@ -96,6 +96,7 @@ func TestE2EAPIDownAndWrongPassword(t *testing.T) {
 		problemsBefore := countLines(c.log(), "\twarn\t", apiProblem)
 		sim.SetPassword("e2e-rotated-Pa55w0rd-x2m4")
 		down := waitAPIUp(t, 0, "auth")
+		atFirst := sim.Stats()
 		// With auth_backoff 2s/4s the receiver tries again about 2s after the first failure,
 		// then not before 4s later: wait for the second failed login, then repair the password
 		// before a third would lock the account (CAPTCHA after 3, Jira's default).
@@ -113,8 +114,10 @@ func TestE2EAPIDownAndWrongPassword(t *testing.T) {
 
 		failed := wrong.FailedLogins - before.FailedLogins
 		assert.Equal(t, 2, failed, "failed logins: the receiver backs off instead of trying every interval")
-		assert.Equal(t, failed, wrong.Requests-before.Requests,
-			"requests while the password was wrong: only the login attempts, over %d scrapes", scrapesWrong)
+		// From the first failure on, every request is a failed login: the scrapes between
+		// the attempts send nothing.
+		assert.Equal(t, wrong.FailedLogins-atFirst.FailedLogins, wrong.Requests-atFirst.Requests,
+			"requests after the first failed login, over %d scrapes", scrapesWrong)
 		assert.Greater(t, scrapesWrong, failed, "scrapes while the password was wrong")
 		assert.Zero(t, sim.Stats().CaptchaTriggered, "the account was locked (CAPTCHA)")
 		// Each failed login changes the problem (it names the next attempt's time); the
