@@ -1,0 +1,274 @@
+package faults
+
+import (
+	"compress/gzip"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
+	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
+)
+
+// maxBody caps what the sink reads of one request.
+const maxBody = 64 << 20
+
+// batch is one logs request the sink answered: the records it carried, by key.
+type batch struct {
+	run      int      // the sink's run number when the request came
+	accepted bool     // answered 200; otherwise 503
+	keys     []string // record keys, in the request's order
+}
+
+// sink is an OTLP/HTTP server (/v1/logs, /v1/metrics) that answers 503 while down and 200
+// while up, and remembers every logs request and the records in it.
+type sink struct {
+	url string
+
+	mu              sync.Mutex
+	down            bool
+	run             int
+	batches         []batch
+	metricsAccepted int
+	metricsRefused  int
+}
+
+// newSink serves a sink on a free port of 127.0.0.1 until the test ends.
+func newSink(t *testing.T) *sink {
+	t.Helper()
+	s := &sink{}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(l) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	s.url = "http://" + l.Addr().String()
+	return s
+}
+
+// setDown makes the sink refuse (503) or accept (200) what comes next.
+func (s *sink) setDown(down bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.down = down
+}
+
+// setRun tags the requests that come from now on, e.g. with the number of the collector's run.
+func (s *sink) setRun(run int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.run = run
+}
+
+func (s *sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, err := readBody(r)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	json := strings.HasPrefix(r.Header.Get("Content-Type"), "application/json")
+	switch r.URL.Path {
+	case "/v1/logs":
+		req := plogotlp.NewExportRequest()
+		if json {
+			err = req.UnmarshalJSON(body)
+		} else {
+			err = req.UnmarshalProto(body)
+		}
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		s.mu.Lock()
+		b := batch{run: s.run, accepted: !s.down, keys: recordKeys(req.Logs())}
+		s.batches = append(s.batches, b)
+		s.mu.Unlock()
+		if !b.accepted {
+			http.Error(w, "down for the test", http.StatusServiceUnavailable)
+			return
+		}
+		writeProto(w, plogotlp.NewExportResponse().MarshalProto)
+	case "/v1/metrics":
+		req := pmetricotlp.NewExportRequest()
+		if json {
+			err = req.UnmarshalJSON(body)
+		} else {
+			err = req.UnmarshalProto(body)
+		}
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		s.mu.Lock()
+		down := s.down
+		if down {
+			s.metricsRefused++
+		} else {
+			s.metricsAccepted++
+		}
+		s.mu.Unlock()
+		if down {
+			http.Error(w, "down for the test", http.StatusServiceUnavailable)
+			return
+		}
+		writeProto(w, pmetricotlp.NewExportResponse().MarshalProto)
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+// readBody reads a request's body, gunzipping it when the exporter compressed it.
+func readBody(r *http.Request) ([]byte, error) {
+	var rd io.Reader = http.MaxBytesReader(nil, r.Body, maxBody)
+	if r.Header.Get("Content-Encoding") == "gzip" {
+		gz, err := gzip.NewReader(rd)
+		if err != nil {
+			return nil, err
+		}
+		defer gz.Close()
+		rd = io.LimitReader(gz, maxBody)
+	}
+	return io.ReadAll(rd)
+}
+
+func writeProto(w http.ResponseWriter, marshal func() ([]byte, error)) {
+	data, err := marshal()
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/x-protobuf")
+	_, _ = w.Write(data)
+}
+
+// recordKeys names what each record reports: the event and the file for message events, the
+// event, integration, connector and new state for state changes.
+func recordKeys(ld plog.Logs) []string {
+	var keys []string
+	for _, rl := range ld.ResourceLogs().All() {
+		integration := attr(rl.Resource().Attributes().AsRaw(), "backbone.integration.key")
+		for _, sl := range rl.ScopeLogs().All() {
+			for _, lr := range sl.LogRecords().All() {
+				a := lr.Attributes().AsRaw()
+				if path := attr(a, "file.path"); path != "" {
+					keys = append(keys, messageKey(lr.EventName(), path))
+					continue
+				}
+				keys = append(keys, fmt.Sprintf("%s %s/%s %s%s", lr.EventName(), integration,
+					attr(a, "backbone.connector.key"), attr(a, "backbone.integration.state"), attr(a, "backbone.connector.online")))
+			}
+		}
+	}
+	return keys
+}
+
+func attr(m map[string]any, key string) string {
+	if v, ok := m[key]; ok {
+		return fmt.Sprint(v)
+	}
+	return ""
+}
+
+// messageKey is the record key of a message event.
+func messageKey(event, path string) string { return event + " " + path }
+
+// accepted counts the records of each key in the requests the sink accepted.
+func (s *sink) accepted() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string]int{}
+	for _, b := range s.batches {
+		if b.accepted {
+			for _, k := range b.keys {
+				out[k]++
+			}
+		}
+	}
+	return out
+}
+
+// refused returns the refused logs requests and the records they carried, by key.
+func (s *sink) refused() (requests int, records map[string]int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	records = map[string]int{}
+	for _, b := range s.batches {
+		if !b.accepted {
+			requests++
+			for _, k := range b.keys {
+				records[k]++
+			}
+		}
+	}
+	return requests, records
+}
+
+// metrics returns how many metrics requests were accepted and refused.
+func (s *sink) metrics() (accepted, refused int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.metricsAccepted, s.metricsRefused
+}
+
+// lastAccepted returns the keys of the last accepted logs request with records of a run.
+func (s *sink) lastAccepted(run int) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, b := range slices.Backward(s.batches) {
+		if b.run == run && b.accepted && len(b.keys) > 0 {
+			return b.keys
+		}
+	}
+	return nil
+}
+
+// waitAccepted waits until every key has been accepted at least once.
+func (s *sink) waitAccepted(t *testing.T, c *collector, timeout time.Duration, keys ...string) {
+	t.Helper()
+	eventually(t, c, timeout, fmt.Sprintf("%d records accepted", len(keys)), func() bool {
+		got := s.accepted()
+		for _, k := range keys {
+			if got[k] == 0 {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// waitMetrics waits until n more metrics requests have been accepted: n more scrapes went
+// through the whole pipeline.
+func (s *sink) waitMetrics(t *testing.T, c *collector, n int) {
+	t.Helper()
+	start, _ := s.metrics()
+	eventually(t, c, time.Duration(n)*interval+20*time.Second, fmt.Sprintf("%d more metrics requests", n), func() bool {
+		got, _ := s.metrics()
+		return got >= start+n
+	})
+}
+
+// assertOnce checks that every key was accepted exactly once and that nothing else was
+// accepted except the keys in also (records the test did not cause but allows, at most once).
+func assertOnce(t *testing.T, s *sink, want []string, also ...string) {
+	t.Helper()
+	got := s.accepted()
+	exp := map[string]int{}
+	for _, k := range want {
+		exp[k] = 1
+	}
+	for _, k := range also {
+		if n, ok := got[k]; ok && n == 1 {
+			exp[k] = 1
+		}
+	}
+	assert.Equal(t, exp, got, "records accepted by the sink, by key")
+}
