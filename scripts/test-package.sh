@@ -11,8 +11,8 @@
 # test refuses to touch an existing installation). Builds the collector and the simulator when
 # they are missing (make build builds them fresh). Without a running systemd (a container) the
 # unit is checked with systemd-analyze but not started: the run as the service user stands in
-# for it, with the unit's command line, user, environment file and state directory, but
-# without the unit's sandboxing.
+# for it, with the unit's command line, user, environment file and state directory, and the
+# file system part of its sandbox approximated in a private mount namespace (unshare).
 #
 # Environment:
 #   VERSION       package version to build (default 0.1.0)
@@ -45,6 +45,7 @@ passed=0
 failed=0
 started=$(date +%s)
 work=""
+tree_root=""
 sim_pid=""
 col_pid=""
 account_files=(/etc/passwd /etc/group /etc/shadow /etc/gshadow)
@@ -130,6 +131,7 @@ cleanup() {
 		if user_exists; then userdel "$svc_user" 2>/dev/null || true; fi
 		if group_exists; then groupdel "$svc_user" 2>/dev/null || true; fi
 		rm -rf "$state_dir" "$etc_dir"
+		[ -n "$tree_root" ] && rm -rf "$tree_root"
 		if [ "${KEEP_WORK:-}" = 1 ]; then
 			echo "cleanup: kept $work"
 		else
@@ -266,7 +268,8 @@ if [ -d /run/systemd/system ]; then
 	note "systemd runs here, but this test does not start the unit; after configuring: systemctl start $name"
 else
 	note "systemd is not running here (PID 1 is $(ps -o comm= -p 1 2>/dev/null || echo unknown)): the unit was not started;"
-	note "its sandbox (ProtectSystem=, ReadOnlyPaths=, ProtectHome=, PrivateTmp=) and Restart= were not exercised"
+	note "the run below approximates its file system sandbox; Restart= and the kernel-side hardening"
+	note "(PrivateDevices=, Protect*=, Restrict*=, MemoryDenyWriteExecute=) were not exercised"
 fi
 
 say "The binary"
@@ -278,8 +281,14 @@ sim_token=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
 dead_port=$(free_port) || abort "no free local port"
 health_port=$(free_port) || abort "no free local port"
 telemetry_port=$(free_port) || abort "no free local port"
-tree=$work/jira-shared/data/backbone-issue-sync
-mkdir -p "$work/jira-shared/data"
+# The tree lives outside /tmp and /var/tmp, which the unit's PrivateTmp= hides, and outside
+# /home and /root (ProtectHome=): like a real shared home.
+tree_parent=/srv
+[ -d "$tree_parent" ] || tree_parent=/var/lib
+tree_root=$(mktemp -d "$tree_parent/otelcol-backbone-test.XXXXXX") || abort "creating a folder in $tree_parent"
+chmod 0755 "$tree_root"
+tree=$tree_root/jira-shared/data/backbone-issue-sync
+mkdir -p "$tree_root/jira-shared/data"
 "$root/$sim" -listen 127.0.0.1:0 -dir "$tree" -user monitor -password monitor -token "$sim_token" \
 	-speed 30 >"$work/sim.log" 2>&1 &
 sim_pid=$!
@@ -334,11 +343,42 @@ check "$svc_user can read the Backbone tree (finds its RECEIVE folders)" test -n
 check_not "$svc_user cannot write to the Backbone tree" as_service touch "$tree/written-by-test" 2>/dev/null
 check "$svc_user reads $env_path (group) and the installed config validates" \
 	as_service /bin/sh -c "set -a; . '$env_path'; set +a; exec $bin_path validate --config=$config_path"
+# What systemd's sandbox does, approximated in a private mount namespace (when this machine
+# allows one): ProtectSystem=strict (every mount read-only but /dev, /proc, /sys and the state
+# directory), ReadOnlyPaths= (the tree is read-only with the rest), PrivateTmp= (empty /tmp and
+# /var/tmp), ProtectHome= (/home, /root, /run/user inaccessible).
+# shellcheck disable=SC2016 # expanded by the sandbox's shell
+sandbox_script='
+set -e
+state=$1
+shift
+mount --bind "$state" "$state"
+for mp in $(awk "{print \$5}" /proc/self/mountinfo | sort -u); do
+	case "$mp" in
+	/proc | /proc/* | /sys | /sys/* | /dev | /dev/* | "$state") continue ;;
+	esac
+	mount -o remount,bind,ro "$mp"
+done
+for d in /tmp /var/tmp; do mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs "$d"; done
+for d in /home /root /run/user; do
+	if [ -d "$d" ]; then mount -t tmpfs -o ro,mode=000 tmpfs "$d"; fi
+done
+cd /
+exec "$@"
+'
+sandbox=()
+if unshare --mount --propagation private /bin/sh -c "$sandbox_script" sandbox "$state_dir" true 2>"$work/sandbox.log"; then
+	sandbox=(unshare --mount --propagation private /bin/sh -c "$sandbox_script" sandbox "$state_dir")
+	ok "sandbox like the unit's: read-only file system but $state_dir, private /tmp, no /home and /root"
+else
+	note "no private mount namespace here ($(head -n1 "$work/sandbox.log")): the collector runs without the unit's sandbox"
+fi
+# The unit's user without capabilities or new privileges, the environment file read as that
+# user (mode 0640, group $svc_user), then the unit's ExecStart line, with $OTELCOL_OPTIONS
+# split as systemd does. Every step execs: $! is the collector.
 (
 	cd /
-	# The environment file as the service user reads it (mode 0640, group $svc_user), then
-	# the unit's ExecStart line, with $OTELCOL_OPTIONS split like systemd does.
-	exec setpriv --reuid="$svc_user" --regid="$svc_user" --init-groups --no-new-privs \
+	exec "${sandbox[@]}" setpriv --reuid="$svc_user" --regid="$svc_user" --init-groups --no-new-privs \
 		--inh-caps=-all --bounding-set=-all \
 		env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
 		/bin/sh -c "set -a; . '$env_path'; set +a; exec $exec_start"
@@ -366,6 +406,12 @@ accepted=$(curl -fsS "$metrics_url" 2>/dev/null | awk '/^otelcol_receiver_accept
 col_user=$(ps -o user= -p "$col_pid" 2>/dev/null | tr -d ' ')
 check "the collector is running (pid $col_pid)" test "$running" = true
 check "it runs as $svc_user" test "$col_user" = "$svc_user"
+if [ ${#sandbox[@]} -gt 0 ]; then
+	mount_opts() { awk -v mp="$1" '$5 == mp {split($6, o, ","); print o[1]}' "$work/collector-mountinfo" | tail -n1; }
+	cp "/proc/$col_pid/mountinfo" "$work/collector-mountinfo" 2>/dev/null || : >"$work/collector-mountinfo"
+	check "in its sandbox / is read-only, $state_dir writable, /tmp private" \
+		test "$(mount_opts /)" = ro -a "$(mount_opts "$state_dir")" = rw -a "$(mount_opts /tmp)" = rw
+fi
 check "it logged 'Everything is ready'" grep -q 'Everything is ready' "$work/collector.log"
 check "health_check answers on 127.0.0.1:$health_port" test "$healthy" = true
 check "the receiver produced metric points ($accepted, from the collector's own metrics)" test "${accepted%.*}" -gt 0
@@ -386,6 +432,7 @@ else
 	printf '        %s\n' "$problems"
 fi
 check_not "no complaint about the configuration" grep -qiE 'invalid configuration|failed to (get|resolve|build) config|cannot unmarshal|error decoding|unset environment variable' "$work/collector.log"
+check_not "nothing refused by the file system (read-only file system, permission denied)" grep -qiE 'read-only file system|permission denied' "$work/collector.log"
 check_not "no problem reported by the backbone receiver (tree or API)" grep -qE 'Backbone folder tree:|Backbone API:' "$work/collector.log"
 check "after the stop the queue still holds the data, for the next start" grep -rqa 'backbone.folder.messages' "$state_dir"
 check "everything in $state_dir belongs to $svc_user" sh -c "[ -z \"\$(find '$state_dir' ! -user '$svc_user')\" ]"
