@@ -1,0 +1,541 @@
+// Package prometheus proves the Prometheus alerting rules and the Grafana dashboard of
+// examples/ on a real Prometheus server: the Backbone simulator runs in the test, the built
+// collector exposes its metrics with the Prometheus exporter, and Debian's prometheus scrapes
+// them and evaluates the rules. The end-to-end tests skip unless BACKBONE_E2E_COLLECTOR names
+// the built collector and a prometheus binary is on PATH.
+package prometheus
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// collectorEnv names the variable holding the path of the built collector binary.
+const collectorEnv = "BACKBONE_E2E_COLLECTOR"
+
+// Intervals of the whole setup: the receiver collects, Prometheus scrapes and evaluates the
+// rules every second.
+const (
+	interval    = time.Second
+	stopTimeout = 10 * time.Second
+	// testForWindow replaces every `for:` of the alert rules in the test's copy.
+	testForWindow = "2s"
+)
+
+// repoRoot is the repository's root, two levels up from this package.
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	_, file, _, ok := runtime.Caller(0)
+	if !ok {
+		t.Fatal("cannot locate the test's source file")
+	}
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}
+
+// requireTools returns the collector and prometheus binaries, or skips the test.
+func requireTools(t *testing.T) (collector, prometheus string) {
+	t.Helper()
+	collector = os.Getenv(collectorEnv)
+	if collector == "" {
+		t.Skipf("%s is not set: build the collector (make build) and set it to the binary's path, "+
+			"e.g. %s=$PWD/dist/otelcol-backbone/otelcol-backbone, to run the Prometheus end-to-end tests", collectorEnv, collectorEnv)
+	}
+	if fi, err := os.Stat(collector); err != nil || fi.IsDir() {
+		t.Fatalf("%s=%q must name the built collector binary: %v", collectorEnv, collector, err)
+	}
+	prometheus, err := exec.LookPath("prometheus")
+	if err != nil {
+		t.Skip("no prometheus binary on PATH: install Prometheus (apt-get install prometheus) to run the Prometheus end-to-end tests")
+	}
+	return collector, prometheus
+}
+
+// freePort asks the kernel for a free localhost port. Another process could take it before
+// ours binds it; on these test machines that has not happened.
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// lockedBuffer collects a process's output while the test reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// process is a child process of the test. It is killed when ctx ends (the test's deadline)
+// and, on Linux, when the test binary dies; stop ends it gracefully.
+type process struct {
+	name string
+	cmd  *exec.Cmd
+	out  *lockedBuffer
+	done chan struct{}
+	err  error
+}
+
+func startProcess(t *testing.T, ctx context.Context, name, bin string, args ...string) *process {
+	t.Helper()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.SysProcAttr = childProcAttr()
+	cmd.WaitDelay = stopTimeout
+	p := &process{name: name, cmd: cmd, out: &lockedBuffer{}, done: make(chan struct{})}
+	cmd.Stdout, cmd.Stderr = p.out, p.out
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", name, err)
+	}
+	go func() {
+		p.err = cmd.Wait()
+		close(p.done)
+	}()
+	t.Cleanup(func() {
+		p.stop(t)
+		if t.Failed() {
+			t.Logf("%s output (last 6000 bytes):\n%s", name, tail(p.out.String(), 6000))
+		}
+	})
+	return p
+}
+
+func (p *process) exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// stop sends SIGTERM and waits; a process that does not exit in time is killed.
+func (p *process) stop(t *testing.T) {
+	t.Helper()
+	if p.exited() {
+		return
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(stopTimeout):
+		t.Errorf("%s did not stop within %s of SIGTERM; killing it", p.name, stopTimeout)
+		_ = p.cmd.Process.Kill()
+		<-p.done
+	}
+}
+
+func tail(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return "..." + s[len(s)-n:]
+}
+
+// waitHTTP waits until url answers 200 or the process exits.
+func waitHTTP(t *testing.T, p *process, url string, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if p.exited() {
+			t.Fatalf("%s exited before %s answered: %v\n%s", p.name, url, p.err, tail(p.out.String(), 4000))
+		}
+		resp, err := http.Get(url)
+		if err == nil {
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("%s: %s did not answer 200 within %s", p.name, url, timeout)
+}
+
+// eventually polls cond every 250 ms until it returns nil, and fails with its last error
+// after timeout.
+func eventually(t *testing.T, timeout time.Duration, what string, cond func() error) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	var err error
+	for {
+		if err = cond(); err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %s: %v", what, timeout, err)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+// forPattern matches the `for:` lines of a rule file.
+var forPattern = regexp.MustCompile(`(?m)^(\s+)for:\s*\S+\s*$`)
+
+// testRules copies the alert rules with every `for:` window shortened to testForWindow, so
+// that alerts fire within seconds; the expressions and thresholds are the real ones.
+func testRules(t *testing.T, dir string) string {
+	t.Helper()
+	src, err := os.ReadFile(filepath.Join(repoRoot(t), "examples", "prometheus", "backbone-alerts.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, rules := len(forPattern.FindAllIndex(src, -1)), len(ruleNames(t)); n != rules {
+		t.Fatalf("backbone-alerts.yaml: %d `for:` lines for %d rules; the test copy shortens every rule's window", n, rules)
+	}
+	out := forPattern.ReplaceAll(src, []byte("${1}for: "+testForWindow))
+	path := filepath.Join(dir, "backbone-alerts.test-copy.yaml")
+	if err := os.WriteFile(path, out, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// ruleNames lists the alert names of the rule file, in order.
+func ruleNames(t *testing.T) []string {
+	t.Helper()
+	src, err := os.ReadFile(filepath.Join(repoRoot(t), "examples", "prometheus", "backbone-alerts.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, m := range regexp.MustCompile(`(?m)^\s+- alert:\s*(\S+)`).FindAllSubmatch(src, -1) {
+		names = append(names, string(m[1]))
+	}
+	return names
+}
+
+// startCollector writes the collector's config and runs it with the backbone receiver on the
+// simulator and the Prometheus exporter on port.
+func startCollector(t *testing.T, ctx context.Context, bin, dir, jiraURL, treeDir string, port int) *process {
+	t.Helper()
+	cfg := fmt.Sprintf(`receivers:
+  backbone:
+    endpoint: %q
+    username: monitor
+    password: monitor
+    directory: %q
+    collection_interval: %s
+    initial_delay: 0s
+
+exporters:
+  prometheus:
+    endpoint: 127.0.0.1:%d
+    resource_constant_labels:
+      included: [backbone.integration.key, jira.base_url]
+    # A few collection intervals, as docs/prometheus.md recommends: a series the receiver no
+    # longer reports (an API error type that has cleared) leaves /metrics soon.
+    metric_expiration: 5s
+
+service:
+  pipelines:
+    metrics:
+      receivers: [backbone]
+      exporters: [prometheus]
+  telemetry:
+    metrics:
+      level: none
+    logs:
+      level: warn
+`, jiraURL, treeDir, interval, port)
+	path := filepath.Join(dir, "collector.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := startProcess(t, ctx, "collector", bin, "--config", path)
+	waitHTTP(t, p, fmt.Sprintf("http://127.0.0.1:%d/metrics", port), 20*time.Second)
+	return p
+}
+
+// startPrometheus runs prometheus with its data in dir, scraping the collector and
+// evaluating rules every second.
+func startPrometheus(t *testing.T, ctx context.Context, bin, dir, rules string, collectorPort int) (*process, *promClient) {
+	t.Helper()
+	cfg := fmt.Sprintf(`global:
+  scrape_interval: %[1]s
+  scrape_timeout: %[1]s
+  evaluation_interval: %[1]s
+rule_files:
+  - %[2]q
+scrape_configs:
+  - job_name: otelcol-backbone
+    static_configs:
+      - targets: ["127.0.0.1:%[3]d"]
+`, interval, rules, collectorPort)
+	path := filepath.Join(dir, "prometheus.yml")
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	port := freePort(t)
+	p := startProcess(t, ctx, "prometheus", bin,
+		"--config.file="+path,
+		"--storage.tsdb.path="+filepath.Join(dir, "data"),
+		"--web.listen-address="+fmt.Sprintf("127.0.0.1:%d", port),
+		"--web.console.templates="+filepath.Join(dir, "consoles"),
+		"--web.console.libraries="+filepath.Join(dir, "console_libraries"),
+		"--log.level=warn",
+	)
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	waitHTTP(t, p, base+"/-/ready", 30*time.Second)
+	return p, &promClient{base: base, http: &http.Client{Timeout: 10 * time.Second}}
+}
+
+// promClient reads Prometheus' HTTP API.
+type promClient struct {
+	base string
+	http *http.Client
+}
+
+// apiError is a non-success answer of the API; Status 400 means the query did not parse.
+type apiError struct {
+	Status    int
+	ErrorType string
+	Message   string
+}
+
+func (e *apiError) Error() string {
+	return fmt.Sprintf("HTTP %d %s: %s", e.Status, e.ErrorType, e.Message)
+}
+
+func (c *promClient) get(path string, params url.Values, data any) error {
+	resp, err := c.http.Get(c.base + path + "?" + params.Encode())
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	var env struct {
+		Status    string          `json:"status"`
+		Data      json.RawMessage `json:"data"`
+		ErrorType string          `json:"errorType"`
+		Error     string          `json:"error"`
+	}
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(body, &env); err != nil {
+		return fmt.Errorf("HTTP %d, not JSON: %.200s", resp.StatusCode, body)
+	}
+	if resp.StatusCode != http.StatusOK || env.Status != "success" {
+		return &apiError{Status: resp.StatusCode, ErrorType: env.ErrorType, Message: env.Error}
+	}
+	return json.Unmarshal(env.Data, data)
+}
+
+// sample is one series of an instant vector.
+type sample struct {
+	Metric map[string]string
+	Value  float64
+}
+
+// query runs an instant query. A scalar or string result comes back as one sample without labels.
+func (c *promClient) query(q string) ([]sample, error) {
+	var data struct {
+		ResultType string          `json:"resultType"`
+		Result     json.RawMessage `json:"result"`
+	}
+	if err := c.get("/api/v1/query", url.Values{"query": {q}}, &data); err != nil {
+		return nil, err
+	}
+	switch data.ResultType {
+	case "vector":
+		var raw []struct {
+			Metric map[string]string `json:"metric"`
+			Value  [2]any            `json:"value"`
+		}
+		if err := json.Unmarshal(data.Result, &raw); err != nil {
+			return nil, err
+		}
+		out := make([]sample, 0, len(raw))
+		for _, r := range raw {
+			v, err := parseValue(r.Value[1])
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, sample{Metric: r.Metric, Value: v})
+		}
+		return out, nil
+	case "scalar", "string":
+		var raw [2]any
+		if err := json.Unmarshal(data.Result, &raw); err != nil {
+			return nil, err
+		}
+		v, _ := parseValue(raw[1])
+		return []sample{{Metric: map[string]string{}, Value: v}}, nil
+	}
+	return nil, fmt.Errorf("unexpected result type %q", data.ResultType)
+}
+
+// rangeSeries is one series of a range query.
+type rangeSeries struct {
+	Metric map[string]string
+	Times  []time.Time
+	Values []float64
+}
+
+func (c *promClient) queryRange(q string, start, end time.Time, step time.Duration) ([]rangeSeries, error) {
+	var data struct {
+		Result []struct {
+			Metric map[string]string `json:"metric"`
+			Values [][2]any          `json:"values"`
+		} `json:"result"`
+	}
+	params := url.Values{
+		"query": {q},
+		"start": {strconv.FormatFloat(float64(start.UnixMilli())/1000, 'f', 3, 64)},
+		"end":   {strconv.FormatFloat(float64(end.UnixMilli())/1000, 'f', 3, 64)},
+		"step":  {strconv.FormatFloat(step.Seconds(), 'f', -1, 64)},
+	}
+	if err := c.get("/api/v1/query_range", params, &data); err != nil {
+		return nil, err
+	}
+	var out []rangeSeries
+	for _, r := range data.Result {
+		s := rangeSeries{Metric: r.Metric}
+		for _, tv := range r.Values {
+			ts, ok := tv[0].(float64)
+			if !ok {
+				return nil, fmt.Errorf("bad timestamp %v", tv[0])
+			}
+			v, err := parseValue(tv[1])
+			if err != nil {
+				return nil, err
+			}
+			s.Times = append(s.Times, time.UnixMilli(int64(ts*1000)))
+			s.Values = append(s.Values, v)
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+func parseValue(v any) (float64, error) {
+	s, ok := v.(string)
+	if !ok {
+		return 0, fmt.Errorf("value %v is not a string", v)
+	}
+	return strconv.ParseFloat(s, 64)
+}
+
+// alert is one entry of /api/v1/alerts.
+type alert struct {
+	Labels      map[string]string `json:"labels"`
+	Annotations map[string]string `json:"annotations"`
+	State       string            `json:"state"`
+	Value       string            `json:"value"`
+}
+
+func (a alert) String() string {
+	keys := make([]string, 0, len(a.Labels))
+	for k := range a.Labels {
+		if k != "alertname" && !strings.HasPrefix(k, "otel_scope_") && k != "job" && k != "instance" {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	b.WriteString(a.Labels["alertname"] + "{")
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, "%s=%q", k, a.Labels[k])
+	}
+	b.WriteString("} " + a.State)
+	return b.String()
+}
+
+// value is the alert's value (the API writes it as a string, e.g. "2e+00"); NaN if unreadable.
+func (a alert) value() float64 {
+	v, err := strconv.ParseFloat(a.Value, 64)
+	if err != nil {
+		return math.NaN()
+	}
+	return v
+}
+
+func (c *promClient) alerts() ([]alert, error) {
+	var data struct {
+		Alerts []alert `json:"alerts"`
+	}
+	err := c.get("/api/v1/alerts", nil, &data)
+	return data.Alerts, err
+}
+
+// ruleHealth is one rule of /api/v1/rules.
+type ruleHealth struct {
+	Name      string `json:"name"`
+	Health    string `json:"health"`
+	LastError string `json:"lastError"`
+	Type      string `json:"type"`
+}
+
+func (c *promClient) rules() ([]ruleHealth, error) {
+	var data struct {
+		Groups []struct {
+			Rules []ruleHealth `json:"rules"`
+		} `json:"groups"`
+	}
+	if err := c.get("/api/v1/rules", nil, &data); err != nil {
+		return nil, err
+	}
+	var out []ruleHealth
+	for _, g := range data.Groups {
+		out = append(out, g.Rules...)
+	}
+	return out, nil
+}
+
+// matches tells whether every label of want is on got with the same value.
+func matches(got, want map[string]string) bool {
+	for k, v := range want {
+		if got[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// findAlert returns the active alerts named name whose labels include want.
+func findAlert(alerts []alert, name string, want map[string]string) []alert {
+	var out []alert
+	for _, a := range alerts {
+		if a.Labels["alertname"] == name && matches(a.Labels, want) {
+			out = append(out, a)
+		}
+	}
+	return out
+}

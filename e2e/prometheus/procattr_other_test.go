@@ -1,0 +1,9 @@
+//go:build !linux
+
+package prometheus
+
+import "syscall"
+
+// childProcAttr: only Linux can tie a child's life to its parent's; elsewhere the test's
+// context and cleanup stop the children.
+func childProcAttr() *syscall.SysProcAttr { return nil }
