@@ -198,6 +198,8 @@ done
 if command -v rpm >/dev/null; then
 	check "the .rpm marks both configuration files %config(noreplace)" \
 		sh -c "[ \"\$(rpm -qp --qf '[%{FILEFLAGS:fflags} %{FILENAMES}\n]' '$rpm' | grep -c '^cn ')\" = 2 ]"
+	check "the .rpm installs $env_path 0640 root:$svc_user" \
+		sh -c "rpm -qp --qf '[%{FILEMODES:perms} %{FILEUSERNAME}:%{FILEGROUPNAME} %{FILENAMES}\n]' '$rpm' | grep -qx -- '-rw-r----- root:$svc_user $env_path'"
 else
 	note "rpm is not installed: the .rpm's contents were not inspected"
 fi
