@@ -12,6 +12,8 @@
 #   OUT_DIR     where the packages go (default dist/packages)
 #   MAINTAINER  the packages' Maintainer/Packager field
 #   GO          go command (default: go)
+#   SOURCE_DATE_EPOCH  time stamp of the packaged files (default: the last commit's time), so
+#               that the same commit and binary give the same packages
 #
 # The package layout is in packaging/nfpm.yaml; docs/install.md describes it.
 set -euo pipefail
@@ -58,6 +60,10 @@ fi
 
 mkdir -p "$out_dir"
 export PKG_VERSION=$version PKG_RELEASE=$release PKG_ARCH=$arch PKG_BINARY=$collector
+if [ -z "${SOURCE_DATE_EPOCH:-}" ] && git rev-parse --git-dir >/dev/null 2>&1; then
+	SOURCE_DATE_EPOCH=$(git log -1 --format=%ct 2>/dev/null || true)
+	if [ -n "$SOURCE_DATE_EPOCH" ]; then export SOURCE_DATE_EPOCH; fi
+fi
 export PKG_MAINTAINER=${MAINTAINER:-otelcol-backbone maintainers <noreply@otelcol-backbone.invalid>}
 
 start=$(date +%s)
