@@ -8,7 +8,7 @@ DIST_DIR  := dist/otelcol-backbone
 COLLECTOR := $(DIST_DIR)/otelcol-backbone
 SIM       := bin/backbonesim
 
-.PHONY: all build collector sim run test unit e2e vet fmt-check generate bench clean
+.PHONY: all build collector sim run test unit e2e vet fmt-check generate bench package test-package clean
 
 all: build
 
@@ -40,6 +40,7 @@ unit:
 
 e2e: build
 	BACKBONE_E2E_COLLECTOR=$(abspath $(COLLECTOR)) $(GO) test -count=1 -v -run 'TestE2E' ./e2e/
+	BACKBONE_E2E_COLLECTOR=$(abspath $(COLLECTOR)) $(GO) test -count=1 -run 'ValidatesWithCollector' ./packaging/ ./examples/kubernetes/
 
 ## generate: regenerate the receiver's metadata code and documentation from metadata.yaml
 generate:
@@ -48,6 +49,14 @@ generate:
 ## bench: folder scan benchmarks against find on a synthetic tree (BENCH_ARCHIVE=5000 for 1,000,000 files)
 bench:
 	./scripts/bench.sh
+
+## package: .deb and .rpm packages of the collector in dist/packages/ (VERSION=0.1.0, RELEASE=1)
+package: collector
+	./scripts/package.sh
+
+## test-package: as root: install the .deb here, check it, run it as its user on the simulator, purge it
+test-package: build
+	./scripts/test-package.sh
 
 clean:
 	rm -rf dist bin
