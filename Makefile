@@ -8,7 +8,7 @@ DIST_DIR  := dist/otelcol-backbone
 COLLECTOR := $(DIST_DIR)/otelcol-backbone
 SIM       := bin/backbonesim
 
-.PHONY: all build collector sim run test unit e2e vet fmt-check generate bench package test-package clean
+.PHONY: all build collector sim run test unit e2e prometheus-test prometheus-tools failure-plot vet fmt-check generate bench package test-package clean
 
 all: build
 
@@ -25,8 +25,9 @@ sim:
 run: build
 	./scripts/run.sh
 
-## test: vet, formatting, unit tests with the race detector, then the end-to-end tests on the built binary
-test: fmt-check vet unit e2e
+## test: vet, formatting, unit tests with the race detector, the end-to-end tests on the built binary,
+## and the alert rules and dashboard on a real Prometheus (needs promtool and prometheus on PATH)
+test: fmt-check vet unit e2e prometheus-test
 
 vet:
 	$(GO) vet ./...
@@ -41,6 +42,20 @@ unit:
 e2e: build
 	BACKBONE_E2E_COLLECTOR=$(abspath $(COLLECTOR)) $(GO) test -count=1 -v -run 'TestE2E' ./e2e/
 	BACKBONE_E2E_COLLECTOR=$(abspath $(COLLECTOR)) $(GO) test -count=1 -run 'ValidatesWithCollector' ./packaging/ ./examples/kubernetes/
+
+## prometheus-test: promtool checks and unit tests of the alert rules, then rules and dashboard on a real Prometheus
+prometheus-test: build prometheus-tools
+	./scripts/promtest.sh
+	BACKBONE_E2E_COLLECTOR=$(abspath $(COLLECTOR)) $(GO) test -count=1 -v -run 'TestPrometheus' ./e2e/prometheus/
+
+# Debian's prometheus package brings the server and promtool; installed when missing.
+prometheus-tools:
+	@command -v promtool >/dev/null && command -v prometheus >/dev/null || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus >/dev/null; }
+
+## failure-plot: redraw docs/images/failure-scenario.png from a run on a real Prometheus
+failure-plot: build
+	BACKBONE_E2E_COLLECTOR=$(abspath $(COLLECTOR)) BACKBONE_E2E_PLOT=docs/images/failure-scenario.png $(GO) test -count=1 -run 'TestPrometheusEndToEnd' ./e2e/prometheus/
 
 ## generate: regenerate the receiver's metadata code and documentation from metadata.yaml
 generate:
