@@ -24,6 +24,7 @@ const (
 var (
 	errNoSource        = errors.New(`"endpoint" (Jira's base URL) or "directory" (Backbone's folder tree) must be specified`)
 	errEndpointScheme  = errors.New(`"endpoint" must be an http:// or https:// URL, e.g. https://jira.example.com`)
+	errEndpointUser    = errors.New(`"endpoint" must not contain credentials (user:password@): set "username" and "password", or "token", which are never printed`)
 	errTokenAndBasic   = errors.New(`"token" cannot be combined with "username"/"password": use a Personal Access Token or HTTP Basic, not both`)
 	errUsernameNoPass  = errors.New(`"username" requires "password"`)
 	errPasswordNoUser  = errors.New(`"password" requires "username"`)
@@ -86,6 +87,8 @@ func (cfg *Config) Validate() error {
 	if cfg.Endpoint != "" {
 		if u, err := url.Parse(cfg.Endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			errs = append(errs, errEndpointScheme)
+		} else if u.User != nil {
+			errs = append(errs, errEndpointUser)
 		}
 	}
 	if cfg.Token != "" && (cfg.Username != "" || cfg.Password != "") {
