@@ -41,6 +41,18 @@ const (
 	simPassword = "faults-Pa55w0rd-7hq2x"
 )
 
+// knownLossEnv names the variable that also runs the cases documenting a loss the promise
+// forbids; they fail until the loss is fixed.
+const knownLossEnv = "BACKBONE_FAULTS_KNOWN_LOSS"
+
+// skipKnownLoss skips a case that loses records today, unless knownLossEnv is set.
+func skipKnownLoss(t *testing.T, why string) {
+	t.Helper()
+	if why != "" && os.Getenv(knownLossEnv) == "" {
+		t.Skipf("known loss (set %s=1 to run it): %s", knownLossEnv, why)
+	}
+}
+
 // collectorBinary returns the collector to test, or skips the test when none is given.
 func collectorBinary(t *testing.T) string {
 	t.Helper()

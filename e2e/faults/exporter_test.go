@@ -1,6 +1,7 @@
 package faults
 
 import (
+	"cmp"
 	"fmt"
 	"strconv"
 	"testing"
@@ -41,6 +42,9 @@ func TestFaultsExporterDown(t *testing.T) {
 		// reoffered: the receiver itself sees the refusal, so each record waiting during the
 		// outage is offered again in every scrape's request.
 		reoffered bool
+		// processors of both pipelines; none when empty.
+		processors string
+		knownLoss  string // see skipKnownLoss
 	}{
 		{
 			desc: "sending queue in memory with retries",
@@ -63,38 +67,66 @@ func TestFaultsExporterDown(t *testing.T) {
       enabled: false`,
 			reoffered: true,
 		},
+		{
+			// The examples' pipeline, with the retries' default limit of 300s shortened to fit
+			// in a test: the outage outlasts it.
+			desc:       "examples: batch and a persistent queue, outage longer than max_elapsed_time",
+			processors: "[memory_limiter, batch]",
+			exporter: `
+    sending_queue:
+      storage: file_storage
+    retry_on_failure:
+      initial_interval: 200ms
+      max_interval: 1s
+      max_elapsed_time: 3s`,
+			knownLoss: "the queue drops a request once retry_on_failure.max_elapsed_time (default 300s) has passed, " +
+				"after the receiver counted it as delivered",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.desc, func(t *testing.T) {
+			skipKnownLoss(t, tt.knownLoss)
 			t.Parallel()
 			sim, dir, base := newSim(t)
 			s := newSink(t)
 			cfg := writeConfig(t, `
 receivers:%s
+processors:
+  memory_limiter:
+    check_interval: 1s
+    limit_mib: 512
+    spike_limit_mib: 128
+  batch:
+extensions:
+  file_storage:
+    directory: %q
 exporters:
   otlp_http:
     endpoint: %q
     compression: none
     timeout: 5s%s
 service:
+  extensions: [file_storage]
   pipelines:
     metrics:
       receivers: [backbone]
+      processors: %[5]s
       exporters: [otlp_http]
     logs:
       receivers: [backbone]
+      processors: %[5]s
       exporters: [otlp_http]
   telemetry:
     metrics:
       level: none
-`, receiverConfig(base, dir, ""), s.url, tt.exporter)
+`, receiverConfig(base, dir, ""), t.TempDir(), s.url, tt.exporter, cmp.Or(tt.processors, "[]"))
 			c := startCollector(t, "exporter down", cfg)
 			s.waitMetrics(t, c, 2)
 
 			// Before the outage: the pipeline works.
 			e0 := putMessage(t, sim, "INT-16", "AP-29", backbonesim.FolderError, "AP-1")
 			want := []string{messageKey("backbone.message.error", e0)}
-			s.waitAccepted(t, c, 20*time.Second, want...)
+			s.requireAccepted(t, c, 20*time.Second, want...)
 
 			s.setDown(true)
 			downAt := time.Now()
@@ -138,8 +170,11 @@ service:
 
 			s.setDown(false)
 			want = append(want, during...)
-			s.waitAccepted(t, c, 30*time.Second, want...)
+			s.waitAccepted(c, 30*time.Second, want...)
 			s.waitMetrics(t, c, 3) // time for repeats to show
+			if n := countLines(c.log(), "Dropping data"); n > 0 {
+				t.Logf("the exporter logged %d times that it dropped data", n)
+			}
 			assertOnce(t, s, want)
 			require.False(t, c.exited(), "collector exited: %v", c.err)
 		})

@@ -155,7 +155,7 @@ service:
 
 	e0 := putMessage(t, sim, "INT-16", "AP-29", backbonesim.FolderError, "AP-1")
 	want := []string{messageKey("backbone.message.error", e0)}
-	s.waitAccepted(t, c, 20*time.Second, want...)
+	s.requireAccepted(t, c, 20*time.Second, want...)
 
 	// Memory pressure: the ballast waits in the exporter, in flight to a backend that does
 	// not answer.
@@ -205,8 +205,8 @@ service:
 	// not when its own forced GC brings it down: wait for the data instead.
 	hold.open()
 	want = append(want, during...)
-	s.waitAccepted(t, c, 30*time.Second, want...)
-	s.waitMetrics(t, c, 3)
+	s.waitAccepted(c, 30*time.Second, want...)
+	s.waitMetrics(t, c, 3) // time for repeats to show
 	assertOnce(t, s, want)
 	require.False(t, c.exited(), "collector exited: %v", c.err)
 }
