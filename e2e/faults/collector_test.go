@@ -95,10 +95,11 @@ type collector struct {
 
 // startCollector runs the collector with a config file. When the test ends the process is
 // stopped (SIGTERM, then SIGKILL after stopTimeout) and, if the test failed, its output is
-// printed under name.
-func startCollector(t *testing.T, name, configPath string) *collector {
+// printed under name. env adds variables ("NAME=value") to the test's environment.
+func startCollector(t *testing.T, name, configPath string, env ...string) *collector {
 	t.Helper()
 	cmd := exec.Command(collectorBinary(t), "--config", configPath)
+	cmd.Env = append(os.Environ(), env...)
 	cmd.SysProcAttr = childProcAttr()
 	c := &collector{cmd: cmd, output: &lockedBuffer{}, done: make(chan struct{})}
 	cmd.Stdout = c.output
