@@ -45,7 +45,7 @@ const faultScrapes = 3
 
 // authHold is the auth back-off of the fault tests: longer than the scrapes of a fault take,
 // so that a rejected login is tried once, and short enough to wait for.
-const authHold = 500 * time.Millisecond
+const authHold = time.Second
 
 const (
 	faultUser     = "monitor"
