@@ -8,7 +8,7 @@ DIST_DIR  := dist/otelcol-backbone
 COLLECTOR := $(DIST_DIR)/otelcol-backbone
 SIM       := bin/backbonesim
 
-.PHONY: all build collector sim run test unit e2e prometheus-test prometheus-tools failure-plot vet fmt-check generate bench package test-package clean
+.PHONY: all build collector sim run test unit e2e prometheus-test prometheus-tools failure-plot vet fmt-check generate bench fuzz package test-package clean
 
 all: build
 
@@ -64,6 +64,10 @@ generate:
 ## bench: folder scan benchmarks against find on a synthetic tree (BENCH_ARCHIVE=5000 for 1,000,000 files)
 bench:
 	./scripts/bench.sh
+
+## fuzz: every fuzz target, one after another, FUZZTIME each (default 30s); findings land in the package's testdata/fuzz/
+fuzz:
+	./scripts/fuzz.sh
 
 ## package: .deb and .rpm packages of the collector in dist/packages/ (VERSION=0.1.0, RELEASE=1)
 package: collector

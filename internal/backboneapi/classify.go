@@ -135,6 +135,8 @@ func transportError(op string, code int, err error) *Error {
 		e.Reason, what = "dns", "cannot resolve Jira's host name; check the endpoint"
 	case errors.Is(err, syscall.ECONNREFUSED):
 		e.Reason, what = "connection refused", "connection refused; check that Jira runs at the endpoint's host and port"
+	case code != 0:
+		what = "the connection dropped before the whole response arrived"
 	default:
 		what = "cannot reach Jira"
 	}

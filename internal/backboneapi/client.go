@@ -216,7 +216,7 @@ func (c *Client) fetch(ctx context.Context, op, path string, query url.Values, o
 	if int64(len(body)) > c.maxBody {
 		return true, &Error{
 			Kind: KindDecode, Op: op, StatusCode: resp.StatusCode, Reason: "body too large",
-			msg: fmt.Sprintf("HTTP %d: the response body exceeds the limit of %d bytes; raise the limit or filter by project", resp.StatusCode, c.maxBody),
+			msg: fmt.Sprintf("HTTP %d: the response body exceeds the limit of %d bytes; list fewer integrations per call with project_keys", resp.StatusCode, c.maxBody),
 		}
 	}
 	if err := json.Unmarshal(body, out); err != nil {
