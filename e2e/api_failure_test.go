@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/otelcol-backbone/otelcol-backbone/internal/e2eproc"
 )
 
 // apiProblem is what the receiver's log lines about the API start with.
@@ -19,7 +21,7 @@ const apiProblem = "Backbone API: "
 // error.type while folder metrics keep coming, recovers without a restart, logs each problem
 // once per change rather than once per interval, and never logs the password.
 func TestE2EAPIDownAndWrongPassword(t *testing.T) {
-	collectorBinary(t)
+	e2eproc.CollectorBinary(t)
 	t.Parallel()
 
 	outer := t
@@ -71,29 +73,29 @@ func TestE2EAPIDownAndWrongPassword(t *testing.T) {
 	start := waitAPIUp(t, 1, "")
 	metrics.waitScrapes(t, c, 1)
 	assertScrapesSince(t, start, 1, "")
-	require.Zero(t, countLines(c.log(), apiProblem), "problems logged while Jira was fine:\n%s", describeLines(c.log(), apiProblem))
+	require.Zero(t, countLines(c.Output(), apiProblem), "problems logged while Jira was fine:\n%s", describeLines(c.Output(), apiProblem))
 
 	t.Run("Jira unreachable", func(t *testing.T) {
 		require.NoError(t, sim.Close())
 		down := waitAPIUp(t, 0, "connection")
 		metrics.waitScrapes(t, c, 4) // a few intervals of the same problem
 		assertScrapesSince(t, down, 0, "connection")
-		assert.Equal(t, 1, countLines(c.log(), "\twarn\t", apiProblem),
-			"the outage is logged once, not once per interval:\n%s", describeLines(c.log(), apiProblem))
+		assert.Equal(t, 1, countLines(c.Output(), "\twarn\t", apiProblem),
+			"the outage is logged once, not once per interval:\n%s", describeLines(c.Output(), apiProblem))
 
 		// The same Jira comes back on the same address and tree, for the rest of the test.
 		sim, _ = newSim(outer, dir, u.Host)
 		up := waitAPIUp(t, 1, "")
 		metrics.waitScrapes(t, c, 1)
 		assertScrapesSince(t, up, 1, "")
-		assert.Equal(t, 1, countLines(c.log(), "\tinfo\t", "resolved: "+apiProblem),
-			"the recovery is logged once:\n%s", describeLines(c.log(), apiProblem))
-		assert.Equal(t, 1, countLines(c.log(), "\twarn\t", apiProblem), "no further problem logged after the recovery")
+		assert.Equal(t, 1, countLines(c.Output(), "\tinfo\t", "resolved: "+apiProblem),
+			"the recovery is logged once:\n%s", describeLines(c.Output(), apiProblem))
+		assert.Equal(t, 1, countLines(c.Output(), "\twarn\t", apiProblem), "no further problem logged after the recovery")
 	})
 
 	t.Run("password changed in Jira", func(t *testing.T) {
 		before := sim.Stats()
-		problemsBefore := countLines(c.log(), "\twarn\t", apiProblem)
+		problemsBefore := countLines(c.Output(), "\twarn\t", apiProblem)
 		sim.SetPassword("e2e-rotated-Pa55w0rd-x2m4")
 		down := waitAPIUp(t, 0, "auth")
 		atFirst := sim.Stats()
@@ -122,7 +124,7 @@ func TestE2EAPIDownAndWrongPassword(t *testing.T) {
 		assert.Zero(t, sim.Stats().CaptchaTriggered, "the account was locked (CAPTCHA)")
 		// Each failed login changes the problem (it names the next attempt's time); the
 		// intervals skipped in between log nothing.
-		log := c.log()
+		log := c.Output()
 		authLines := countLines(log, "\twarn\t", apiProblem) - problemsBefore
 		assert.Equal(t, failed, authLines, "auth problem lines, one per failed login:\n%s", describeLines(log, apiProblem))
 		assert.Less(t, authLines, up-down, "auth problem lines against the scrapes of the outage (%d)", up-down)
@@ -130,7 +132,7 @@ func TestE2EAPIDownAndWrongPassword(t *testing.T) {
 	})
 
 	t.Run("no secret in the log", func(t *testing.T) {
-		log := c.log()
+		log := c.Output()
 		assert.NotContains(t, log, simPassword)
 		assert.NotContains(t, log, "e2e-rotated-Pa55w0rd-x2m4")
 		assert.NotContains(t, log, base64.StdEncoding.EncodeToString([]byte(simUser+":"+simPassword)), "the Basic credentials")
@@ -142,5 +144,5 @@ func TestE2EAPIDownAndWrongPassword(t *testing.T) {
 		assert.Empty(t, logs.records, "nothing changed in Jira or the tree; records:\n%s", logs.dump())
 	})
 
-	require.False(t, c.exited(), "collector exited: %v", c.err)
+	require.False(t, c.Exited(), "collector exited: %v", c.Err())
 }

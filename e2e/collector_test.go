@@ -4,136 +4,32 @@
 package e2e
 
 import (
-	"bytes"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"text/template"
 	"time"
 
 	"github.com/stretchr/testify/require"
-)
 
-// collectorEnv names the variable holding the absolute path of the collector binary.
-const collectorEnv = "BACKBONE_E2E_COLLECTOR"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/e2eproc"
+)
 
 // interval is the receiver's collection_interval in every test.
 const interval = time.Second
 
-// stopTimeout is how long a collector gets to shut down after SIGTERM before it is killed.
-const stopTimeout = 15 * time.Second
-
-// collectorBinary returns the collector to test, or skips the test when none is given.
-func collectorBinary(t *testing.T) string {
-	t.Helper()
-	path := os.Getenv(collectorEnv)
-	if path == "" {
-		t.Skipf("%s is not set: run `make e2e` to build the collector and run the end-to-end tests", collectorEnv)
-	}
-	fi, err := os.Stat(path)
-	require.NoError(t, err, "%s must name the built collector binary", collectorEnv)
-	require.False(t, fi.IsDir(), "%s must name the built collector binary, not a folder", collectorEnv)
-	return path
-}
-
-// lockedBuffer collects a process's stderr while the test reads it.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // collector is one run of the collector binary.
-type collector struct {
-	cmd    *exec.Cmd
-	stderr *lockedBuffer
-	done   chan struct{} // closed when the process has exited
-	err    error         // Wait's result, set before done closes
-}
+type collector = e2eproc.Process
 
 // startCollector runs the collector with a config file. The process is stopped when the test
-// ends (SIGTERM, then SIGKILL after stopTimeout) and its log is printed if the test failed.
+// ends (SIGTERM, then SIGKILL after e2eproc.StopTimeout) and its log is printed if the test failed.
 func startCollector(t *testing.T, configPath string, args ...string) *collector {
 	t.Helper()
-	bin := collectorBinary(t)
-	cmd := exec.CommandContext(t.Context(), bin, append([]string{"--config", configPath}, args...)...)
-	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
-	cmd.WaitDelay = stopTimeout
-	c := &collector{cmd: cmd, stderr: &lockedBuffer{}, done: make(chan struct{})}
-	cmd.Stdout = c.stderr
-	cmd.Stderr = c.stderr
-	require.NoError(t, cmd.Start())
-	go func() {
-		c.err = cmd.Wait()
-		close(c.done)
-	}()
-	t.Cleanup(func() {
-		c.stop(t)
-		if t.Failed() {
-			t.Logf("collector log (%s):\n%s", configPath, c.stderr.String())
-		}
-	})
-	return c
+	return e2eproc.Start(t, t.Context(), "collector", e2eproc.CollectorBinary(t), append([]string{"--config", configPath}, args...)...)
 }
-
-// exited tells whether the process has ended.
-func (c *collector) exited() bool {
-	select {
-	case <-c.done:
-		return true
-	default:
-		return false
-	}
-}
-
-// stop sends SIGTERM and waits; a collector that does not exit in time is killed. It
-// returns Wait's error: nil for a clean exit.
-func (c *collector) stop(t *testing.T) error {
-	t.Helper()
-	if c.exited() {
-		return c.err
-	}
-	_ = c.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-c.done:
-		return c.err
-	case <-time.After(stopTimeout):
-		t.Errorf("collector did not stop within %s of SIGTERM; killing it", stopTimeout)
-		_ = c.cmd.Process.Kill()
-		<-c.done
-		return c.err
-	}
-}
-
-// kill ends the process with SIGKILL, as a crash or the OOM killer would.
-func (c *collector) kill(t *testing.T) {
-	t.Helper()
-	if c.exited() {
-		return
-	}
-	require.NoError(t, c.cmd.Process.Kill())
-	<-c.done
-}
-
-// log returns what the collector has logged so far.
-func (c *collector) log() string { return c.stderr.String() }
 
 // collectorConfig is what the tests vary in the collector's configuration.
 type collectorConfig struct {
@@ -225,8 +121,8 @@ func eventually(t *testing.T, c *collector, timeout time.Duration, what string, 
 		if cond() {
 			return
 		}
-		if c != nil && c.exited() {
-			t.Fatalf("collector exited (%v) while waiting for %s", c.err, what)
+		if c != nil && c.Exited() {
+			t.Fatalf("collector exited (%v) while waiting for %s", c.Err(), what)
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("no %s within %s", what, timeout)

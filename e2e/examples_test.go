@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/otelcol-backbone/otelcol-backbone/internal/e2eproc"
 )
 
 // examplesDir holds the example configurations, relative to this package.
@@ -26,7 +28,7 @@ type exampleCase struct {
 // with the environment examples/README.md describes, and checks that validation does fail
 // when the receiver has nothing to watch.
 func TestE2EExamplesValidate(t *testing.T) {
-	bin := collectorBinary(t)
+	bin := e2eproc.CollectorBinary(t)
 	t.Parallel()
 
 	files, err := filepath.Glob(filepath.Join(examplesDir, "*.yaml"))

@@ -11,12 +11,13 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/otelcol-backbone/otelcol-backbone/internal/backbonesim"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/e2eproc"
 )
 
 // TestE2EMetricsAndEvents checks every API and folder metric against the simulator's state,
 // before and after changes, and that each change produces exactly one log record.
 func TestE2EMetricsAndEvents(t *testing.T) {
-	collectorBinary(t)
+	e2eproc.CollectorBinary(t)
 	t.Parallel()
 
 	tmp := t.TempDir()

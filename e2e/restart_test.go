@@ -10,13 +10,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/otelcol-backbone/otelcol-backbone/internal/backbonesim"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/e2eproc"
 )
 
 // TestE2ERestartWithFileStorage stops the collector, changes the tree while it is down and
 // starts it again on the same file_storage: no message event may be lost, and none repeated
 // except, after a crash, those of the scrape that was in flight.
 func TestE2ERestartWithFileStorage(t *testing.T) {
-	collectorBinary(t)
+	e2eproc.CollectorBinary(t)
 	t.Parallel()
 
 	tests := []struct {
@@ -57,9 +58,9 @@ func TestE2ERestartWithFileStorage(t *testing.T) {
 			x2 := putMessage(t, sim, "INT-15", "SP-28", backbonesim.FolderSendError, "")
 			logs.waitFor(t, first, messageKey("backbone.message.send_error", x2))
 			if tt.crash {
-				first.kill(t)
+				first.Kill(t)
 			} else {
-				require.NoError(t, first.stop(t), "exit status after SIGTERM; log:\n%s", first.log())
+				require.NoError(t, first.Stop(t), "exit status after SIGTERM; log:\n%s", first.Output())
 			}
 			logs.poll(t)
 			var inFlight []string // what the last batch before the stop reported
@@ -92,7 +93,7 @@ func TestE2ERestartWithFileStorage(t *testing.T) {
 				messageKey("backbone.message.resolved", e1),
 			)
 			metrics2.waitScrapes(t, second, 3) // time for repeats to show
-			require.NoError(t, second.stop(t), "exit status after SIGTERM; log:\n%s", second.log())
+			require.NoError(t, second.Stop(t), "exit status after SIGTERM; log:\n%s", second.Output())
 			logs2.poll(t)
 
 			counts := logs.counts()

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/otelcol-backbone/otelcol-backbone/internal/backbonesim"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/e2eproc"
 )
 
 // plotEnv names a PNG file to draw the failure scenario into, e.g. docs/images/failure-scenario.png
@@ -31,7 +32,7 @@ const alertWait = 30 * time.Second
 type setup struct {
 	sim       *backbonesim.Sim
 	jiraURL   string
-	collector *process
+	collector *e2eproc.Process
 	prom      *promClient
 }
 
@@ -72,7 +73,7 @@ func start(t *testing.T) *setup {
 		_ = sim.Close()
 	})
 
-	port := freePort(t)
+	port := e2eproc.FreePort(t)
 	collector := startCollector(t, ctx, collectorBin, dir, jiraURL, sim.Dir(), port)
 	_, prom := startPrometheus(t, ctx, promBin, dir, testRules(t, dir), port)
 	return &setup{sim: sim, jiraURL: jiraURL, collector: collector, prom: prom}
@@ -443,7 +444,7 @@ func TestPrometheusEndToEnd(t *testing.T) {
 	expectInactive(t, active, "BackboneAPIDown", nil)
 
 	// --- The collector stops: no data at all. ---
-	s.collector.stop(t)
+	s.collector.Stop(t)
 	active = waitAlerts(t, prom, []wantAlert{{"BackboneNoData", map[string]string{"severity": "critical"}}})
 	if a := findAlert(active, "BackboneNoData", nil); len(a) != 1 || len(a[0].Labels) != 2 {
 		t.Errorf("BackboneNoData: want one alert labelled only alertname and severity, got %v", a)

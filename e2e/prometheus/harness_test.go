@@ -6,13 +6,11 @@
 package prometheus
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"math"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -23,20 +21,16 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
-)
 
-// collectorEnv names the variable holding the path of the built collector binary.
-const collectorEnv = "BACKBONE_E2E_COLLECTOR"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/e2eproc"
+)
 
 // Intervals of the whole setup: the receiver collects, Prometheus scrapes and evaluates the
 // rules every second.
 const (
-	interval    = time.Second
-	stopTimeout = 10 * time.Second
+	interval = time.Second
 	// testForWindow replaces every `for:` of the alert rules in the test's copy.
 	testForWindow = "2s"
 )
@@ -54,135 +48,12 @@ func repoRoot(t *testing.T) string {
 // requireTools returns the collector and prometheus binaries, or skips the test.
 func requireTools(t *testing.T) (collector, prometheus string) {
 	t.Helper()
-	collector = os.Getenv(collectorEnv)
-	if collector == "" {
-		t.Skipf("%s is not set: build the collector (make build) and set it to the binary's path, "+
-			"e.g. %s=$PWD/dist/otelcol-backbone/otelcol-backbone, to run the Prometheus end-to-end tests", collectorEnv, collectorEnv)
-	}
-	if fi, err := os.Stat(collector); err != nil || fi.IsDir() {
-		t.Fatalf("%s=%q must name the built collector binary: %v", collectorEnv, collector, err)
-	}
+	collector = e2eproc.CollectorBinary(t)
 	prometheus, err := exec.LookPath("prometheus")
 	if err != nil {
 		t.Skip("no prometheus binary on PATH: install Prometheus (apt-get install prometheus) to run the Prometheus end-to-end tests")
 	}
 	return collector, prometheus
-}
-
-// freePort asks the kernel for a free localhost port. Another process could take it before
-// ours binds it; on these test machines that has not happened.
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-// lockedBuffer collects a process's output while the test reads it.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// process is a child process of the test. It is killed when ctx ends (the test's deadline)
-// and, on Linux, when the test binary dies; stop ends it gracefully.
-type process struct {
-	name string
-	cmd  *exec.Cmd
-	out  *lockedBuffer
-	done chan struct{}
-	err  error
-}
-
-func startProcess(t *testing.T, ctx context.Context, name, bin string, args ...string) *process {
-	t.Helper()
-	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.SysProcAttr = childProcAttr()
-	cmd.WaitDelay = stopTimeout
-	p := &process{name: name, cmd: cmd, out: &lockedBuffer{}, done: make(chan struct{})}
-	cmd.Stdout, cmd.Stderr = p.out, p.out
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", name, err)
-	}
-	go func() {
-		p.err = cmd.Wait()
-		close(p.done)
-	}()
-	t.Cleanup(func() {
-		p.stop(t)
-		if t.Failed() {
-			t.Logf("%s output (last 6000 bytes):\n%s", name, tail(p.out.String(), 6000))
-		}
-	})
-	return p
-}
-
-func (p *process) exited() bool {
-	select {
-	case <-p.done:
-		return true
-	default:
-		return false
-	}
-}
-
-// stop sends SIGTERM and waits; a process that does not exit in time is killed.
-func (p *process) stop(t *testing.T) {
-	t.Helper()
-	if p.exited() {
-		return
-	}
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.done:
-	case <-time.After(stopTimeout):
-		t.Errorf("%s did not stop within %s of SIGTERM; killing it", p.name, stopTimeout)
-		_ = p.cmd.Process.Kill()
-		<-p.done
-	}
-}
-
-func tail(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return "..." + s[len(s)-n:]
-}
-
-// waitHTTP waits until url answers 200 or the process exits.
-func waitHTTP(t *testing.T, p *process, url string, timeout time.Duration) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) {
-		if p.exited() {
-			t.Fatalf("%s exited before %s answered: %v\n%s", p.name, url, p.err, tail(p.out.String(), 4000))
-		}
-		resp, err := http.Get(url)
-		if err == nil {
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatalf("%s: %s did not answer 200 within %s", p.name, url, timeout)
 }
 
 // eventually polls cond every 250 ms until it returns nil, and fails with its last error
@@ -240,7 +111,7 @@ func ruleNames(t *testing.T) []string {
 
 // startCollector writes the collector's config and runs it with the backbone receiver on the
 // simulator and the Prometheus exporter on port.
-func startCollector(t *testing.T, ctx context.Context, bin, dir, jiraURL, treeDir string, port int) *process {
+func startCollector(t *testing.T, ctx context.Context, bin, dir, jiraURL, treeDir string, port int) *e2eproc.Process {
 	t.Helper()
 	cfg := fmt.Sprintf(`receivers:
   backbone:
@@ -275,14 +146,14 @@ service:
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	p := startProcess(t, ctx, "collector", bin, "--config", path)
-	waitHTTP(t, p, fmt.Sprintf("http://127.0.0.1:%d/metrics", port), 20*time.Second)
+	p := e2eproc.Start(t, ctx, "collector", bin, "--config", path)
+	e2eproc.WaitHTTP(t, p, fmt.Sprintf("http://127.0.0.1:%d/metrics", port), 20*time.Second)
 	return p
 }
 
 // startPrometheus runs prometheus with its data in dir, scraping the collector and
 // evaluating rules every second.
-func startPrometheus(t *testing.T, ctx context.Context, bin, dir, rules string, collectorPort int) (*process, *promClient) {
+func startPrometheus(t *testing.T, ctx context.Context, bin, dir, rules string, collectorPort int) (*e2eproc.Process, *promClient) {
 	t.Helper()
 	cfg := fmt.Sprintf(`global:
   scrape_interval: %[1]s
@@ -299,8 +170,8 @@ scrape_configs:
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	port := freePort(t)
-	p := startProcess(t, ctx, "prometheus", bin,
+	port := e2eproc.FreePort(t)
+	p := e2eproc.Start(t, ctx, "prometheus", bin,
 		"--config.file="+path,
 		"--storage.tsdb.path="+filepath.Join(dir, "data"),
 		"--web.listen-address="+fmt.Sprintf("127.0.0.1:%d", port),
@@ -309,7 +180,7 @@ scrape_configs:
 		"--log.level=warn",
 	)
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	waitHTTP(t, p, base+"/-/ready", 30*time.Second)
+	e2eproc.WaitHTTP(t, p, base+"/-/ready", 30*time.Second)
 	return p, &promClient{base: base, http: &http.Client{Timeout: 10 * time.Second}}
 }
 

@@ -1,6 +1,6 @@
 //go:build !linux
 
-package prometheus
+package e2eproc
 
 import "syscall"
 

@@ -1,0 +1,185 @@
+// Package e2eproc runs the child processes of the end-to-end tests: the built collector and
+// the servers it talks to. It finds the collector binary, starts a process with its output
+// captured, stops it gracefully when the test ends and prints its output if the test failed.
+package e2eproc
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// CollectorEnv names the variable holding the absolute path of the built collector binary.
+const CollectorEnv = "BACKBONE_E2E_COLLECTOR"
+
+// StopTimeout is how long a process gets to exit after SIGTERM before it is killed.
+const StopTimeout = 15 * time.Second
+
+// CollectorBinary returns the collector to test, or skips the test when none is given.
+func CollectorBinary(t testing.TB) string {
+	t.Helper()
+	path := os.Getenv(CollectorEnv)
+	if path == "" {
+		t.Skipf("%s is not set: run `make e2e`, or `make build` and set it to the collector binary's "+
+			"absolute path (e.g. %s=$PWD/dist/otelcol-backbone/otelcol-backbone)", CollectorEnv, CollectorEnv)
+	}
+	fi, err := os.Stat(path)
+	if err != nil || fi.IsDir() {
+		t.Fatalf("%s=%q must name the built collector binary: %v", CollectorEnv, path, err)
+	}
+	return path
+}
+
+// FreePort asks the kernel for a free localhost port. Another process could take it before
+// ours binds it; on these test machines that has not happened.
+func FreePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// lockedBuffer collects a process's output while the test reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// Process is one run of a child process, its stdout and stderr captured together.
+type Process struct {
+	name string
+	cmd  *exec.Cmd
+	out  lockedBuffer
+	done chan struct{} // closed when the process has exited
+	err  error         // Wait's result, set before done closes
+}
+
+// Start runs bin with args. When ctx ends the process gets SIGTERM (and SIGKILL after
+// StopTimeout); on Linux it is also killed when the test binary dies. When the test ends it is
+// stopped and, if the test failed, its output is printed under name.
+func Start(t testing.TB, ctx context.Context, name, bin string, args ...string) *Process {
+	t.Helper()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.WaitDelay = StopTimeout
+	cmd.SysProcAttr = childProcAttr()
+	p := &Process{name: name, cmd: cmd, done: make(chan struct{})}
+	cmd.Stdout, cmd.Stderr = &p.out, &p.out
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", name, err)
+	}
+	go func() {
+		p.err = cmd.Wait()
+		close(p.done)
+	}()
+	t.Cleanup(func() {
+		p.Stop(t)
+		if t.Failed() {
+			t.Logf("%s output (%s):\n%s", name, cmd, p.Output())
+		}
+	})
+	return p
+}
+
+// Output returns what the process has written so far.
+func (p *Process) Output() string { return p.out.String() }
+
+// Exited tells whether the process has ended.
+func (p *Process) Exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// Err returns Wait's result once the process has exited: nil for a clean exit.
+func (p *Process) Err() error {
+	if !p.Exited() {
+		return nil
+	}
+	return p.err
+}
+
+// Stop sends SIGTERM and waits; a process that does not exit within StopTimeout is killed.
+// It returns Wait's error: nil for a clean exit.
+func (p *Process) Stop(t testing.TB) error {
+	t.Helper()
+	if p.Exited() {
+		return p.err
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(StopTimeout):
+		t.Errorf("%s did not stop within %s of SIGTERM; killing it", p.name, StopTimeout)
+		_ = p.cmd.Process.Kill()
+		<-p.done
+	}
+	return p.err
+}
+
+// Kill ends the process with SIGKILL, as a crash or the OOM killer would.
+func (p *Process) Kill(t testing.TB) {
+	t.Helper()
+	if p.Exited() {
+		return
+	}
+	if err := p.cmd.Process.Kill(); err != nil {
+		t.Fatalf("kill %s: %v", p.name, err)
+	}
+	<-p.done
+}
+
+// WaitHTTP waits until url answers 200, failing the test after timeout or as soon as the
+// process has exited.
+func WaitHTTP(t testing.TB, p *Process, url string, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if p.Exited() {
+			t.Fatalf("%s exited before %s answered: %v\n%s", p.name, url, p.err, tail(p.Output(), 4000))
+		}
+		resp, err := http.Get(url)
+		if err == nil {
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("%s: %s did not answer 200 within %s", p.name, url, timeout)
+}
+
+func tail(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return "..." + s[len(s)-n:]
+}
