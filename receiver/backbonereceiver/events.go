@@ -3,7 +3,6 @@ package backbonereceiver
 import (
 	"context"
 	"fmt"
-	"slices"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer"
@@ -151,45 +150,30 @@ func (e *eventsScraper) delivered(ctx context.Context, err error) {
 // watchedMessages lists the messages in the folders whose events are enabled.
 func (e *eventsScraper) watchedMessages(snap *snapshot) []msgtrack.Message {
 	var msgs []msgtrack.Message
-	var it *backboneapi.Integration
-	for _, c := range snap.tree.Connectors {
-		it = nil
-		if snap.api != nil {
-			if i, ok := slices.BinarySearchFunc(snap.api.integrations, c.IntegrationKey, compareIntegrationKey); ok {
-				it = &snap.api.integrations[i]
-			}
-		}
-		project := projectKey(it, c.ConnectorKey)
-		for i, f := range queuetree.Folders {
-			if !e.folderEventEnabled(f) {
-				continue
-			}
-			for _, file := range c.Folders[i].Files {
-				msgs = append(msgs, msgtrack.Message{
-					Integration: c.IntegrationKey,
-					Connector:   c.ConnectorKey,
-					ProjectKey:  project,
-					Folder:      string(f),
-					Issue:       file.Issue,
-					Name:        file.Name,
-					Path:        file.Path,
-					Size:        file.Size,
-					ModTime:     file.ModTime,
-				})
+	for _, g := range groupByIntegration(snap) {
+		for _, c := range g.folders {
+			project := projectKey(g.api, c.ConnectorKey)
+			for i, f := range queuetree.Folders {
+				if !e.folderEventEnabled(f) {
+					continue
+				}
+				for _, file := range c.Folders[i].Files {
+					msgs = append(msgs, msgtrack.Message{
+						Integration: c.IntegrationKey,
+						Connector:   c.ConnectorKey,
+						ProjectKey:  project,
+						Folder:      string(f),
+						Issue:       file.Issue,
+						Name:        file.Name,
+						Path:        file.Path,
+						Size:        file.Size,
+						ModTime:     file.ModTime,
+					})
+				}
 			}
 		}
 	}
 	return msgs
-}
-
-func compareIntegrationKey(it backboneapi.Integration, key string) int {
-	switch {
-	case it.IntegrationKey < key:
-		return -1
-	case it.IntegrationKey > key:
-		return 1
-	}
-	return 0
 }
 
 func (e *eventsScraper) folderEventEnabled(f queuetree.Folder) bool {
