@@ -44,7 +44,7 @@ func TestFaultsExporterDown(t *testing.T) {
 		reoffered bool
 		// processors of both pipelines; none when empty.
 		processors string
-		knownLoss  string // see skipKnownLoss
+		knownLoss  string // see skipKnownIssue
 	}{
 		{
 			desc: "sending queue in memory with retries",
@@ -85,7 +85,7 @@ func TestFaultsExporterDown(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.desc, func(t *testing.T) {
-			skipKnownLoss(t, tt.knownLoss)
+			skipKnownIssue(t, tt.knownLoss)
 			t.Parallel()
 			sim, dir, base := newSim(t)
 			s := newSink(t)

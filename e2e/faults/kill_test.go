@@ -152,7 +152,7 @@ func TestFaultsKillAndRestart(t *testing.T) {
 	}
 	for i, tt := range tests {
 		t.Run(tt.desc, func(t *testing.T) {
-			skipKnownLoss(t, tt.knownLoss)
+			skipKnownIssue(t, tt.knownLoss)
 			t.Parallel()
 			seed := uint64(time.Now().UnixNano())
 			t.Logf("seed %d", seed)

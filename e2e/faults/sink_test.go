@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
+	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
 )
 
@@ -41,6 +42,7 @@ type sink struct {
 	batches         []batch
 	metricsAccepted int
 	metricsRefused  int
+	folderPoints    []int // backbone.folder.messages data points of each accepted metrics request
 }
 
 // newSink serves a sink on a free port of 127.0.0.1 until the test ends.
@@ -115,6 +117,7 @@ func (s *sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.metricsRefused++
 		} else {
 			s.metricsAccepted++
+			s.folderPoints = append(s.folderPoints, countPoints(req, "backbone.folder.messages"))
 		}
 		s.mu.Unlock()
 		if down {
@@ -125,6 +128,33 @@ func (s *sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		http.NotFound(w, r)
 	}
+}
+
+// countPoints counts the data points of a metric in a request.
+func countPoints(req pmetricotlp.ExportRequest, name string) int {
+	n := 0
+	for _, rm := range req.Metrics().ResourceMetrics().All() {
+		for _, sm := range rm.ScopeMetrics().All() {
+			for _, m := range sm.Metrics().All() {
+				switch {
+				case m.Name() != name:
+				case m.Type() == pmetric.MetricTypeGauge:
+					n += m.Gauge().DataPoints().Len()
+				case m.Type() == pmetric.MetricTypeSum:
+					n += m.Sum().DataPoints().Len()
+				}
+			}
+		}
+	}
+	return n
+}
+
+// folderPointsSince returns the backbone.folder.messages data points of each metrics request
+// accepted after the first n.
+func (s *sink) folderPointsSince(n int) []int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.folderPoints[min(n, len(s.folderPoints)):])
 }
 
 // readBody reads a request's body, gunzipping it when the exporter compressed it.
