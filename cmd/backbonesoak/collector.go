@@ -97,7 +97,8 @@ type collector struct {
 }
 
 // startCollector runs bin with the config, as cred when given, with the Go scheduler's trace
-// every sample so that goroutines can be counted, its output going to logPath.
+// every sample (to count goroutines) and the garbage collector's trace (for the heap still
+// live after each collection), its output going to logPath.
 func startCollector(bin, configPath, workDir, logPath string, cred *syscall.Credential, sample time.Duration) (*collector, error) {
 	logFile, err := os.Create(logPath)
 	if err != nil {
@@ -106,7 +107,7 @@ func startCollector(bin, configPath, workDir, logPath string, cred *syscall.Cred
 	w := newOutputWatcher()
 	cmd := exec.Command(bin, "--config", configPath)
 	cmd.Dir = workDir
-	cmd.Env = append(os.Environ(), fmt.Sprintf("GODEBUG=schedtrace=%d,scheddetail=1", sample.Milliseconds()))
+	cmd.Env = append(os.Environ(), fmt.Sprintf("GODEBUG=gctrace=1,schedtrace=%d,scheddetail=1", sample.Milliseconds()))
 	pr, pw := io.Pipe()
 	cmd.Stdout = pw
 	cmd.Stderr = pw
@@ -163,6 +164,10 @@ func (c *collector) stop(timeout time.Duration) (error, bool) {
 // kept for reuse.
 var goroutineLine = regexp.MustCompile(`^\s+G\d+: status=(\d+)`)
 
+// gcLine is the garbage collector's trace of one cycle: heap at start, at end, and still
+// marked live, in MB.
+var gcLine = regexp.MustCompile(`^gc \d+ @.* (\d+)->(\d+)->(\d+) MB, `)
+
 // outputWatcher reads the collector's output: it counts the goroutines of each scheduler trace
 // and the log lines by level and message.
 type outputWatcher struct {
@@ -174,6 +179,8 @@ type outputWatcher struct {
 	traceStart time.Time
 	levels     map[string]int
 	messages   map[string]int // "level: message" of warn and error lines
+	liveMB     int            // sum of the live heaps of the cycles since the last call
+	cycles     int
 }
 
 func newOutputWatcher() *outputWatcher {
@@ -195,6 +202,12 @@ func (w *outputWatcher) line(line string) {
 	if strings.HasPrefix(line, "SCHED ") {
 		w.finishTrace()
 		w.inTrace, w.current, w.traceStart = true, 0, time.Now()
+		return
+	}
+	if m := gcLine.FindStringSubmatch(line); m != nil {
+		live, _ := strconv.Atoi(m[3])
+		w.liveMB += live
+		w.cycles++
 		return
 	}
 	if m := goroutineLine.FindStringSubmatch(line); m != nil {
@@ -241,6 +254,20 @@ func (w *outputWatcher) lastGoroutines(since time.Time) int {
 		return -1
 	}
 	return w.goroutines
+}
+
+// liveHeap returns the mean heap still live after the garbage collections since the last call
+// (MB) and their number; -1 when none ran.
+func (w *outputWatcher) liveHeap() (float64, int) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	n := w.cycles
+	if n == 0 {
+		return -1, 0
+	}
+	mean := float64(w.liveMB) / float64(n)
+	w.liveMB, w.cycles = 0, 0
+	return mean, n
 }
 
 // logSummary returns the log lines by level and the warn and error messages by count.

@@ -112,7 +112,8 @@ func run(ctx context.Context, o options) (int, error) {
 	fmt.Printf("soak: %s of churn, %d+3 integrations, %.3g simulator steps/s, %.3g error messages/s, collection_interval %s, seed %d\n",
 		o.duration, o.integrations, o.speed, o.events, o.interval, o.seed)
 	fmt.Printf("collector: %s, run as %s\n", o.collector, who)
-	fmt.Printf("goroutines: counted in the Go scheduler's trace (GODEBUG=schedtrace,scheddetail), the collector's own telemetry has no goroutine metric at this release\n\n")
+	fmt.Printf("goroutines: counted in the Go scheduler's trace (GODEBUG=schedtrace,scheddetail): the collector's own telemetry has no goroutine metric at this release\n")
+	fmt.Printf("live heap: mean heap still live after the garbage collections of each sample (GODEBUG=gctrace=1); heap: otelcol_process_runtime_heap_alloc_bytes\n\n")
 
 	col, err := startCollector(bin, configPath, work, filepath.Join(work, "collector.log"), cred, o.sample)
 	if err != nil {
@@ -257,6 +258,7 @@ func takeSample(col *collector, telemetryPort int, storageDir, treeDir string, s
 		s.rssMiB, s.threads = float64(rss)/1024, threads
 	}
 	s.fds, _ = openFDs(col.pid())
+	s.liveMiB, s.gcs = col.out.liveHeap()
 	if m, err := selfMetrics(telemetryPort); err == nil {
 		s.heapMiB = m["otelcol_process_runtime_heap_alloc_bytes"] / (1 << 20)
 		s.cpuSeconds = m["otelcol_process_cpu_seconds"]
