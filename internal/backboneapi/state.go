@@ -1,7 +1,6 @@
 package backboneapi
 
 import (
-	"slices"
 	"strings"
 	"unicode"
 )
@@ -44,9 +43,4 @@ func NormalizeState(s string) string {
 		b.WriteByte('_')
 	}
 	return b.String()
-}
-
-// IsKnownState reports whether the normalised form of s is one of known.
-func IsKnownState(known []string, s string) bool {
-	return slices.Contains(known, NormalizeState(s))
 }
