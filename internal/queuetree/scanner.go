@@ -53,7 +53,7 @@ func NewScanner(opts Options) *Scanner {
 // connectors scanned so far are returned with a read_error problem.
 func (s *Scanner) Scan(ctx context.Context) *Tree {
 	start := time.Now()
-	t := &Tree{Root: s.opts.Root, Started: start}
+	t := &Tree{Root: s.opts.Root}
 	w := &walk{ctx: ctx, s: s}
 	s.cache.begin()
 

@@ -5,7 +5,6 @@ import "time"
 // Tree is the result of one scan.
 type Tree struct {
 	Root       string      // Options.Root
-	Started    time.Time   // when the scan began: the reference for message ages
 	Connectors []Connector // sorted by IntegrationKey, ConnectorKey, then Namespace
 	Problems   []Problem   // sorted by Path; empty when all is fine
 	Duration   time.Duration
