@@ -13,7 +13,8 @@ type Place struct {
 
 // Classify tells whether a scan counts a regular file at rel, a path below the scanned
 // root with forward slashes, and where. It states the scanner's layout rules in one
-// place, with the same tables, and the fuzz tests hold the scanner to it:
+// place, with the same tables, and the fuzz tests hold the scanner to it; the scanner
+// itself does not call it, so it lives with the tests:
 //
 //	[namespace/]integration/connector/RECEIVE/file                    receive
 //	[namespace/]integration/connector/RECEIVE/<known folder>/file     that folder
