@@ -231,6 +231,9 @@ func TestOneProbeAfterAuthHold(t *testing.T) {
 	assert.Equal(t, int64(2), sw.requests.Load())
 }
 
+// TestConcurrentCalls calls the client from many goroutines while the server starts
+// rejecting the login and the clock jumps. It asserts nothing itself: it is there for the
+// race detector (`make test` runs with -race), which fails it on unsynchronised backoff state.
 func TestConcurrentCalls(t *testing.T) {
 	sw := &switchable{h: jsonOK(fixture(t, "integrations.json"))}
 	srv := serve(t, sw)
