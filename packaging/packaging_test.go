@@ -17,6 +17,8 @@ import (
 	"testing"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/otelcol-backbone/otelcol-backbone/internal/e2eproc"
 )
 
 const (
@@ -287,10 +289,7 @@ func TestSystemdUnit(t *testing.T) {
 // TestDefaultConfigValidatesWithCollector runs `otelcol-backbone validate` on the default
 // configuration with the environment an administrator sets.
 func TestDefaultConfigValidatesWithCollector(t *testing.T) {
-	collector := os.Getenv("BACKBONE_E2E_COLLECTOR")
-	if collector == "" {
-		t.Skip("BACKBONE_E2E_COLLECTOR is not set: make e2e sets it to the built collector")
-	}
+	collector := e2eproc.CollectorBinary(t)
 	for _, env := range [][]string{
 		{"JIRA_URL=https://jira.example.com", "JIRA_TOKEN=secret", "BACKBONE_DIRECTORY=/srv/jira/data/backbone-issue-sync", "OTLP_ENDPOINT=https://otlp.example.com:4318"},
 		{"JIRA_URL=https://jira.example.com", "JIRA_USERNAME=monitor", "JIRA_PASSWORD=secret", `OTLP_HEADERS={"Authorization": "Bearer x"}`},

@@ -19,6 +19,8 @@ import (
 	"testing"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/otelcol-backbone/otelcol-backbone/internal/e2eproc"
 )
 
 // The parts of the Kubernetes objects this test reads.
@@ -479,10 +481,7 @@ func TestConfigMapHasBackboneCollectorConfig(t *testing.T) {
 // TestConfigMapValidatesWithCollector runs `otelcol-backbone validate` on the ConfigMap's
 // configuration, with the Deployment's plain environment values and a dummy token.
 func TestConfigMapValidatesWithCollector(t *testing.T) {
-	collector := os.Getenv("BACKBONE_E2E_COLLECTOR")
-	if collector == "" {
-		t.Skip("BACKBONE_E2E_COLLECTOR is not set: make e2e sets it to the built collector")
-	}
+	collector := e2eproc.CollectorBinary(t)
 	ex := loadExample(t)
 	file := filepath.Join(t.TempDir(), configKey)
 	if err := os.WriteFile(file, []byte(ex.collectorConfigText(t)), 0o600); err != nil {
