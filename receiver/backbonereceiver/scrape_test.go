@@ -1,6 +1,7 @@
 package backbonereceiver
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -308,4 +309,27 @@ func folderGauge(t *testing.T, md pmetric.Metrics, name, connector string) map[s
 		}
 	}
 	return out
+}
+
+// TestScrapeHangingAPIKeepsFolderMetrics checks that a Jira that hangs until the scrape's
+// deadline does not take the folder metrics with it.
+func TestScrapeHangingAPIKeepsFolderMetrics(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		<-r.Context().Done()
+	}))
+	t.Cleanup(srv.Close)
+	cfg := newTestConfig(srv.URL, seedTree(t))
+	cfg.ClientConfig.Timeout = 300 * time.Millisecond
+	set := receivertest.NewNopSettings(metadata.Type)
+	ms := newMetricsScraper(cfg, set, sources.acquire(cfg, set))
+	require.NoError(t, ms.start(t.Context(), componenttest.NewNopHost()))
+	defer func() { require.NoError(t, ms.shutdown(t.Context())) }()
+
+	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond) // the scrape's deadline
+	defer cancel()
+	md, err := ms.scrape(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, "timeout", apiUp(t, md).errorType)
+	assert.Equal(t, float64(3), folderGauge(t, md, "backbone.folder.messages", "AP-29")["error"])
+	assert.Empty(t, ms.src.last.tree.Problems)
 }

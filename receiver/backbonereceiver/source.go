@@ -102,12 +102,16 @@ func (s *source) snapshot(ctx context.Context) *snapshot {
 		return s.last
 	}
 	snap := &snapshot{time: now}
+	// The API and the folder tree are read side by side: a Jira that hangs until the scrape's
+	// deadline must not take the folder metrics with it.
+	var wg sync.WaitGroup
 	if s.client != nil {
-		snap.api = s.fetchAPI(ctx)
+		wg.Go(func() { snap.api = s.fetchAPI(ctx) })
 	}
 	if s.scanner != nil {
 		snap.tree = s.scanner.Scan(ctx)
 	}
+	wg.Wait()
 	s.problems.update(problemsOf(snap))
 	s.last = snap
 	return snap
