@@ -122,7 +122,8 @@ func TestFaultsKillAndRestart(t *testing.T) {
 		// maxCount is the most records one key may have: 2 when only the receiver
 		// repeats, 3 when a persistent queue may also replay what the receiver offers again.
 		maxCount int
-		// afterScrape kills right after a scrape started instead of at a random moment.
+		// afterScrape kills this long after the receiver stored a scrape's delivery, instead
+		// of at a random moment.
 		afterScrape time.Duration
 		// knownLoss marks a pipeline that loses records today; it runs only on request.
 		knownLoss string
@@ -145,7 +146,7 @@ func TestFaultsKillAndRestart(t *testing.T) {
 			exporter:    "\n    sending_queue:\n      storage: file_storage",
 			inFlight:    3,
 			maxCount:    3,
-			afterScrape: 50 * time.Millisecond,
+			afterScrape: time.Millisecond,
 			knownLoss: "the batch processor accepts a scrape's records before they reach the persistent queue; " +
 				"a kill within its timeout (200ms) loses them",
 		},
@@ -210,11 +211,9 @@ service:
 			for range kills {
 				time.Sleep(time.Duration(1500+rng.IntN(4500)) * time.Millisecond)
 				if tt.afterScrape > 0 {
-					// A scrape starts with its API request; watch for it closely.
-					before := sim.Stats().Requests
-					for end := time.Now().Add(5 * time.Second); sim.Stats().Requests == before && time.Now().Before(end); {
-						time.Sleep(2 * time.Millisecond)
-					}
+					// Right after the receiver stored a scrape's records as delivered: it
+					// writes its state to storage when the next consumer accepted them.
+					waitStateWrite(t, storageDir)
 					time.Sleep(tt.afterScrape)
 				}
 				require.False(t, c.exited(), "run %d exited by itself: %v", run, c.err)
@@ -268,6 +267,28 @@ service:
 			assert.Empty(t, unexplained, "records repeated beyond the scrape in flight at a kill")
 			assert.Empty(t, unexpected, "records accepted that no change of the tree explains")
 		})
+	}
+}
+
+// waitStateWrite waits, for at most 5 s, until the receiver's file in the file_storage folder
+// changes: it has just stored which records were delivered.
+func waitStateWrite(t *testing.T, storageDir string) {
+	t.Helper()
+	stamp := func() time.Time {
+		files, _ := filepath.Glob(filepath.Join(storageDir, "receiver_backbone*"))
+		var last time.Time
+		for _, f := range files {
+			if fi, err := os.Stat(f); err == nil && fi.ModTime().After(last) {
+				last = fi.ModTime()
+			}
+		}
+		return last
+	}
+	before := stamp()
+	for end := time.Now().Add(5 * time.Second); time.Now().Before(end); time.Sleep(2 * time.Millisecond) {
+		if stamp().After(before) {
+			return
+		}
 	}
 }
 
