@@ -312,7 +312,7 @@ func folderGauge(t *testing.T, md pmetric.Metrics, name, connector string) map[s
 }
 
 // TestScrapeHangingAPIKeepsFolderMetrics checks that a Jira that hangs until the scrape's
-// deadline does not take the folder metrics with it.
+// deadline takes neither the folder metrics nor the time to hand them on with it.
 func TestScrapeHangingAPIKeepsFolderMetrics(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
 		<-r.Context().Done()
@@ -329,6 +329,7 @@ func TestScrapeHangingAPIKeepsFolderMetrics(t *testing.T) {
 	defer cancel()
 	md, err := ms.scrape(ctx)
 	require.NoError(t, err)
+	assert.NoError(t, ctx.Err(), "part of the deadline is left for handing the metrics on")
 	assert.Equal(t, "timeout", apiUp(t, md).errorType)
 	assert.Equal(t, float64(3), folderGauge(t, md, "backbone.folder.messages", "AP-29")["error"])
 	assert.Empty(t, ms.src.last.tree.Problems)

@@ -34,6 +34,9 @@ type apiSnapshot struct {
 	requested    bool                      // false when the client held back every call (backoff)
 }
 
+// apiShareOfDeadline is the percentage of a scrape's deadline the API calls may use.
+const apiShareOfDeadline = 80
+
 // source takes one snapshot per collection interval and shares it between the metrics and
 // the logs pipelines of one receiver config: the tree is walked and the API called once.
 type source struct {
@@ -123,6 +126,13 @@ func (s *source) fetchAPI(ctx context.Context) *apiSnapshot {
 	keys := s.cfg.ProjectKeys
 	if len(keys) == 0 {
 		keys = []string{""}
+	}
+	// "timeout" is both the HTTP client's timeout and the scrape's deadline: a Jira that never
+	// answers must leave part of the deadline for handing what was gathered to the pipeline.
+	if deadline, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, time.Until(deadline)*apiShareOfDeadline/100)
+		defer cancel()
 	}
 	api := &apiSnapshot{}
 	var errs []error
