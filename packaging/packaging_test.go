@@ -8,6 +8,7 @@ package packaging_test
 
 import (
 	"bufio"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -228,8 +229,20 @@ func TestDefaultConfig(t *testing.T) {
 		if !slices.Contains(p.Receivers, "backbone") {
 			t.Errorf("the %s pipeline does not receive from backbone", signal)
 		}
-		if len(p.Processors) < 2 || p.Processors[0] != "memory_limiter" || p.Processors[len(p.Processors)-1] != "batch" {
-			t.Errorf("the %s pipeline's processors are %v; want memory_limiter first and batch last", signal, p.Processors)
+		if len(p.Processors) == 0 || p.Processors[0] != "memory_limiter" {
+			t.Errorf("the %s pipeline's processors are %v; want memory_limiter first", signal, p.Processors)
+		}
+	}
+	// batch acknowledges records before they are safe: only the metrics pipeline has it.
+	if m := cfg.Service.Pipelines["metrics"].Processors; len(m) == 0 || m[len(m)-1] != "batch" {
+		t.Errorf("the metrics pipeline's processors are %v; want batch last", m)
+	}
+	if l := cfg.Service.Pipelines["logs"].Processors; slices.Contains(l, "batch") {
+		t.Errorf("the logs pipeline's processors are %v; batch would acknowledge message events before they are safe", l)
+	}
+	for name, e := range cfg.Exporters {
+		if r, _ := e["retry_on_failure"].(map[string]any); r == nil || fmt.Sprint(r["max_elapsed_time"]) != "0" {
+			t.Errorf("exporter %s gives up after a time limit; want retry_on_failure.max_elapsed_time: 0", name)
 		}
 	}
 }
