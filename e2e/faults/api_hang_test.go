@@ -2,33 +2,40 @@ package faults
 
 import (
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/otelcol-backbone/otelcol-backbone/internal/backbonesim"
 )
 
-// TestFaultsAPIHangKeepsFolderMetrics makes Jira accept the API requests and never answer. The
-// README promises that folder metrics never depend on the API being up; but `timeout` sets
-// both the HTTP client's timeout and the scrape's deadline, so the hanging call uses up the
-// whole deadline and the folder scan that follows it starts with an expired context. (The
-// exporter keeps its default in-memory queue here: without a queue, the expired context also
-// makes the export fail, and not even backbone.api.up = 0 leaves the collector.)
+// TestFaultsAPIHangKeepsFolderMetrics makes Jira accept the API requests and never answer.
+// `timeout` sets both the HTTP client's timeout and the scrape's deadline: a hanging call must
+// neither take the folder scan's time (folder metrics never depend on the API) nor leave the
+// pipeline an expired context (without an exporter queue the export would fail, and not even
+// backbone.api.up = 0 would leave the collector).
 func TestFaultsAPIHangKeepsFolderMetrics(t *testing.T) {
 	collectorBinary(t)
-	skipKnownIssue(t, "a hanging API uses up the scrape's deadline: the folder scan that follows gets none, "+
-		"so no folder metric is reported and the log says the tree cannot be read")
 	t.Parallel()
 
-	sim, dir, base := newSim(t)
-	s := newSink(t)
-	cfg := writeConfig(t, `
+	tests := []struct {
+		desc     string
+		exporter string
+	}{
+		{desc: "default in-memory queue"},
+		{desc: "queue disabled", exporter: "\n    sending_queue:\n      enabled: false\n    retry_on_failure:\n      enabled: false"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.desc, func(t *testing.T) {
+			t.Parallel()
+			sim, dir, base := newSim(t)
+			s := newSink(t)
+			cfg := writeConfig(t, `
 receivers:%s
 exporters:
   otlp_http:
     endpoint: %q
-    compression: none
+    compression: none%s
 service:
   pipelines:
     metrics:
@@ -37,21 +44,26 @@ service:
   telemetry:
     metrics:
       level: none
-`, receiverConfig(base, dir, "    timeout: 1s\n"), s.url)
-	c := startCollector(t, "API hang", cfg)
-	s.waitMetrics(t, c, 2)
-	before := len(s.folderPointsSince(0))
-	if points := s.folderPointsSince(0); assert.NotEmpty(t, points) {
-		assert.Positive(t, points[len(points)-1], "folder metrics while Jira answers")
-	}
+`, receiverConfig(base, dir, "    timeout: 1s\n"), s.url, tt.exporter)
+			c := startCollector(t, "API hang", cfg)
+			s.waitMetrics(t, c, 2)
+			before := s.scrapesSince(0)
+			require.NotEmpty(t, before)
+			assert.Positive(t, before[len(before)-1].folderPoints, "folder metrics while Jira answers")
 
-	sim.SetFault(backbonesim.FaultHang)
-	s.waitMetrics(t, c, 4)
-	sim.SetFault(backbonesim.FaultNone)
-	during := s.folderPointsSince(before + 1) // the first may have been taken before the fault
-	for i, n := range during {
-		assert.Positive(t, n, "backbone.folder.messages points in scrape %d while the API hangs", i+1)
+			sim.SetFault(backbonesim.FaultHang)
+			s.waitMetrics(t, c, 4)
+			sim.SetFault(backbonesim.FaultNone)
+			during := s.scrapesSince(len(before) + 1) // the first may have been taken before the fault
+			require.NotEmpty(t, during)
+			for i, sc := range during {
+				assert.Positive(t, sc.folderPoints, "backbone.folder.messages points in scrape %d while the API hangs", i+1)
+			}
+			last := during[len(during)-1]
+			assert.Equal(t, 0.0, last.apiUp, "backbone.api.up while the API hangs")
+			assert.Equal(t, "timeout", last.errorType, "error.type while the API hangs")
+			assert.Zero(t, countLines(c.log(), "warn", "Backbone folder tree: Cannot read"), "folder problems logged while only the API hangs")
+			assert.Zero(t, countLines(c.log(), "Exporting failed"), "exports failed while the API hangs")
+		})
 	}
-	assert.Zero(t, countLines(c.log(), "warn", "Backbone folder tree: Cannot read"), "folder problems logged while only the API hangs")
-	time.Sleep(interval)
 }

@@ -41,18 +41,6 @@ const (
 	simPassword = "faults-Pa55w0rd-7hq2x"
 )
 
-// knownIssuesEnv names the variable that also runs the cases documenting a broken promise;
-// they fail until it is fixed (docs/reliability-pipeline.md lists them).
-const knownIssuesEnv = "BACKBONE_FAULTS_KNOWN_ISSUES"
-
-// skipKnownIssue skips a case that fails today, unless knownIssuesEnv is set.
-func skipKnownIssue(t *testing.T, why string) {
-	t.Helper()
-	if why != "" && os.Getenv(knownIssuesEnv) == "" {
-		t.Skipf("known issue (set %s=1 to run it): %s", knownIssuesEnv, why)
-	}
-}
-
 // lossesEnv names the variable that also runs the cases showing a pipeline configuration that
 // loses records: the reason the examples avoid it. They pass when records are lost.
 const lossesEnv = "BACKBONE_FAULTS_LOSSES"

@@ -42,7 +42,7 @@ type sink struct {
 	batches         []batch
 	metricsAccepted int
 	metricsRefused  int
-	folderPoints    []int // backbone.folder.messages data points of each accepted metrics request
+	scrapes         []scrapeSummary // of each accepted metrics request
 }
 
 // newSink serves a sink on a free port of 127.0.0.1 until the test ends.
@@ -117,7 +117,7 @@ func (s *sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.metricsRefused++
 		} else {
 			s.metricsAccepted++
-			s.folderPoints = append(s.folderPoints, countPoints(req, "backbone.folder.messages"))
+			s.scrapes = append(s.scrapes, summarize(req))
 		}
 		s.mu.Unlock()
 		if down {
@@ -130,31 +130,41 @@ func (s *sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// countPoints counts the data points of a metric in a request.
-func countPoints(req pmetricotlp.ExportRequest, name string) int {
-	n := 0
+// scrapeSummary is what the tests check of one metrics request.
+type scrapeSummary struct {
+	folderPoints int     // backbone.folder.messages data points
+	apiUp        float64 // backbone.api.up; -1 when absent
+	errorType    string  // its error.type
+}
+
+func summarize(req pmetricotlp.ExportRequest) scrapeSummary {
+	sum := scrapeSummary{apiUp: -1}
 	for _, rm := range req.Metrics().ResourceMetrics().All() {
 		for _, sm := range rm.ScopeMetrics().All() {
 			for _, m := range sm.Metrics().All() {
 				switch {
-				case m.Name() != name:
-				case m.Type() == pmetric.MetricTypeGauge:
-					n += m.Gauge().DataPoints().Len()
-				case m.Type() == pmetric.MetricTypeSum:
-					n += m.Sum().DataPoints().Len()
+				case m.Name() == "backbone.folder.messages" && m.Type() == pmetric.MetricTypeGauge:
+					sum.folderPoints += m.Gauge().DataPoints().Len()
+				case m.Name() == "backbone.api.up" && m.Type() == pmetric.MetricTypeGauge:
+					for _, dp := range m.Gauge().DataPoints().All() {
+						sum.apiUp = float64(dp.IntValue())
+						if dp.ValueType() == pmetric.NumberDataPointValueTypeDouble {
+							sum.apiUp = dp.DoubleValue()
+						}
+						sum.errorType = attr(dp.Attributes().AsRaw(), "error.type")
+					}
 				}
 			}
 		}
 	}
-	return n
+	return sum
 }
 
-// folderPointsSince returns the backbone.folder.messages data points of each metrics request
-// accepted after the first n.
-func (s *sink) folderPointsSince(n int) []int {
+// scrapesSince returns the summaries of the metrics requests accepted after the first n.
+func (s *sink) scrapesSince(n int) []scrapeSummary {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return slices.Clone(s.folderPoints[min(n, len(s.folderPoints)):])
+	return slices.Clone(s.scrapes[min(n, len(s.scrapes)):])
 }
 
 // readBody reads a request's body, gunzipping it when the exporter compressed it.
