@@ -8,7 +8,7 @@ DIST_DIR  := dist/otelcol-backbone
 COLLECTOR := $(DIST_DIR)/otelcol-backbone
 SIM       := bin/backbonesim
 
-.PHONY: all build collector sim run test unit e2e prometheus-test prometheus-tools failure-plot vet fmt-check generate bench fuzz package test-package clean
+.PHONY: all build collector sim run test unit e2e prometheus-test prometheus-tools failure-plot vet fmt-check generate bench fuzz soak package test-package clean
 
 all: build
 
@@ -42,6 +42,7 @@ unit:
 e2e: build
 	BACKBONE_E2E_COLLECTOR=$(abspath $(COLLECTOR)) $(GO) test -count=1 -v -run 'TestE2E' ./e2e/
 	BACKBONE_E2E_COLLECTOR=$(abspath $(COLLECTOR)) $(GO) test -count=1 -run 'ValidatesWithCollector' ./packaging/ ./examples/kubernetes/
+	BACKBONE_E2E_COLLECTOR=$(abspath $(COLLECTOR)) $(GO) test -count=1 -parallel 8 -v -run 'TestFaults' ./e2e/faults/
 
 ## prometheus-test: promtool checks and unit tests of the alert rules, then rules and dashboard on a real Prometheus
 prometheus-test: build prometheus-tools
@@ -68,6 +69,10 @@ bench:
 ## fuzz: every fuzz target, one after another, FUZZTIME each (default 30s); findings land in the package's testdata/fuzz/
 fuzz:
 	./scripts/fuzz.sh
+
+## soak: the built collector for minutes under heavy simulator churn; RSS, heap, goroutines over time (SOAK_DURATION=3m)
+soak: build
+	./scripts/soak.sh
 
 ## package: .deb and .rpm packages of the collector in dist/packages/ (VERSION=0.1.0, RELEASE=1)
 package: collector
