@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/otelcol-backbone/otelcol-backbone/internal/backbonesim"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/e2eproc"
 )
 
 // TestFaultsAPIHangKeepsFolderMetrics makes Jira accept the API requests and never answer.
@@ -15,7 +16,7 @@ import (
 // pipeline an expired context (without an exporter queue the export would fail, and not even
 // backbone.api.up = 0 would leave the collector).
 func TestFaultsAPIHangKeepsFolderMetrics(t *testing.T) {
-	collectorBinary(t)
+	e2eproc.CollectorBinary(t)
 	t.Parallel()
 
 	tests := []struct {
@@ -62,8 +63,8 @@ service:
 			last := during[len(during)-1]
 			assert.Equal(t, 0.0, last.apiUp, "backbone.api.up while the API hangs")
 			assert.Equal(t, "timeout", last.errorType, "error.type while the API hangs")
-			assert.Zero(t, countLines(c.log(), "warn", "Backbone folder tree: Cannot read"), "folder problems logged while only the API hangs")
-			assert.Zero(t, countLines(c.log(), "Exporting failed"), "exports failed while the API hangs")
+			assert.Zero(t, countLines(c.Output(), "warn", "Backbone folder tree: Cannot read"), "folder problems logged while only the API hangs")
+			assert.Zero(t, countLines(c.Output(), "Exporting failed"), "exports failed while the API hangs")
 		})
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/otelcol-backbone/otelcol-backbone/internal/backbonesim"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/e2eproc"
 )
 
 // receiverConfig is the backbone receiver's block for a simulator; extra lines (indented by
@@ -34,7 +35,7 @@ func receiverConfig(base, dir, extra string) string {
 // the refusal reaches the receiver, which keeps its records pending and offers them again
 // with every scrape.
 func TestFaultsExporterDown(t *testing.T) {
-	collectorBinary(t)
+	e2eproc.CollectorBinary(t)
 	t.Parallel()
 
 	tests := []struct {
@@ -175,7 +176,7 @@ service:
 			want = append(want, during...)
 			s.waitAccepted(c, 30*time.Second, want...)
 			s.waitMetrics(t, c, 3) // time for repeats to show
-			if n := countLines(c.log(), "Dropping data"); n > 0 {
+			if n := countLines(c.Output(), "Dropping data"); n > 0 {
 				t.Logf("the exporter logged %d times that it dropped data", n)
 			}
 			if tt.loses != "" {
@@ -185,7 +186,7 @@ service:
 				return
 			}
 			assertOnce(t, s, want)
-			require.False(t, c.exited(), "collector exited: %v", c.err)
+			require.False(t, c.Exited(), "collector exited: %v", c.Err())
 		})
 	}
 }

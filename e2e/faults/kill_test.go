@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/otelcol-backbone/otelcol-backbone/internal/backbonesim"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/e2eproc"
 )
 
 // Churn and kills of TestFaultsKillAndRestart.
@@ -108,7 +109,7 @@ func (ch *churn) result() ([]string, error) {
 // record may come twice only if it was in the last request a killed run got accepted (the
 // scrape in flight, whose delivery the receiver could not record before it died).
 func TestFaultsKillAndRestart(t *testing.T) {
-	collectorBinary(t)
+	e2eproc.CollectorBinary(t)
 	t.Parallel()
 
 	tests := []struct {
@@ -219,8 +220,8 @@ service:
 					waitStateWrite(t, storageDir)
 					time.Sleep(tt.afterScrape)
 				}
-				require.False(t, c.exited(), "run %d exited by itself: %v", run, c.err)
-				c.kill(t)
+				require.False(t, c.Exited(), "run %d exited by itself: %v", run, c.Err())
+				c.Kill(t)
 				killed = append(killed, run)
 				run++
 				s.setRun(run)
@@ -235,7 +236,7 @@ service:
 			// Give the last run time to report what the churn left, then to repeat anything.
 			s.waitAccepted(c, 20*time.Second, want...)
 			s.waitMetrics(t, c, 3)
-			require.NoError(t, c.stop(t), "exit status of the last run after SIGTERM")
+			require.NoError(t, c.Stop(t), "exit status of the last run after SIGTERM")
 
 			allowed := map[string]bool{}
 			for _, r := range killed {

@@ -17,6 +17,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
 
 	"github.com/otelcol-backbone/otelcol-backbone/internal/backbonesim"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/e2eproc"
 )
 
 // Memory limiter settings of the test: the collector's heap is about 5 MiB at rest here, far
@@ -97,13 +98,13 @@ func postBallast(port, size int) error {
 // messages appear and resolve meanwhile; once the backend answers and the heap shrinks, each
 // of their events must arrive exactly once.
 func TestFaultsMemoryLimiter(t *testing.T) {
-	collectorBinary(t)
+	e2eproc.CollectorBinary(t)
 	t.Parallel()
 
 	sim, dir, base := newSim(t)
 	s := newSink(t)
 	hold := newHangingSink(t)
-	otlpPort, telemetryPort := freePort(t), freePort(t)
+	otlpPort, telemetryPort := e2eproc.FreePort(t), e2eproc.FreePort(t)
 	cfg := writeConfig(t, `
 receivers:%s
   otlp:
@@ -163,7 +164,7 @@ service:
 		require.NoError(t, postBallast(otlpPort, ballastRecord))
 	}
 	eventually(t, c, 20*time.Second, "the memory limiter refusing data", func() bool {
-		return strings.Contains(c.log(), "Refusing data")
+		return strings.Contains(c.Output(), "Refusing data")
 	})
 	heapUnderPressure := selfMetric(t, telemetryPort, "otelcol_process_runtime_heap_alloc_bytes")
 	refusedBefore := selfMetric(t, telemetryPort, "otelcol_receiver_refused_log_records", `receiver="backbone"`)
@@ -208,5 +209,5 @@ service:
 	s.waitAccepted(c, 30*time.Second, want...)
 	s.waitMetrics(t, c, 3) // time for repeats to show
 	assertOnce(t, s, want)
-	require.False(t, c.exited(), "collector exited: %v", c.err)
+	require.False(t, c.Exited(), "collector exited: %v", c.Err())
 }

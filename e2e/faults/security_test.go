@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/otelcol-backbone/otelcol-backbone/internal/backbonesim"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/e2eproc"
 )
 
 // Secrets of TestFaultsNoSecretLeak, with characters that URL and YAML encodings change.
@@ -93,7 +94,7 @@ func crawlZPages(t *testing.T, port, limit int) (pages map[string]string, status
 // logged), the debug exporter at detailed verbosity, every zpages page, its own metrics, and
 // `print-config` in its default (redacted) mode.
 func TestFaultsNoSecretLeak(t *testing.T) {
-	bin := collectorBinary(t)
+	bin := e2eproc.CollectorBinary(t)
 	t.Parallel()
 
 	tests := []struct {
@@ -123,7 +124,7 @@ func TestFaultsNoSecretLeak(t *testing.T) {
 			t.Cleanup(func() { _ = sim.Close() })
 			base, err := sim.Start("127.0.0.1:0")
 			require.NoError(t, err)
-			zpagesPort, telemetryPort := freePort(t), freePort(t)
+			zpagesPort, telemetryPort := e2eproc.FreePort(t), e2eproc.FreePort(t)
 			cfg := writeConfig(t, `
 receivers:
   backbone:
@@ -161,14 +162,14 @@ service:
 			putMessage(t, sim, "INT-16", "AP-29", backbonesim.FolderError, "AP-7")
 			putMessage(t, sim, "INT-17", "AP-39", backbonesim.FolderSendError, "")
 			eventually(t, c, 20*time.Second, "message events in the debug exporter's output", func() bool {
-				return strings.Contains(c.log(), "backbone.message.send_error")
+				return strings.Contains(c.Output(), "backbone.message.send_error")
 			})
 			if tt.secret == wrongPassword {
 				eventually(t, c, 20*time.Second, "a second failed login", func() bool { return sim.Stats().FailedLogins >= 2 })
-				assert.Contains(t, c.log(), "Backbone API: ", "the authentication failure is logged")
+				assert.Contains(t, c.Output(), "Backbone API: ", "the authentication failure is logged")
 			} else {
 				eventually(t, c, 20*time.Second, "integration metrics", func() bool {
-					return strings.Contains(c.log(), "backbone.connector.online")
+					return strings.Contains(c.Output(), "backbone.connector.online")
 				})
 				assert.Zero(t, sim.Stats().FailedLogins, "the token was accepted")
 			}
@@ -198,8 +199,8 @@ service:
 			// The check above can see the secret: the unredacted mode, meant for it, shows it.
 			assert.Contains(t, printConfig("unredacted"), tt.secret, "print-config --mode unredacted")
 
-			require.NoError(t, c.stop(t), "exit status after SIGTERM")
-			log := c.log()
+			require.NoError(t, c.Stop(t), "exit status after SIGTERM")
+			log := c.Output()
 			assert.Empty(t, leaks(log, tt.secret), "secret in the collector's log and the debug exporter's output")
 			var fetched []string
 			for _, ref := range slices.Sorted(maps.Keys(pages)) {

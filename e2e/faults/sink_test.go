@@ -293,7 +293,7 @@ func (s *sink) waitAccepted(c *collector, timeout time.Duration, keys ...string)
 		if !slices.ContainsFunc(keys, func(k string) bool { return got[k] == 0 }) {
 			return true
 		}
-		if time.Now().After(deadline) || c.exited() {
+		if time.Now().After(deadline) || c.Exited() {
 			return false
 		}
 		time.Sleep(100 * time.Millisecond)
@@ -311,7 +311,7 @@ func (s *sink) requireAccepted(t *testing.T, c *collector, timeout time.Duration
 				missing = append(missing, k)
 			}
 		}
-		t.Fatalf("not accepted within %s (collector exited: %v): %v", timeout, c.exited(), missing)
+		t.Fatalf("not accepted within %s (collector exited: %v): %v", timeout, c.Exited(), missing)
 	}
 }
 

@@ -82,7 +82,16 @@ type Process struct {
 // stopped and, if the test failed, its output is printed under name.
 func Start(t testing.TB, ctx context.Context, name, bin string, args ...string) *Process {
 	t.Helper()
+	return StartEnv(t, ctx, name, bin, nil, args...)
+}
+
+// StartEnv is Start with env ("NAME=value") added to the test's environment.
+func StartEnv(t testing.TB, ctx context.Context, name, bin string, env []string, args ...string) *Process {
+	t.Helper()
 	cmd := exec.CommandContext(ctx, bin, args...)
+	if len(env) > 0 {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
 	cmd.WaitDelay = StopTimeout
 	cmd.SysProcAttr = childProcAttr()
