@@ -7,10 +7,12 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
+	"strconv"
 	"sync"
 	"syscall"
 	"testing"
@@ -38,16 +40,35 @@ func CollectorBinary(t testing.TB) string {
 	return path
 }
 
-// FreePort asks the kernel for a free localhost port. Another process could take it before
-// ours binds it; on these test machines that has not happened.
+// Ports handed out by FreePort, so that one test binary never hands out a port twice.
+var (
+	portsMu   sync.Mutex
+	portsUsed = map[int]bool{}
+)
+
+// FreePort returns a free localhost port for a child process to listen on. It picks ports
+// below Linux's ephemeral range (32768 and up): a port the kernel picked would be free again
+// between this check and the child's bind, and any outgoing connection of the tests (the
+// collector's, the simulator's, the test's own) could take it in between.
 func FreePort(t testing.TB) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	portsMu.Lock()
+	defer portsMu.Unlock()
+	for range 200 {
+		port := 20000 + rand.IntN(12000)
+		if portsUsed[port] {
+			continue
+		}
+		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+		if err != nil {
+			continue
+		}
+		_ = l.Close()
+		portsUsed[port] = true
+		return port
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	t.Fatal("no free localhost port between 20000 and 32000")
+	return 0
 }
 
 // lockedBuffer collects a process's output while the test reads it.
