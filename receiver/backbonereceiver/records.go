@@ -124,28 +124,33 @@ func (e *eventsScraper) record(ctx context.Context, ev *msgtrack.Event) string {
 			folder, m.Name, m.Path, m.Size, ev.TimeInFolder.Seconds(), opts...)
 		return eventMessageResolved
 	}
-	ts := pcommon.NewTimestampFromTime(m.ModTime)
-	switch queuetree.Folder(m.Folder) {
-	case queuetree.Error:
-		e.lb.RecordBackboneMessageErrorEvent(ctx, ts, m.Connector, m.ProjectKey, folder, m.Name, m.Path, m.Size, opts...)
-		return eventMessageError
-	case queuetree.SequenceError:
-		e.lb.RecordBackboneMessageSequenceErrorEvent(ctx, ts, m.Connector, m.ProjectKey, folder, m.Name, m.Path, m.Size, opts...)
-		return eventMessageSequenceError
-	case queuetree.SendError:
-		e.lb.RecordBackboneMessageSendErrorEvent(ctx, ts, m.Connector, m.ProjectKey, folder, m.Name, m.Path, m.Size, opts...)
-		return eventMessageSendError
-	case queuetree.IssueMissing:
-		e.lb.RecordBackboneMessageIssueMissingEvent(ctx, ts, m.Connector, m.ProjectKey, folder, m.Name, m.Path, m.Size, opts...)
-		return eventMessageIssueMissing
-	case queuetree.Offline:
-		e.lb.RecordBackboneMessageOfflineEvent(ctx, ts, m.Connector, m.ProjectKey, folder, m.Name, m.Path, m.Size, opts...)
-		return eventMessageOffline
-	case queuetree.Invalid:
-		e.lb.RecordBackboneMessageInvalidEvent(ctx, ts, m.Connector, m.ProjectKey, folder, m.Name, m.Path, m.Size, opts...)
-		return eventMessageInvalid
+	name, recordEvent := e.messageEvent(queuetree.Folder(m.Folder))
+	if recordEvent != nil {
+		recordEvent(ctx, pcommon.NewTimestampFromTime(m.ModTime), m.Connector, m.ProjectKey, folder, m.Name, m.Path, m.Size, opts...)
 	}
-	return ""
+	return name
+}
+
+// recordMessageFunc is the shape of the generated Record...Event methods of message events.
+type recordMessageFunc func(context.Context, pcommon.Timestamp, string, string, metadata.AttributeBackboneFolder, string, string, int64, ...metadata.EventAttributeOption)
+
+// messageEvent names the event of a new message in a watched folder and its record method.
+func (e *eventsScraper) messageEvent(f queuetree.Folder) (string, recordMessageFunc) {
+	switch f {
+	case queuetree.Error:
+		return eventMessageError, e.lb.RecordBackboneMessageErrorEvent
+	case queuetree.SequenceError:
+		return eventMessageSequenceError, e.lb.RecordBackboneMessageSequenceErrorEvent
+	case queuetree.SendError:
+		return eventMessageSendError, e.lb.RecordBackboneMessageSendErrorEvent
+	case queuetree.IssueMissing:
+		return eventMessageIssueMissing, e.lb.RecordBackboneMessageIssueMissingEvent
+	case queuetree.Offline:
+		return eventMessageOffline, e.lb.RecordBackboneMessageOfflineEvent
+	case queuetree.Invalid:
+		return eventMessageInvalid, e.lb.RecordBackboneMessageInvalidEvent
+	}
+	return "", nil
 }
 
 // describe sets what the generated builder does not: severity, observed time and a one-line
