@@ -48,10 +48,15 @@ func createMetrics(_ context.Context, set receiver.Settings, cfg component.Confi
 	ms := newMetricsScraper(rCfg, set, sources.acquire(rCfg, set))
 	s, err := scraper.NewMetrics(ms.scrape, scraper.WithStart(ms.start), scraper.WithShutdown(ms.shutdown))
 	if err != nil {
+		sources.release(ms.src) // a receiver that is never created is never shut down
 		return nil, err
 	}
-	return scraperhelper.NewMetricsController(&rCfg.ControllerConfig, set, next,
+	r, err := scraperhelper.NewMetricsController(&rCfg.ControllerConfig, set, next,
 		scraperhelper.AddMetricsScraper(metadata.Type, s))
+	if err != nil {
+		sources.release(ms.src)
+	}
+	return r, err
 }
 
 func createLogs(_ context.Context, set receiver.Settings, cfg component.Config, next consumer.Logs) (receiver.Logs, error) {
@@ -64,6 +69,10 @@ func createLogs(_ context.Context, set receiver.Settings, cfg component.Config, 
 		}, metadata.LogsStability))
 	// The controller does not tell a scraper whether its logs were accepted; the events
 	// scraper must know, so it sees the consumer's answer through deliveryConsumer.
-	return scraperhelper.NewLogsController(&rCfg.ControllerConfig, set, &deliveryConsumer{next: next, events: es},
+	r, err := scraperhelper.NewLogsController(&rCfg.ControllerConfig, set, &deliveryConsumer{next: next, events: es},
 		scraperhelper.AddFactoryWithConfig(f, nil))
+	if err != nil {
+		sources.release(es.src) // a receiver that is never created is never shut down
+	}
+	return r, err
 }
