@@ -42,7 +42,7 @@ func TestE2EAPIDownAndWrongPassword(t *testing.T) {
 	waitAPIUp := func(t *testing.T, value float64, errorType string) int {
 		t.Helper()
 		at := metrics.poll(t)
-		eventually(t, c, 20*time.Second, "backbone.api.up "+errorType, func() bool {
+		e2eproc.Eventually(t, c, 20*time.Second, "backbone.api.up "+errorType, func() bool {
 			n := metrics.poll(t)
 			for i := at; i < n; i++ {
 				if v, e, ok := metrics.scrapes[i].apiUp(); ok && v == value && e == errorType {
@@ -102,7 +102,7 @@ func TestE2EAPIDownAndWrongPassword(t *testing.T) {
 		// With auth_backoff 2s/4s the receiver tries again about 2s after the first failure,
 		// then not before 4s later: wait for the second failed login, then repair the password
 		// before a third would lock the account (CAPTCHA after 3, Jira's default).
-		eventually(t, c, 10*time.Second, "a second login attempt", func() bool {
+		e2eproc.Eventually(t, c, 10*time.Second, "a second login attempt", func() bool {
 			return sim.Stats().FailedLogins-before.FailedLogins >= 2
 		})
 		metrics.waitScrapes(t, c, 1)

@@ -112,29 +112,6 @@ func writeConfig(t *testing.T, cfg collectorConfig) string {
 	return path
 }
 
-// eventually polls cond until it holds, failing the test after timeout or as soon as the
-// collector has exited.
-func eventually(t *testing.T, c *collector, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		if cond() {
-			return
-		}
-		if c != nil && c.Exited() {
-			t.Fatalf("collector exited (%v) while waiting for %s", c.Err(), what)
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no %s within %s", what, timeout)
-		}
-		select {
-		case <-t.Context().Done():
-			t.Fatalf("test ended while waiting for %s", what)
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-}
-
 // countLines counts the lines of a log that contain every one of parts.
 func countLines(log string, parts ...string) int {
 	n := 0

@@ -17,6 +17,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/pmetric"
+
+	"github.com/otelcol-backbone/otelcol-backbone/internal/e2eproc"
 )
 
 // lineReader returns the complete lines appended to a file since the last call.
@@ -181,7 +183,7 @@ func (o *metricsOutput) last() scrape {
 func (o *metricsOutput) waitScrapes(t *testing.T, c *collector, n int) scrape {
 	t.Helper()
 	want := o.poll(t) + n
-	eventually(t, c, time.Duration(n)*interval+20*time.Second, fmt.Sprintf("%d more metrics scrapes", n), func() bool {
+	e2eproc.Eventually(t, c, time.Duration(n)*interval+20*time.Second, fmt.Sprintf("%d more metrics scrapes", n), func() bool {
 		return o.poll(t) >= want
 	})
 	return o.last()
@@ -191,7 +193,7 @@ func (o *metricsOutput) waitScrapes(t *testing.T, c *collector, n int) scrape {
 func (o *metricsOutput) waitScrapeAfter(t *testing.T, c *collector, after time.Time) scrape {
 	t.Helper()
 	var found scrape
-	eventually(t, c, 20*time.Second, "metrics scrape after "+after.Format(time.RFC3339Nano), func() bool {
+	e2eproc.Eventually(t, c, 20*time.Second, "metrics scrape after "+after.Format(time.RFC3339Nano), func() bool {
 		o.poll(t)
 		for _, s := range slices.Backward(o.scrapes) {
 			if s.latest().After(after) {
@@ -318,7 +320,7 @@ func (o *logsOutput) byKey(key string) []record {
 func (o *logsOutput) waitFor(t *testing.T, c *collector, keys ...string) map[string]record {
 	t.Helper()
 	out := map[string]record{}
-	eventually(t, c, 20*time.Second, "log records for "+strings.Join(keys, ", "), func() bool {
+	e2eproc.Eventually(t, c, 20*time.Second, "log records for "+strings.Join(keys, ", "), func() bool {
 		o.poll(t)
 		for _, k := range keys {
 			if rs := o.byKey(k); len(rs) > 0 {

@@ -63,26 +63,6 @@ func writeConfig(t *testing.T, format string, args ...any) string {
 	return path
 }
 
-// eventually polls cond every 100ms until it holds, failing the test after timeout or as soon
-// as the collector (when given) has exited.
-func eventually(t *testing.T, c *collector, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if c != nil && c.Exited() {
-			t.Fatalf("collector exited (%v) while waiting for %s", c.Err(), what)
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no %s within %s", what, timeout)
-		}
-		select {
-		case <-t.Context().Done():
-			t.Fatalf("test ended while waiting for %s", what)
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-}
-
 // newSim creates a simulator with the default installation on a tree in a temporary folder and
 // serves its API on a free port; it is closed when the test ends. The scenario does not run:
 // the tree changes only when the test changes it.
@@ -110,7 +90,7 @@ func putMessage(t *testing.T, sim *backbonesim.Sim, integration, connector, fold
 func waitRequests(t *testing.T, c *collector, sim *backbonesim.Sim, n int) {
 	t.Helper()
 	want := sim.Stats().Requests + n
-	eventually(t, c, time.Duration(n)*interval+20*time.Second, fmt.Sprintf("%d more API requests", n), func() bool {
+	e2eproc.Eventually(t, c, time.Duration(n)*interval+20*time.Second, fmt.Sprintf("%d more API requests", n), func() bool {
 		return sim.Stats().Requests >= want
 	})
 }

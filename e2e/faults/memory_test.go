@@ -163,7 +163,7 @@ service:
 	for range ballastParts {
 		require.NoError(t, postBallast(otlpPort, ballastRecord))
 	}
-	eventually(t, c, 20*time.Second, "the memory limiter refusing data", func() bool {
+	e2eproc.Eventually(t, c, 20*time.Second, "the memory limiter refusing data", func() bool {
 		return strings.Contains(c.Output(), "Refusing data")
 	})
 	heapUnderPressure := selfMetric(t, telemetryPort, "otelcol_process_runtime_heap_alloc_bytes")

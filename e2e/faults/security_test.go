@@ -157,18 +157,18 @@ service:
 
 			// Something for the debug exporter to print in detail: message events and, when
 			// the credentials are right, everything the API returns.
-			eventually(t, c, 20*time.Second, "a first scrape", func() bool { return sim.Stats().Requests > 0 })
+			e2eproc.Eventually(t, c, 20*time.Second, "a first scrape", func() bool { return sim.Stats().Requests > 0 })
 			time.Sleep(2 * interval)
 			putMessage(t, sim, "INT-16", "AP-29", backbonesim.FolderError, "AP-7")
 			putMessage(t, sim, "INT-17", "AP-39", backbonesim.FolderSendError, "")
-			eventually(t, c, 20*time.Second, "message events in the debug exporter's output", func() bool {
+			e2eproc.Eventually(t, c, 20*time.Second, "message events in the debug exporter's output", func() bool {
 				return strings.Contains(c.Output(), "backbone.message.send_error")
 			})
 			if tt.secret == wrongPassword {
-				eventually(t, c, 20*time.Second, "a second failed login", func() bool { return sim.Stats().FailedLogins >= 2 })
+				e2eproc.Eventually(t, c, 20*time.Second, "a second failed login", func() bool { return sim.Stats().FailedLogins >= 2 })
 				assert.Contains(t, c.Output(), "Backbone API: ", "the authentication failure is logged")
 			} else {
-				eventually(t, c, 20*time.Second, "integration metrics", func() bool {
+				e2eproc.Eventually(t, c, 20*time.Second, "integration metrics", func() bool {
 					return strings.Contains(c.Output(), "backbone.connector.online")
 				})
 				assert.Zero(t, sim.Stats().FailedLogins, "the token was accepted")

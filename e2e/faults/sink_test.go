@@ -19,6 +19,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
+
+	"github.com/otelcol-backbone/otelcol-backbone/internal/e2eproc"
 )
 
 // maxBody caps what the sink reads of one request.
@@ -320,7 +322,7 @@ func (s *sink) requireAccepted(t *testing.T, c *collector, timeout time.Duration
 func (s *sink) waitMetrics(t *testing.T, c *collector, n int) {
 	t.Helper()
 	start, _ := s.metrics()
-	eventually(t, c, time.Duration(n)*interval+20*time.Second, fmt.Sprintf("%d more metrics requests", n), func() bool {
+	e2eproc.Eventually(t, c, time.Duration(n)*interval+20*time.Second, fmt.Sprintf("%d more metrics requests", n), func() bool {
 		got, _ := s.metrics()
 		return got >= start+n
 	})

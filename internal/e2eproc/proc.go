@@ -213,3 +213,23 @@ func tail(s string, n int) string {
 	}
 	return "..." + s[len(s)-n:]
 }
+
+// Eventually polls cond every 100ms until it holds, failing the test after timeout or as soon
+// as p (when given) has exited.
+func Eventually(t *testing.T, p *Process, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if p != nil && p.Exited() {
+			t.Fatalf("collector exited (%v) while waiting for %s", p.Err(), what)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s within %s", what, timeout)
+		}
+		select {
+		case <-t.Context().Done():
+			t.Fatalf("test ended while waiting for %s", what)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
