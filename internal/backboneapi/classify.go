@@ -60,17 +60,28 @@ func (c *Client) classify(op string, resp *http.Response) *Error {
 	case code < 200 || code > 299:
 		e.Kind, e.msg = KindServerError, fmt.Sprintf("HTTP %d: unexpected status from Jira", code)
 	default:
-		ct := resp.Header.Get("Content-Type")
-		mt, isJSON := mediaType(ct)
-		if ct == "" || isJSON {
-			return nil
-		}
-		e.Kind, e.Reason = KindAuth, fmt.Sprintf("%s page instead of JSON", mt)
-		e.msg = fmt.Sprintf("HTTP %d with a %s page instead of JSON: Jira answered with its login page, the credentials were not accepted; %s", code, mt, c.credentialHint())
-		if mt != "text/html" {
-			e.msg = fmt.Sprintf("HTTP %d with %s instead of JSON: a login page or a proxy answered instead of Backbone; check the credentials and the endpoint", code, mt)
-		}
+		// A 2xx is judged by its body, whatever its Content-Type: the
+		// servlet's content type is not documented.
+		return nil
 	}
+	return e
+}
+
+// loginPage is the error for a 2xx HTML page that is not the JSON asked
+// for: Jira's login handling answered instead of Backbone.
+func (c *Client) loginPage(op string, code int, ct string) *Error {
+	e := &Error{Kind: KindAuth, Op: op, StatusCode: code, Reason: "HTML page instead of JSON"}
+	mt, _ := mediaType(ct)
+	what := "an HTML page"
+	switch {
+	case isHTMLType(mt):
+		what, e.Reason = "a "+mt+" page", mt+" page instead of JSON"
+	case mt == "":
+		what += " without Content-Type"
+	default:
+		what += " labelled " + mt
+	}
+	e.msg = fmt.Sprintf("HTTP %d with %s instead of JSON: Jira answered with its login page, the credentials were not accepted; %s", code, what, c.credentialHint())
 	return e
 }
 
@@ -103,6 +114,20 @@ func mediaType(ct string) (string, bool) {
 		mt = strings.ToLower(strings.TrimSpace(mt))
 	}
 	return mt, mt == "application/json" || mt == "text/json" || strings.HasSuffix(mt, "+json")
+}
+
+func isHTMLType(mt string) bool { return mt == "text/html" || mt == "application/xhtml+xml" }
+
+// sniffLen is how much of a body tells whether it is an HTML page.
+const sniffLen = 512
+
+// isHTML tells whether a response is an HTML page, by its Content-Type or,
+// since that may be missing or wrong, by the start of its body.
+func isHTML(ct string, body []byte) bool {
+	if mt, _ := mediaType(ct); isHTMLType(mt) {
+		return true
+	}
+	return strings.HasPrefix(http.DetectContentType(body[:min(len(body), sniffLen)]), "text/html")
 }
 
 // retryAfter parses Retry-After (seconds or HTTP date), capped at MaxRetryAfter.
@@ -170,11 +195,15 @@ func isDNS(err error) bool {
 }
 
 // decodeError describes a JSON error, naming the shape when the top-level
-// value is of the wrong type (an object where the list should be).
-func decodeError(op string, code int, err error) *Error {
+// value is of the wrong type (an object where the list should be) and the
+// Content-Type when it does not say JSON.
+func decodeError(op string, code int, ct string, err error) *Error {
 	detail := err.Error()
 	if ute, ok := errors.AsType[*json.UnmarshalTypeError](err); ok && ute.Field == "" && ute.Type != nil {
 		detail = fmt.Sprintf("expected a JSON %s, got a JSON %s", jsonShape(ute.Type), ute.Value)
+	}
+	if mt, isJSON := mediaType(ct); !isJSON && mt != "" {
+		detail += " (Content-Type " + mt + ")"
 	}
 	return &Error{
 		Kind: KindDecode, Op: op, StatusCode: code, Reason: "invalid JSON", Err: err,

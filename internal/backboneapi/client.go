@@ -3,7 +3,6 @@ package backboneapi
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -116,6 +115,8 @@ func parseEndpoint(raw string) (base string, user *url.Userinfo, _ error) {
 }
 
 // Integrations lists the integrations, all of them or those of projectKey.
+// A project without integrations gives an empty list and no error; a key
+// Jira does not know gives an error that UnknownProject recognises.
 // Elements that cannot be decoded are skipped: the others are returned
 // together with a KindDecode *Error naming the skipped ones, so a non-nil
 // slice with a non-nil error is a partial result the caller should use.
@@ -127,8 +128,9 @@ func (c *Client) Integrations(ctx context.Context, projectKey string) ([]Integra
 	}
 	var list integrationList
 	err := c.get(ctx, op, "integrations", q, &list)
-	if projectKey != "" {
-		explainNotFound(err, fmt.Sprintf("project key %q not found or the user cannot see it", projectKey))
+	if e, ok := errors.AsType[*Error](err); ok && projectKey != "" && e.Kind == KindNotFound && !e.Skipped && !e.page {
+		e.unknownProject = projectKey
+		e.msg = fmt.Sprintf("HTTP %d: Jira knows no project %q, or the user cannot see it: check the key in project_keys", e.StatusCode, projectKey)
 	}
 	return list.items, err
 }
@@ -179,8 +181,9 @@ func (c *Client) get(ctx context.Context, op, path string, query url.Values, out
 	return nil
 }
 
-// fetch does one request; accepted reports a 2xx JSON answer, which proves
-// the credentials work even if the body then fails to decode.
+// fetch does one request; accepted reports an answer that proves the
+// credentials work: a 2xx whose body is the JSON asked for, or that says it
+// is JSON or passed Jira's login.
 func (c *Client) fetch(ctx context.Context, op, path string, query url.Values, out any) (accepted bool, _ *Error) {
 	target := c.base + path
 	if len(query) > 0 {
@@ -207,24 +210,40 @@ func (c *Client) fetch(ctx context.Context, op, path string, query url.Values, o
 		_ = resp.Body.Close()
 	}()
 	if e := c.classify(op, resp); e != nil {
+		if e.Kind == KindNotFound {
+			head, _ := io.ReadAll(io.LimitReader(resp.Body, sniffLen))
+			e.page = isHTML(resp.Header.Get("Content-Type"), head)
+		}
 		return false, e
 	}
+	ct := resp.Header.Get("Content-Type")
+	_, isJSON := mediaType(ct)
+	// A 2xx labelled JSON, or past Jira's login, proves the credentials work
+	// even if the body then fails to decode; an HTML page that is neither is
+	// Jira's login page.
+	loggedIn := isJSON || strings.EqualFold(strings.TrimSpace(resp.Header.Get(headerLoginReason)), "OK")
 	body, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
 	if err != nil {
-		return true, transportError(op, resp.StatusCode, err)
+		return loggedIn, transportError(op, resp.StatusCode, err)
 	}
 	if int64(len(body)) > c.maxBody {
-		return true, &Error{
+		if !loggedIn && isHTML(ct, body) {
+			return false, c.loginPage(op, resp.StatusCode, ct)
+		}
+		return loggedIn, &Error{
 			Kind: KindDecode, Op: op, StatusCode: resp.StatusCode, Reason: "body too large",
 			msg: fmt.Sprintf("HTTP %d: the response body exceeds the limit of %d bytes; list fewer integrations per call with project_keys", resp.StatusCode, c.maxBody),
 		}
 	}
-	if err := json.Unmarshal(body, out); err != nil {
-		e := decodeError(op, resp.StatusCode, err)
-		if bytes.HasPrefix(bytes.TrimSpace(body), []byte("<")) {
-			e.msg += "; the body looks like an HTML page, often Jira's login page or a proxy's error page"
+	if err := decodeLenient(body, out); err != nil {
+		if !loggedIn && isHTML(ct, body) {
+			return false, c.loginPage(op, resp.StatusCode, ct)
 		}
-		return true, e
+		e := decodeError(op, resp.StatusCode, ct, err)
+		if bytes.HasPrefix(bytes.TrimSpace(body), []byte("<")) {
+			e.msg += "; the body looks like markup, often a proxy's error page"
+		}
+		return loggedIn, e
 	}
 	if p, ok := out.(interface{ problems() error }); ok {
 		if err := p.problems(); err != nil {

@@ -12,7 +12,8 @@ import (
 const maxListedProblems = 3
 
 // integrationList decodes each element of the integrations array on its own,
-// so one malformed integration does not hide all the others.
+// so one integration that is not an object does not hide all the others,
+// and one field of a changed type costs only that field (decodeLenient).
 type integrationList struct {
 	items []Integration
 	bad   []error
@@ -27,7 +28,7 @@ func (l *integrationList) UnmarshalJSON(data []byte) error {
 	l.items, l.bad, l.total = make([]Integration, 0, len(raws)), nil, len(raws)
 	for i, raw := range raws {
 		var it Integration
-		err := json.Unmarshal(raw, &it)
+		err := decodeLenient(raw, &it)
 		if err == nil && bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
 			err = errors.New("null instead of an integration")
 		}

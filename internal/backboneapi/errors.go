@@ -36,7 +36,9 @@ type Error struct {
 	Skipped    bool      // the call did not reach the server because the client is holding back
 	Err        error     // the cause, if any
 
-	msg string // full description written by the client; Error falls back to a generic one
+	msg            string // full description written by the client; Error falls back to a generic one
+	page           bool   // a 404 answered with an HTML page: a path Jira does not serve
+	unknownProject string // the projectKey Jira answered 404 for
 }
 
 // Error returns one sentence that says what failed and what to do about it.
@@ -105,6 +107,19 @@ func (e *Error) describe() string {
 		b.WriteString(e.Err.Error())
 	}
 	return b.String()
+}
+
+// UnknownProject tells whether err is Jira's answer that it knows no project
+// of the key a projectKey query asked for (HTTP 404 to the integrations
+// list, not as an HTML page, which rather means the API is not there), and
+// returns that key. The other keys of a configuration can go on. A project
+// without integrations is not an error: its list is empty.
+func UnknownProject(err error) (projectKey string, ok bool) {
+	e, ok := errors.AsType[*Error](err)
+	if !ok || e.unknownProject == "" {
+		return "", false
+	}
+	return e.unknownProject, true
 }
 
 func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }

@@ -3,6 +3,7 @@
 package backboneapi
 
 import (
+	"net/url"
 	"strings"
 )
 
@@ -28,6 +29,9 @@ type Integration struct {
 	Status             *IntegrationStatus `json:"status"`
 	FirstConnector     *Connector         `json:"firstConnector"`
 	SecondConnector    *Connector         `json:"secondConnector"` // absent when distributed
+	// Unread lists the JSON paths of fields left out because their type
+	// changed beyond recognition, e.g. "status.firstConnector.issuesInError".
+	Unread []string `json:"-"`
 }
 
 // IntegrationStatus is the runtime state of an integration and its connectors.
@@ -35,12 +39,14 @@ type IntegrationStatus struct {
 	Status          string           `json:"status"`
 	FirstConnector  *ConnectorStatus `json:"firstConnector"`
 	SecondConnector *ConnectorStatus `json:"secondConnector"`
+	// Unread is Integration.Unread for a status read on its own.
+	Unread []string `json:"-"`
 }
 
 // ConnectorStatus is the runtime state of one side of an integration.
 type ConnectorStatus struct {
 	ConnectorKey             string `json:"connectorKey"`
-	StartTime                *int64 `json:"startTime"` // epoch ms, absent when stopped
+	StartTime                *int64 `json:"startTime" lenient:"epochms"` // epoch ms, absent when stopped
 	Online                   bool   `json:"online"`
 	Reconnecting             bool   `json:"reconnecting"`
 	IncomingRouteStatus      string `json:"incomingRouteStatus"`
@@ -105,17 +111,67 @@ func (s *IntegrationStatus) Connectors() []ConnectorStatus {
 	return out
 }
 
+// Connector returns the configuration of the connector with that key, the
+// join between a connector's status and its configuration; nil when the
+// integration does not list it.
+func (i *Integration) Connector(connectorKey string) *Connector {
+	if i == nil {
+		return nil
+	}
+	for _, c := range []*Connector{i.FirstConnector, i.SecondConnector} {
+		if c != nil && c.ConnectorKey == connectorKey {
+			return c
+		}
+	}
+	return nil
+}
+
 // ProjectKey returns the Jira project key of a connector, preferring the
 // integration's configuration and falling back to the connector key itself.
 func (i *Integration) ProjectKey(connectorKey string) string {
-	if i != nil {
-		for _, c := range []*Connector{i.FirstConnector, i.SecondConnector} {
-			if c != nil && c.ConnectorKey == connectorKey && c.ProjectKey != "" {
-				return c.ProjectKey
-			}
-		}
+	if c := i.Connector(connectorKey); c != nil && c.ProjectKey != "" {
+		return c.ProjectKey
 	}
 	return ProjectKeyFromConnectorKey(connectorKey)
+}
+
+// BaseURL returns the base URL of the Jira the connector lives on, without
+// credentials or a trailing slash, so that it can be shown anywhere; "" when
+// unknown.
+func (c *Connector) BaseURL() string {
+	if c == nil {
+		return ""
+	}
+	raw := strings.TrimSpace(c.Connection.Application.BaseURL)
+	if u, err := url.Parse(raw); err == nil && u.User != nil {
+		u.User = nil
+		raw = u.String()
+	} else if err != nil && strings.Contains(raw, "@") {
+		return "" // unparsable and may hold a password
+	}
+	return strings.TrimRight(raw, "/")
+}
+
+// QueueType returns how the connector's messages travel, the lower-case
+// @type of its send and receive queues ("vm", "file"): that of either when
+// only one is given, "mixed" when they differ, "" when neither is.
+func (c *Connector) QueueType() string {
+	if c == nil {
+		return ""
+	}
+	var types []string
+	for _, q := range []*Queue{c.Connection.Connector.SendQueue, c.Connection.Connector.ReceiveQueue} {
+		if q != nil && strings.TrimSpace(q.Type) != "" {
+			types = append(types, strings.ToLower(strings.TrimSpace(q.Type)))
+		}
+	}
+	switch {
+	case len(types) == 0:
+		return ""
+	case len(types) == 2 && types[0] != types[1]:
+		return "mixed"
+	}
+	return types[0]
 }
 
 // ProjectKeyFromConnectorKey derives the project key from a connector key
