@@ -1,7 +1,5 @@
 package queuetree
 
-import "time"
-
 // accumulator adds the messages of a stat-mode folder to its FolderStats:
 // each regular file is lstat'ed for its size and modification time, because
 // a file rewritten in place changes neither the folder nor the listing.
@@ -31,15 +29,16 @@ func (a *accumulator) entry(dir, name, issue string, typ entryType) {
 	if st.typ != typeRegular {
 		return
 	}
-	a.add(path, name, issue, st.size, st.mtime)
+	a.add(path, name, issue, st)
 }
 
-func (a *accumulator) add(path, name, issue string, size int64, mtime time.Time) {
+func (a *accumulator) add(path, name, issue string, st fileStat) {
 	fs := a.fs
 	fs.Messages++
-	fs.Bytes += size
-	if fs.Oldest.IsZero() || mtime.Before(fs.Oldest) {
-		fs.Oldest = mtime
+	fs.Bytes += st.size
+	entered := st.entered()
+	if fs.Oldest.IsZero() || entered.Before(fs.Oldest) {
+		fs.Oldest = entered
 	}
 	a.added++
 	if a.folder.Watched() {
@@ -47,8 +46,9 @@ func (a *accumulator) add(path, name, issue string, size int64, mtime time.Time)
 			Path:    validUTF8(path),
 			Name:    a.w.name(path, name),
 			Issue:   issue,
-			Size:    size,
-			ModTime: mtime,
+			Size:    st.size,
+			ModTime: st.mtime,
+			Entered: entered,
 		})
 	}
 }

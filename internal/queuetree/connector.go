@@ -86,15 +86,50 @@ func (w *walk) scanSub(l *lister, fs *FolderStats, s subfolder) {
 	case s.folder.HasIssues():
 		w.scanIssues(l, fs, s)
 	default:
-		mark, skip := w.unchangedEmpty(s.path)
-		if skip {
+		w.scanFlat(l, fs, s)
+	}
+}
+
+// scanFlat scans a folder that holds its messages directly. A subfolder in
+// it is not Backbone's documented layout, but its messages are messages of
+// this folder all the same: they are counted, one level deep, and the
+// subfolder is reported. archive/ keeps to its files alone, as its count
+// without details (countFolder) does.
+func (w *walk) scanFlat(l *lister, fs *FolderStats, s subfolder) {
+	mark, skip := w.unchangedEmpty(s.path)
+	if skip {
+		return
+	}
+	a := accumulator{w: w, fs: fs, folder: s.folder}
+	var subs []string
+	err := l.list(s.path, func(name string, typ entryType) {
+		if s.folder != Archive && isDir(join(s.path, name), typ) {
+			subs = append(subs, name)
 			return
 		}
-		a := accumulator{w: w, fs: fs, folder: s.folder}
-		err := l.list(s.path, func(name string, typ entryType) { a.entry(s.path, name, "", typ) })
-		a.done(s.path, err)
-		w.remember(s.path, mark, a.added == 0, cmp.Or(err, a.err))
+		a.entry(s.path, name, "", typ)
+	})
+	a.done(s.path, err)
+	// Files added to a subfolder do not change this folder: only one
+	// without subfolders can be remembered as empty.
+	w.remember(s.path, mark, a.added == 0 && len(subs) == 0, cmp.Or(err, a.err))
+	for _, sub := range subs {
+		dir := join(s.path, sub)
+		w.name(dir, sub)
+		w.problem(dir, UnexpectedSubfolder, errUnexpectedSubfolder)
+		sa := accumulator{w: w, fs: fs, folder: s.folder}
+		sa.done(dir, l.list(dir, func(name string, typ entryType) { sa.entry(dir, name, "", typ) }))
 	}
+}
+
+// isDir tells whether a listed entry is a folder, with an lstat only where
+// the listing did not give the type.
+func isDir(path string, typ entryType) bool {
+	if typ == typeUnknown {
+		st, err := lstat(path)
+		return err == nil && st.typ == typeDir
+	}
+	return typ == typeDir
 }
 
 // isFolder checks that the entry at path, of the type its parent's listing

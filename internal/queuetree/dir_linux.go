@@ -177,6 +177,7 @@ func lstat(path string) (fileStat, error) {
 		typ:   modeType(st.Mode),
 		size:  st.Size,
 		mtime: time.Unix(int64(st.Mtim.Sec), int64(st.Mtim.Nsec)),
+		ctime: time.Unix(int64(st.Ctim.Sec), int64(st.Ctim.Nsec)),
 		key:   keyOf(&st),
 		keyOK: true,
 	}, nil

@@ -64,12 +64,15 @@ func (l *lister) count(path string) (n int64, key dirKey, err error) {
 	return n, key, err
 }
 
+// lstat stats path without following a symbolic link. The change time is
+// not portable: the modification time stands in for it, so a message moved
+// into a folder counts as entered when it was last written.
 func lstat(path string) (fileStat, error) {
 	fi, err := os.Lstat(path)
 	if err != nil {
 		return fileStat{}, err
 	}
-	return fileStat{typ: fileModeType(fi.Mode()), size: fi.Size(), mtime: fi.ModTime()}, nil
+	return fileStat{typ: fileModeType(fi.Mode()), size: fi.Size(), mtime: fi.ModTime(), ctime: fi.ModTime()}, nil
 }
 
 func fileModeType(m fs.FileMode) entryType {

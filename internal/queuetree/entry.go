@@ -27,6 +27,17 @@ type fileStat struct {
 	typ   entryType
 	size  int64
 	mtime time.Time
+	ctime time.Time // the mtime where the platform does not give it
 	key   dirKey
 	keyOK bool // key is meaningful (false where the platform cannot tell)
+}
+
+// entered is when the file came into its folder: Backbone moves a message
+// from folder to folder by renaming it, which keeps its modification time
+// but sets its change time, so the later of the two is the move.
+func (s fileStat) entered() time.Time {
+	if s.ctime.After(s.mtime) {
+		return s.ctime
+	}
+	return s.mtime
 }

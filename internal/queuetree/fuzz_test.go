@@ -48,6 +48,9 @@ func FuzzClassify(f *testing.F) {
 		if !p.Folder.HasIssues() {
 			require.Empty(t, p.Issue)
 		}
+		if p.Folder.HasIssues() || p.Folder == Archive {
+			require.Empty(t, p.Subfolder)
+		}
 		// The place and the file's name give the path back.
 		var parts []string
 		if !rootIsNamespace {
@@ -56,6 +59,9 @@ func FuzzClassify(f *testing.F) {
 		parts = append(parts, p.Integration, p.Connector, p.Folder.Dir())
 		if p.Issue != "" {
 			parts = append(parts, p.Issue)
+		}
+		if p.Subfolder != "" {
+			parts = append(parts, p.Subfolder)
 		}
 		require.Equal(t, rel, strings.Join(append(parts, path.Base(rel)), "/"))
 		// The two layouts differ by the namespace only.
@@ -358,7 +364,7 @@ func FuzzScanTree(f *testing.F) {
 			require.NotNil(t, tree)
 			require.Equal(t, root, tree.Root)
 			for _, p := range tree.Problems {
-				require.Contains(t, []ProblemKind{NotADirectory, InvalidName}, p.Kind, "%s: %v", p.Path, p.Err)
+				require.Contains(t, []ProblemKind{NotADirectory, InvalidName, UnexpectedSubfolder}, p.Kind, "%s: %v", p.Path, p.Err)
 				require.True(t, utf8.ValidString(p.Path))
 				require.True(t, strings.HasPrefix(p.Path, root+"/"), p.Path)
 			}
@@ -384,12 +390,13 @@ func TestFuzzTreeHarness(t *testing.T) {
 	for i, f := range Folders {
 		counts[f] = got[i].messages
 	}
-	require.Equal(t, map[Folder]int64{Receive: 1, Archive: 0, Error: 2, IssueMissing: 0, SequenceError: 0, Offline: 0,
+	require.Equal(t, map[Folder]int64{Receive: 1, Archive: 0, Error: 2, IssueMissing: 0, SequenceError: 1, Offline: 0,
 		Invalid: 0, Discard: 0, Send: 0, SendError: 1}, counts)
 	require.Len(t, got[Error.index()].issues, 1)
 
 	tree := NewScanner(Options{Root: root}).Scan(t.Context())
 	requireSameTotals(t, want, scannedTotals(t, tree))
-	require.Len(t, tree.Problems, 1)
+	require.Len(t, tree.Problems, 2)
 	require.Equal(t, NotADirectory, tree.Problems[0].Kind, "archive is a file")
+	require.Equal(t, UnexpectedSubfolder, tree.Problems[1].Kind, "sequence-error/sub")
 }

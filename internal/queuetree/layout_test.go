@@ -9,6 +9,7 @@ type Place struct {
 	Connector   string
 	Folder      Folder
 	Issue       string // the issue folder, in error/ and issue-missing/ only; "" for a file lying directly in them
+	Subfolder   string // an unexpected folder in a flat folder other than archive/ (a problem, still counted)
 }
 
 // Classify tells whether a scan counts a regular file at rel, a path below the scanned
@@ -19,8 +20,9 @@ type Place struct {
 //	[namespace/]integration/connector/RECEIVE/file                    receive
 //	[namespace/]integration/connector/RECEIVE/<known folder>/file     that folder
 //	[namespace/]integration/connector/RECEIVE/error/[issue/]file      error (issue-missing alike)
+//	[namespace/]integration/connector/RECEIVE/offline/[sub/]file      offline (every flat folder but archive alike)
 //	[namespace/]integration/connector/SEND/file                       send
-//	[namespace/]integration/connector/SEND/error/file                 send_error
+//	[namespace/]integration/connector/SEND/error/[sub/]file           send_error
 //
 // Any name is accepted for the namespace, the integration, the connector, the issue and
 // the file; names are returned as they are, not made valid UTF-8. rootIsNamespace tells
@@ -77,6 +79,9 @@ func Classify(rel string, rootIsNamespace bool) (p Place, ok bool) {
 		return p, true
 	case len(rest) == 2 && p.Folder.HasIssues():
 		p.Issue = rest[0]
+		return p, true
+	case len(rest) == 2 && p.Folder != Archive:
+		p.Subfolder = rest[0]
 		return p, true
 	}
 	return Place{}, false // too deep

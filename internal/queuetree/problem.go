@@ -18,7 +18,18 @@ const (
 	Symlink          ProblemKind = "symlink"         // a symbolic link where a folder should be; not followed
 	InvalidName      ProblemKind = "invalid_name"    // not valid UTF-8; reported with U+FFFD, still counted
 	ReadError        ProblemKind = "read_error"
+	// UnexpectedSubfolder is a folder inside one that holds its messages
+	// directly (sequence-error/, offline/, invalid/, discard/, SEND/error/);
+	// its files are read and counted with that folder's.
+	UnexpectedSubfolder ProblemKind = "unexpected_subfolder"
 )
+
+// Unreadable tells whether a problem of this kind left part of the tree
+// unread, so that what was known there must be neither resolved nor
+// announced again; InvalidName and UnexpectedSubfolder are read all the same.
+func (k ProblemKind) Unreadable() bool {
+	return k != InvalidName && k != UnexpectedSubfolder
+}
 
 // Problem is one part of the tree that could not be read as expected. The
 // rest of the tree is still reported.
@@ -32,6 +43,8 @@ var (
 	errSymlink     = errors.New("symbolic link where a folder is expected")
 	errNotDir      = errors.New("file where a folder is expected")
 	errInvalidName = errors.New("name is not valid UTF-8")
+
+	errUnexpectedSubfolder = errors.New("subfolder where Backbone keeps message files only")
 )
 
 // String says what is wrong and what to do about it, in one sentence.
@@ -47,6 +60,8 @@ func (p Problem) String() string {
 		return fmt.Sprintf("%s is a symbolic link where a folder is expected and is not followed: replace it with a folder, or its messages are not counted.", p.Path)
 	case InvalidName:
 		return fmt.Sprintf("The name of %s is not valid UTF-8 and is reported with U+FFFD replacement characters; it is still counted, rename it to be matched exactly.", p.Path)
+	case UnexpectedSubfolder:
+		return fmt.Sprintf("%s is a subfolder where Backbone keeps message files only: its files are counted with the folder around it; find out who made it, and move its messages back if Backbone should process them.", p.Path)
 	}
 	return fmt.Sprintf("Cannot read %s (%v): check the file system; its messages are not counted.", p.Path, p.Err)
 }

@@ -150,7 +150,8 @@ func TestScanInvalidNamesAreReportedValid(t *testing.T) {
 	c := tree.Connectors[0]
 	assert.Equal(t, "AP-\uFFFD", c.ConnectorKey)
 	f := c.Folder(Error).Files[0]
-	assert.Equal(t, File{Path: filepath.Join(dir, "default/INT-1/AP-\uFFFD/RECEIVE/error/\uFFFD/\uFFFD.bac"), Name: "\uFFFD.bac", Issue: "\uFFFD", Size: 1, ModTime: f.ModTime}, f)
+	assert.Equal(t, File{Path: filepath.Join(dir, "default/INT-1/AP-\uFFFD/RECEIVE/error/\uFFFD/\uFFFD.bac"), Name: "\uFFFD.bac", Issue: "\uFFFD", Size: 1, ModTime: f.ModTime, Entered: f.Entered}, f)
+	assert.False(t, f.Entered.IsZero())
 }
 
 func TestScanPermissionDenied(t *testing.T) {

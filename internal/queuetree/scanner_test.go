@@ -226,7 +226,8 @@ func TestScanSortsConnectorsAndFiles(t *testing.T) {
 		{Path: filepath.Join(errDir, "AP-2", "e3.bac"), Name: "e3.bac", Issue: "AP-2", Size: 4},
 	} {
 		assert.False(t, files[i].ModTime.IsZero())
-		files[i].ModTime = time.Time{}
+		assert.False(t, files[i].Entered.Before(files[i].ModTime))
+		files[i].ModTime, files[i].Entered = time.Time{}, time.Time{}
 		assert.Equal(t, want, files[i])
 	}
 	for _, f := range Folders {
@@ -243,13 +244,27 @@ func TestScanOldest(t *testing.T) {
 	writeTree(t, dir, connectorTree("default/INT-1/AP-1"))
 	old := time.Date(2020, 1, 2, 3, 4, 5, 0, time.UTC)
 	errDir := filepath.Join(dir, "default", "INT-1", "AP-1", "RECEIVE", "error")
+	// Setting the modification time back sets the change time to now: the
+	// message counts as entered now, like one moved in with an old mtime.
 	require.NoError(t, chtimes(filepath.Join(errDir, "AP-2", "e3.bac"), old))
 
 	for _, details := range []bool{false, true} {
 		tree := NewScanner(Options{Root: dir, ArchiveDetails: details}).Scan(t.Context())
 		require.Len(t, tree.Connectors, 1)
 		c := tree.Connectors[0]
-		assert.True(t, c.Folder(Error).Oldest.Equal(old))
+		errFiles := c.Folder(Error).Files
+		require.Len(t, errFiles, 3)
+		oldest := errFiles[0].Entered
+		for _, f := range errFiles {
+			if f.Name == "e3.bac" {
+				assert.True(t, f.ModTime.Equal(old))
+			}
+			if f.Entered.Before(oldest) {
+				oldest = f.Entered
+			}
+		}
+		assert.True(t, c.Folder(Error).Oldest.Equal(oldest))
+		assert.True(t, c.Folder(Error).Oldest.After(old))
 		assert.True(t, c.Folder(Receive).Oldest.After(old))
 		assert.Equal(t, !details, c.Folder(Archive).Oldest.IsZero())
 		assert.True(t, c.Folder(Offline).Oldest.After(old))

@@ -41,16 +41,21 @@ type FolderStats struct {
 	// archive/ without Options.ArchiveDetails, or when the folder could not be
 	// read entirely (see Tree.Problems).
 	BytesKnown bool
-	Oldest     time.Time // oldest message's modification time; zero when empty or unknown
+	Oldest     time.Time // when the longest-waiting message entered the folder (File.Entered); zero when empty or unknown
 	Issues     int64     // error and issue_missing only: issue subfolders holding a message
 	Files      []File    // Watched folders only, sorted by Path
 }
 
 // File is one message of a watched folder.
 type File struct {
-	Path    string // the walked folder's path joined with Name
+	Path    string // the walked folder's path joined with Name; it shows an unexpected subfolder
 	Name    string
 	Issue   string // issue subfolder for error and issue_missing, else ""
 	Size    int64
-	ModTime time.Time
+	ModTime time.Time // kept by a move: when the message was written, maybe in another folder
+	// Entered is when the message came into this folder: the later of its
+	// modification and change times, as a move (rename) sets the change
+	// time only. A chmod, chown or rewrite sets it too: it may be later
+	// than the real entry, never earlier.
+	Entered time.Time
 }
