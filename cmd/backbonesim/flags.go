@@ -1,9 +1,11 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/otelcol-backbone/otelcol-backbone/internal/backbonesim"
@@ -25,6 +27,10 @@ type config struct {
 	tick         time.Duration
 	cycle        int
 	fault        backbonesim.Fault
+	quirks       backbonesim.Quirks
+	details      map[string]string
+	subfolder    bool
+	projects     []string
 	noScenario   bool
 	clean        bool
 	verbose      bool
@@ -55,6 +61,36 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		f, err := backbonesim.ParseFault(s)
 		cfg.fault = f
 		return err
+	})
+	fs.Func("content-type", "label JSON answers json, text, none or octet-stream (default json)", func(s string) error {
+		ct, err := backbonesim.ParseContentType(s)
+		cfg.quirks.ContentType = ct
+		return err
+	})
+	fs.Func("status-failure", "KEY[:CODE]: list integration KEY without its status and fail its status call with CODE (default 500)", func(s string) error {
+		var err error
+		cfg.quirks.StatusFailure, cfg.quirks.StatusFailureCode, err = backbonesim.ParseStatusFailure(s)
+		return err
+	})
+	fs.BoolVar(&cfg.quirks.ChangedTypes, "changed-types", false, "send issuesInError and startTime as strings, online as \"true\", externalRouteStatus as a number")
+	fs.Func("details", "CONNECTOR=TEXT: outgoingDetails shown for a connector from the start, e.g. PB-30=Partner not reachable (repeatable)", func(s string) error {
+		key, text, ok := strings.Cut(s, "=")
+		if !ok || key == "" {
+			return errors.New("want CONNECTOR=TEXT")
+		}
+		if cfg.details == nil {
+			cfg.details = map[string]string{}
+		}
+		cfg.details[key] = text
+		return nil
+	})
+	fs.BoolVar(&cfg.subfolder, "unexpected-subfolder", false, "leave a message in a subfolder of sequence-error/, a layout Backbone does not document")
+	fs.Func("project", "a project KEY that exists without integrations: a projectKey query for it answers [] (repeatable; unknown keys answer 404)", func(s string) error {
+		if s == "" {
+			return errors.New("empty project key")
+		}
+		cfg.projects = append(cfg.projects, s)
+		return nil
 	})
 	fs.BoolVar(&cfg.noScenario, "no-scenario", false, "serve the default installation without running the scenario")
 	fs.BoolVar(&cfg.clean, "clean", false, "remove the folder tree on exit")

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -54,17 +55,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
 	sim, err := backbonesim.New(backbonesim.Options{
-		Dir:          dir,
-		Username:     cfg.user,
-		Password:     cfg.password,
-		Token:        cfg.token,
-		ContextPath:  cfg.contextPath,
-		CaptchaAfter: cfg.captchaAfter,
-		RateLimit:    backbonesim.RateLimit{PerSecond: cfg.rate, Burst: cfg.burst},
-		Seed:         cfg.seed,
-		Speed:        cfg.speed,
-		Tick:         cfg.tick,
-		Cycle:        cfg.cycle,
+		Dir:                 dir,
+		Username:            cfg.user,
+		Password:            cfg.password,
+		Token:               cfg.token,
+		ContextPath:         cfg.contextPath,
+		CaptchaAfter:        cfg.captchaAfter,
+		RateLimit:           backbonesim.RateLimit{PerSecond: cfg.rate, Burst: cfg.burst},
+		Projects:            cfg.projects,
+		Quirks:              cfg.quirks,
+		Details:             cfg.details,
+		UnexpectedSubfolder: cfg.subfolder,
+		Seed:                cfg.seed,
+		Speed:               cfg.speed,
+		Tick:                cfg.tick,
+		Cycle:               cfg.cycle,
 		// Start times near the real now, so that uptimes look like a live Jira's.
 		Epoch:  time.Now(),
 		Logger: logger,
@@ -82,6 +87,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	fmt.Fprintf(stdout, "backbonesim: folder %s\n", sim.Dir())
 	fmt.Fprintf(stdout, "backbonesim: Basic user %q, bearer token %s, fault %s, scenario %s\n",
 		cfg.user, onOff(cfg.token != ""), cfg.fault, onOff(!cfg.noScenario))
+	if q := cfg.quirks; q != (backbonesim.Quirks{}) {
+		fmt.Fprintf(stdout, "backbonesim: quirks: content type %s, status failure %s, changed types %s\n",
+			cmp.Or(string(q.ContentType), "json"), cmp.Or(q.StatusFailure, "off"), onOff(q.ChangedTypes))
+	}
 
 	scenario := make(chan struct{})
 	if cfg.noScenario {

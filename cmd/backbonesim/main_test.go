@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"os"
@@ -138,6 +139,54 @@ func TestFaultFlag(t *testing.T) {
 	assert.Equal(t, http.StatusBadGateway, getIntegrations(t, st.base, "monitor", "monitor"))
 }
 
+// Each quirk a tolerant client must read through has its flag.
+func TestQuirkFlags(t *testing.T) {
+	st := start(t, "-listen", "127.0.0.1:0", "-dir", t.TempDir(), "-no-scenario",
+		"-content-type", "none", "-status-failure", "INT-17:404", "-changed-types",
+		"-details", "PB-30=Partner not reachable", "-unexpected-subfolder", "-project", "HR")
+	tests := []struct {
+		desc     string
+		path     string
+		wantCode int
+		wantBody []string
+	}{
+		{desc: "list: types changed, details shown", path: "integrations", wantCode: http.StatusOK, wantBody: []string{
+			`"online":"true"`, `"outgoingDetails":"Partner not reachable"`,
+		}},
+		{desc: "failing status", path: "integrations/INT-17/status", wantCode: http.StatusNotFound},
+		{desc: "project without integrations", path: "integrations?projectKey=HR", wantCode: http.StatusOK, wantBody: []string{"[]"}},
+		{desc: "unknown project", path: "integrations?projectKey=NOPE", wantCode: http.StatusNotFound, wantBody: []string{"No project could be found with key 'NOPE'."}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.desc, func(t *testing.T) {
+			req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, st.base+"/plugins/servlet/backbone-issue-sync/api/1/"+tt.path, nil)
+			require.NoError(t, err)
+			req.SetBasicAuth("monitor", "monitor")
+			resp, err := http.DefaultClient.Do(req)
+			require.NoError(t, err)
+			defer resp.Body.Close()
+			body, err := io.ReadAll(resp.Body)
+			require.NoError(t, err)
+			assert.Equal(t, tt.wantCode, resp.StatusCode)
+			assert.Empty(t, resp.Header.Values("Content-Type"))
+			for _, want := range tt.wantBody {
+				assert.Contains(t, string(body), want)
+			}
+			if tt.path == "integrations" {
+				var list []map[string]any
+				require.NoError(t, json.Unmarshal(body, &list))
+				for _, in := range list {
+					_, hasStatus := in["status"]
+					assert.Equal(t, in["integrationKey"] != "INT-17", hasStatus, "only the failing integration is listed without status")
+				}
+			}
+		})
+	}
+	held, err := os.ReadDir(filepath.Join(st.dir, "default", "INT-16", "PB-30", "RECEIVE", "sequence-error", "held"))
+	require.NoError(t, err)
+	assert.Len(t, held, 1)
+}
+
 func TestRejectsBadArguments(t *testing.T) {
 	tests := []struct {
 		desc string
@@ -150,6 +199,10 @@ func TestRejectsBadArguments(t *testing.T) {
 		{desc: "short cycle", args: []string{"-cycle", "3", "-dir", t.TempDir()}, want: `"Cycle" must be at least`},
 		{desc: "bad address", args: []string{"-listen", "256.0.0.1:x", "-dir", t.TempDir()}, want: "listen"},
 		{desc: "stray argument", args: []string{"extra"}, want: "unexpected arguments"},
+		{desc: "unknown content type", args: []string{"-content-type", "xml"}, want: "unknown content type"},
+		{desc: "status failure without key", args: []string{"-status-failure", ":404"}, want: "an integration key is needed"},
+		{desc: "details without text", args: []string{"-details", "PB-30"}, want: "want CONNECTOR=TEXT"},
+		{desc: "details of an unknown connector", args: []string{"-details", "XX-1=x", "-dir", t.TempDir()}, want: `unknown connector "XX-1"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.desc, func(t *testing.T) {

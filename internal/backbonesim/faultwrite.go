@@ -14,8 +14,13 @@ const (
 	slowInterval = 100 * time.Millisecond
 )
 
-// write sends resp, spoilt by fault when it is one of Jira's own faults.
-func (s *Sim) write(w http.ResponseWriter, r *http.Request, fault Fault, resp response) {
+// write sends resp with the quirks, spoilt by fault when it is one of Jira's own
+// faults.
+func (s *Sim) write(w http.ResponseWriter, r *http.Request, fault Fault, q Quirks, resp response) {
+	isJSON := resp.contentType == contentTypeJSON
+	if isJSON && q.ChangedTypes && resp.status == http.StatusOK {
+		resp.body = retype(resp.body)
+	}
 	switch fault {
 	case FaultServerError:
 		resp = jsonError(http.StatusInternalServerError, "Internal server error")
@@ -29,7 +34,14 @@ func (s *Sim) write(w http.ResponseWriter, r *http.Request, fault Fault, resp re
 		}
 	}
 	h := w.Header()
-	h.Set("Content-Type", resp.contentType)
+	switch ct := resp.contentType; {
+	case isJSON && contentTypeHeaders[q.ContentType] == "":
+		h["Content-Type"] = nil // no header, and none sniffed
+	case isJSON:
+		h.Set("Content-Type", contentTypeHeaders[q.ContentType])
+	default:
+		h.Set("Content-Type", ct)
+	}
 	h.Set("Content-Length", strconv.Itoa(len(resp.body)))
 	w.WriteHeader(resp.status)
 	if r.Method == http.MethodHead {

@@ -51,6 +51,7 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("X-Seraph-LoginReason", "OK")
 	h.Set("X-AUSERNAME", user)
+	quirks := s.quirks
 	if s.bucket != nil {
 		ok, wait := s.bucket.take(time.Now())
 		s.bucket.setHeaders(h)
@@ -58,13 +59,13 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.stats.RateLimited++
 			s.mu.Unlock()
 			h.Set("Retry-After", retryAfterSeconds(wait))
-			s.write(w, r, FaultNone, jsonError(http.StatusTooManyRequests, "Rate limit exceeded."))
+			s.write(w, r, FaultNone, quirks, jsonError(http.StatusTooManyRequests, "Rate limit exceeded."))
 			return
 		}
 	}
 	resp := s.route(r)
 	s.mu.Unlock()
-	s.write(w, r, fault, resp)
+	s.write(w, r, fault, quirks, resp)
 }
 
 // route answers the API's two endpoints; callers hold s.mu.
@@ -104,6 +105,9 @@ func (s *Sim) integrationStatus(key string) response {
 	in := s.integration(key)
 	if in == nil {
 		return jsonError(http.StatusNotFound, fmt.Sprintf("Integration with key '%s' does not exist.", key))
+	}
+	if resp, failed := s.statusFailure(key); failed {
+		return resp
 	}
 	return jsonOK(s.statusView(in))
 }

@@ -83,6 +83,27 @@ func (s *Sim) putMessage(in *integration, c *connector, folder, issue, suffix st
 	return path, s.writeAtomic(path, messageContent(in.spec.Key, c.spec.Key, name))
 }
 
+// unexpectedSubfolder is the folder Options.UnexpectedSubfolder makes inside a flat
+// folder.
+const unexpectedSubfolder = "held"
+
+// putUnexpected puts a message where Backbone's documented layout has none: in a
+// subfolder of PB-30's sequence-error/, as an admin or another tool might leave it.
+func (s *Sim) putUnexpected() error {
+	in := s.integration(centralKey)
+	c := in.connector(centralSecond)
+	dir, err := s.folderDir(in, c, FolderSequenceError, "")
+	if err != nil {
+		return err
+	}
+	path := filepath.Join(dir, unexpectedSubfolder, s.nextName(in, c, false))
+	if err := s.writeAtomic(path, messageContent(in.spec.Key, c.spec.Key, filepath.Base(path))); err != nil {
+		return err
+	}
+	s.event(in, c, "message %s left in an unexpected folder: %s", filepath.Base(path), filepath.Join("RECEIVE", "sequence-error", unexpectedSubfolder))
+	return nil
+}
+
 // nextName numbers a new message: outgoing ones by the connector's own sequence,
 // incoming ones by the sending side's.
 func (s *Sim) nextName(in *integration, c *connector, outgoing bool) string {

@@ -14,7 +14,7 @@ type integrationJSON struct {
 	Distributed        bool           `json:"distributed,omitempty"`
 	Master             *bool          `json:"master,omitempty"`
 	PartnerProjectType string         `json:"partnerProjectType,omitempty"`
-	Status             statusJSON     `json:"status"`
+	Status             *statusJSON    `json:"status,omitempty"`
 	FirstConnector     connectorJSON  `json:"firstConnector"`
 	SecondConnector    *connectorJSON `json:"secondConnector,omitempty"`
 }
@@ -90,8 +90,11 @@ func (s *Sim) integrationView(in *integration) integrationJSON {
 		IntegrationKey:   sp.Key,
 		Summary:          sp.Summary,
 		Description:      sp.Description,
-		Status:           s.statusView(in),
 		FirstConnector:   connectorView(in.connectors[0]),
+	}
+	if _, failing := s.statusFailure(sp.Key); !failing {
+		st := s.statusView(in)
+		v.Status = &st
 	}
 	if sp.Distributed {
 		master := sp.Master
@@ -122,8 +125,10 @@ func (s *Sim) connectorStatusView(in *integration, c *connector) connectorStatus
 		Reconnecting:             c.reconnecting,
 		IncomingRouteStatus:      c.incomingRoute,
 		IncomingProcessingStatus: c.incomingProcessing,
+		IncomingDetails:          c.incomingDetails,
 		OutgoingRouteStatus:      c.outgoingRoute,
 		OutgoingProcessingStatus: c.outgoingProcessing,
+		OutgoingDetails:          c.outgoingDetails,
 		ExternalRouteStatus:      c.externalRoute,
 		IssuesInError:            s.issuesInError(in, c),
 	}

@@ -51,6 +51,15 @@ type Options struct {
 	Projects []string
 	// Empty starts without the default installation.
 	Empty bool
+	// Quirks are answers a tolerant client must read as data; SetQuirks changes them.
+	Quirks Quirks
+	// Details are outgoingDetails texts shown from the start, by connector key, e.g.
+	// {"PB-30": "Partner not reachable"}; SetDetails changes them.
+	Details map[string]string
+	// UnexpectedSubfolder puts a message into a subfolder of a folder that Backbone
+	// keeps flat (default/INT-16/PB-30/RECEIVE/sequence-error/held/), a layout the
+	// vendor does not document. It needs the default installation.
+	UnexpectedSubfolder bool
 	// Seed makes the scenario reproducible.
 	Seed uint64
 	// Speed multiplies simulated time against wall time in Run (0 means 1).
@@ -125,6 +134,12 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.Epoch.IsZero() {
 		o.Epoch = defaultEpoch
+	}
+	if o.Empty && o.UnexpectedSubfolder {
+		errs = append(errs, errors.New(`"UnexpectedSubfolder" needs the default installation, not "Empty"`))
+	}
+	if _, ok := contentTypeHeaders[o.Quirks.ContentType]; !ok {
+		errs = append(errs, fmt.Errorf(`"Quirks.ContentType": unknown label %q`, o.Quirks.ContentType))
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)

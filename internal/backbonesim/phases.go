@@ -27,6 +27,7 @@ type script struct {
 	missing   []string // issues waiting in issue-missing of PB-30
 	errIssues []string // issues in error on AP-29, oldest first
 	seqErrors []string // paths held in sequence-error of SSD-38
+	stuckSeq  []string // paths held there for long (stuckGap)
 	sendError []string // paths in SEND/error of PB-30
 	invalid   []string // paths of partial files of SP-28, as moved to invalid/
 }
@@ -39,14 +40,18 @@ type phase struct {
 }
 
 // phases is the cycle's script, in order; with the default cycle of 120 ticks the
-// partner goes offline at tick 12, comes back at 30, and so on.
+// partner goes offline at tick 12, comes back at 30, and so on. Of the two sequence
+// gaps, the first stays for long (40 ticks of the default cycle: longer than a short
+// "stuck" threshold), the second heals in 6.
 var phases = []phase{
+	{"sequence gap stuck", 50, (*Sim).stuckSequenceGap},
 	{"partner offline", 100, (*Sim).partnerOffline},
 	{"issue missing", 150, (*Sim).issueMissing},
 	{"partner online", 250, (*Sim).partnerOnline},
 	{"missing issue created", 280, (*Sim).missingIssueCreated},
 	{"apply fails", 300, (*Sim).applyFails},
 	{"apply fails again", 350, (*Sim).applyFails},
+	{"stuck sequence gap filled", 390, (*Sim).stuckSequenceGapFilled},
 	{"sequence gap", 400, (*Sim).sequenceGap},
 	{"sequence gap filled", 450, (*Sim).sequenceGapFilled},
 	{"send fails", 450, (*Sim).sendFails},
@@ -87,6 +92,10 @@ func (s *Sim) running(integrationKey, connectorKey string) (*integration, *conne
 	return in, c
 }
 
+// partnerUnreachable is what Backbone's API says of a connector whose partner is
+// offline, in outgoingDetails.
+const partnerUnreachable = "Partner not reachable"
+
 // newIssue picks an issue key of c's project that is not already in error.
 func (s *Sim) newIssue(c *connector) string {
 	for {
@@ -103,7 +112,8 @@ func (s *Sim) partnerOffline(time.Time) error {
 		return nil
 	}
 	c.online, c.reconnecting = false, true
-	s.event(in, c, "partner unreachable, reconnecting")
+	c.outgoingDetails = partnerUnreachable
+	s.event(in, c, "partner unreachable, reconnecting; outgoing details %q", partnerUnreachable)
 	return nil
 }
 
@@ -114,6 +124,7 @@ func (s *Sim) partnerOnline(time.Time) error {
 	}
 	c := in.connector(distributedConn)
 	c.online, c.reconnecting = true, false
+	c.outgoingDetails = ""
 	s.event(in, c, "partner reachable again, %s queued to send", count(s.countFiles(in, c, FolderSend), "message"))
 	return nil
 }
@@ -175,7 +186,16 @@ func (s *Sim) errorResolved(time.Time) error {
 	return err
 }
 
-func (s *Sim) sequenceGap(time.Time) error {
+func (s *Sim) sequenceGap(time.Time) error { return s.holdBack(&s.script.seqErrors) }
+
+func (s *Sim) sequenceGapFilled(time.Time) error { return s.release(&s.script.seqErrors) }
+
+func (s *Sim) stuckSequenceGap(time.Time) error { return s.holdBack(&s.script.stuckSeq) }
+
+func (s *Sim) stuckSequenceGapFilled(time.Time) error { return s.release(&s.script.stuckSeq) }
+
+// holdBack puts a message of SSD-38 into sequence-error and remembers it in held.
+func (s *Sim) holdBack(held *[]string) error {
 	in, c := s.running(serviceKey, serviceConn)
 	if c == nil {
 		return nil
@@ -184,18 +204,19 @@ func (s *Sim) sequenceGap(time.Time) error {
 	if err != nil {
 		return err
 	}
-	s.script.seqErrors = append(s.script.seqErrors, path)
+	*held = append(*held, path)
 	s.event(in, c, "message %s held back: an earlier message of its issue is missing", filepath.Base(path))
 	return nil
 }
 
-func (s *Sim) sequenceGapFilled(time.Time) error {
+// release applies the messages held: the missing one arrived.
+func (s *Sim) release(held *[]string) error {
 	in, c := s.running(serviceKey, serviceConn)
 	if c == nil {
 		return nil
 	}
-	paths := s.script.seqErrors
-	s.script.seqErrors = nil
+	paths := *held
+	*held = nil
 	return s.moveAll(in, c, paths, FolderArchive, "missing message arrived, %s applied")
 }
 

@@ -51,16 +51,24 @@ func TestScenarioFollowsPhases(t *testing.T) {
 	var backlog int
 	var atStop ConnectorState
 
+	// The stuck sequence gap outlasts a short stuck_after, say 30 s: 40 ticks of 1 s.
+	require.Equal(t, 40, tickOf(t, "stuck sequence gap filled")-tickOf(t, "sequence gap stuck"))
 	checks := []struct {
 		desc  string
 		after int // number of Steps run
 		check func(t *testing.T)
 	}{
+		{desc: "sequence gap that stays", after: tickOf(t, "sequence gap stuck") + 1, check: func(t *testing.T) {
+			assert.Equal(t, 1, connectorState(t, s, "SSD-38").Files[FolderSequenceError])
+		}},
 		{desc: "partner goes offline", after: tickOf(t, "partner offline") + 1, check: func(t *testing.T) {
 			c := connectorStatus(t, ctx, base, "INT-15", false)
 			assert.Equal(t, false, c["online"])
 			assert.Equal(t, true, c["reconnecting"])
 			assert.Equal(t, "STARTED", c["outgoingRouteStatus"], "the route stays up")
+			assert.Equal(t, "Partner not reachable", c["outgoingDetails"])
+			assert.Equal(t, "", c["incomingDetails"])
+			assert.Equal(t, "Partner not reachable", connectorState(t, s, "SP-28").OutgoingDetails)
 		}},
 		{desc: "SEND backs up while offline", after: tickOf(t, "partner online"), check: func(t *testing.T) {
 			backlog = connectorState(t, s, "SP-28").Files[FolderSend]
@@ -70,6 +78,7 @@ func TestScenarioFollowsPhases(t *testing.T) {
 			c := connectorStatus(t, ctx, base, "INT-15", false)
 			assert.Equal(t, true, c["online"])
 			assert.Equal(t, false, c["reconnecting"])
+			assert.Equal(t, "", c["outgoingDetails"], "details cleared")
 		}},
 		{desc: "SEND drains", after: tickOf(t, "partner online") + 2, check: func(t *testing.T) {
 			assert.Less(t, connectorState(t, s, "SP-28").Files[FolderSend], backlog)
@@ -93,6 +102,12 @@ func TestScenarioFollowsPhases(t *testing.T) {
 		{desc: "second issue in error", after: tickOf(t, "apply fails again") + 1, check: func(t *testing.T) {
 			assert.EqualValues(t, 2, connectorStatus(t, ctx, base, "INT-16", false)["issuesInError"])
 			assert.EqualValues(t, 0, connectorStatus(t, ctx, base, "INT-16", true)["issuesInError"])
+		}},
+		{desc: "sequence gap still there", after: tickOf(t, "stuck sequence gap filled"), check: func(t *testing.T) {
+			assert.Equal(t, 1, connectorState(t, s, "SSD-38").Files[FolderSequenceError])
+		}},
+		{desc: "sequence gap that stayed filled", after: tickOf(t, "stuck sequence gap filled") + 1, check: func(t *testing.T) {
+			assert.Equal(t, 0, connectorState(t, s, "SSD-38").Files[FolderSequenceError])
 		}},
 		{desc: "first error resolved", after: tickOf(t, "error resolved") + 1, check: func(t *testing.T) {
 			assert.EqualValues(t, 1, connectorStatus(t, ctx, base, "INT-16", false)["issuesInError"])
@@ -161,7 +176,8 @@ func TestScenarioFollowsPhases(t *testing.T) {
 		assert.Positive(t, c.Files[FolderArchive], "%s applied messages", c.Key)
 	}
 	assert.Regexp(t, `msg="INT-16/AP-29: message \d{6}\.bac failed to apply for issue AP-\d+"`, logs.String())
-	assert.Contains(t, logs.String(), `msg="INT-15/SP-28: partner unreachable, reconnecting"`)
+	assert.Contains(t, logs.String(), `msg="INT-15/SP-28: partner unreachable, reconnecting; outgoing details \"Partner not reachable\""`)
+	assert.Equal(t, 2, strings.Count(logs.String(), "INT-17/SSD-38: missing message arrived"), "both sequence gaps healed")
 	assert.Contains(t, logs.String(), `msg="INT-17: stopped by an admin"`)
 	tmp, err := os.ReadDir(filepath.Join(s.Dir(), tmpDirName))
 	require.NoError(t, err)

@@ -3,6 +3,7 @@ package backbonesim
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"net"
@@ -26,6 +27,7 @@ type Sim struct {
 	password     string
 	token        string
 	fault        Fault
+	quirks       Quirks
 	failures     int  // consecutive failed Basic logins of the configured user
 	captcha      bool // the configured user must solve a CAPTCHA in a browser
 	stats        Stats
@@ -70,6 +72,7 @@ func New(opts Options) (*Sim, error) {
 		rng:      rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x5eed)),
 		done:     make(chan struct{}),
 		projects: append([]string(nil), opts.Projects...),
+		quirks:   opts.Quirks,
 	}
 	if opts.RateLimit.PerSecond > 0 {
 		s.bucket = newBucket(opts.RateLimit, time.Now())
@@ -86,6 +89,18 @@ func New(opts Options) (*Sim, error) {
 			if err := s.addIntegration(spec); err != nil {
 				return nil, err
 			}
+		}
+	}
+	for key, text := range opts.Details {
+		_, c := s.findConnector(key)
+		if c == nil {
+			return nil, fmt.Errorf(`"Details": unknown connector %q`, key)
+		}
+		c.outgoingDetails = text
+	}
+	if opts.UnexpectedSubfolder {
+		if err := s.putUnexpected(); err != nil {
+			return nil, err
 		}
 	}
 	return s, nil

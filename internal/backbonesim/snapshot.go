@@ -29,8 +29,12 @@ type ConnectorState struct {
 	// StartTime is zero while the integration is stopped.
 	StartTime     time.Time
 	IssuesInError int
+	// IncomingDetails and OutgoingDetails are the API's free text.
+	IncomingDetails string
+	OutgoingDetails string
 	// Files counts the files of each folder (FolderReceive ... FolderSendError), the
-	// issue folders of FolderError and FolderIssueMissing summed.
+	// issue folders of FolderError and FolderIssueMissing summed, like those of a
+	// subfolder of the other folders but archive (Options.UnexpectedSubfolder).
 	Files map[string]int
 }
 
@@ -44,12 +48,14 @@ func (s *Sim) Snapshot() Snapshot {
 		is := IntegrationState{Key: in.spec.Key, Status: in.status, Distributed: in.spec.Distributed}
 		for _, c := range in.connectors {
 			cs := ConnectorState{
-				Key:           c.spec.Key,
-				ProjectKey:    c.spec.ProjectKey,
-				Online:        c.online,
-				Reconnecting:  c.reconnecting,
-				IssuesInError: s.issuesInError(in, c),
-				Files:         make(map[string]int, len(folderOrder)),
+				Key:             c.spec.Key,
+				ProjectKey:      c.spec.ProjectKey,
+				Online:          c.online,
+				Reconnecting:    c.reconnecting,
+				IssuesInError:   s.issuesInError(in, c),
+				IncomingDetails: c.incomingDetails,
+				OutgoingDetails: c.outgoingDetails,
+				Files:           make(map[string]int, len(folderOrder)),
 			}
 			if c.startTime != 0 {
 				cs.StartTime = time.UnixMilli(c.startTime).In(s.opts.Epoch.Location())

@@ -34,6 +34,9 @@ type connector struct {
 	externalRoute      string
 	incomingProcessing string
 	outgoingProcessing string
+	// incomingDetails and outgoingDetails are the API's free text, usually empty.
+	incomingDetails string
+	outgoingDetails string
 	// seq is the last sequence number this connector sent; remoteSeq the last one a
 	// distributed partner sent it. Message files are named after them.
 	seq       int
@@ -129,6 +132,19 @@ func (s *Sim) SetIntegrationStatus(key, status string) error {
 	default:
 		in.status = status
 	}
+	return nil
+}
+
+// SetDetails sets the free text the API shows for a connector's incoming and outgoing
+// side, such as "Partner not reachable"; empty clears it.
+func (s *Sim) SetDetails(connectorKey, incoming, outgoing string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, c := s.findConnector(connectorKey)
+	if c == nil {
+		return fmt.Errorf("unknown connector %q", connectorKey)
+	}
+	c.incomingDetails, c.outgoingDetails = incoming, outgoing
 	return nil
 }
 

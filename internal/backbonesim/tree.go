@@ -219,14 +219,14 @@ func (s *Sim) issuesInError(in *integration, c *connector) int {
 // countFiles counts the message files of one folder, summed over issue folders.
 func (s *Sim) countFiles(in *integration, c *connector, folder string) int {
 	dir := filepath.Join(s.connectorDir(in, c), filepath.FromSlash(folderPaths[folder]))
-	if !perIssue(folder) {
-		names, _ := files(dir)
-		return len(names)
+	names, _ := files(dir)
+	n := len(names)
+	if folder == FolderReceive || folder == FolderSend || folder == FolderArchive {
+		return n
 	}
-	issues, _ := subdirs(dir)
-	n := 0
-	for _, issue := range issues {
-		names, _ := files(filepath.Join(dir, issue))
+	subs, _ := subdirs(dir)
+	for _, sub := range subs {
+		names, _ := files(filepath.Join(dir, sub))
 		n += len(names)
 	}
 	return n
