@@ -22,8 +22,10 @@ trap 'exit 130' INT TERM
 
 if [ -z "${JIRA_URL:-}" ]; then
 	port=${SIM_PORT:-8095}
+	# SIM_FLAGS adds simulator flags, split on spaces, e.g. "-content-type text -changed-types".
+	# shellcheck disable=SC2086
 	"$sim" -listen "127.0.0.1:$port" -dir "$work/backbone-issue-sync" -user monitor -password monitor \
-		-speed "${SIM_SPEED:-1}" -clean &
+		-speed "${SIM_SPEED:-1}" -clean ${SIM_FLAGS:-} &
 	sim_pid=$!
 	for _ in $(seq 50); do
 		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
