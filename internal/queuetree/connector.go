@@ -103,7 +103,7 @@ func (w *walk) scanFlat(l *lister, fs *FolderStats, s subfolder) {
 	a := accumulator{w: w, fs: fs, folder: s.folder}
 	var subs []string
 	err := l.list(s.path, func(name string, typ entryType) {
-		if s.folder != Archive && isDir(join(s.path, name), typ) {
+		if s.folder != Archive && isDir(s.path, name, typ) {
 			subs = append(subs, name)
 			return
 		}
@@ -122,11 +122,11 @@ func (w *walk) scanFlat(l *lister, fs *FolderStats, s subfolder) {
 	}
 }
 
-// isDir tells whether a listed entry is a folder, with an lstat only where
-// the listing did not give the type.
-func isDir(path string, typ entryType) bool {
+// isDir tells whether the entry name of the folder dir is a folder, with an
+// lstat only where the listing did not give the type.
+func isDir(dir, name string, typ entryType) bool {
 	if typ == typeUnknown {
-		st, err := lstat(path)
+		st, err := lstat(join(dir, name))
 		return err == nil && st.typ == typeDir
 	}
 	return typ == typeDir
