@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
+	"slices"
 	"strings"
 )
 
@@ -21,6 +23,13 @@ type integrationList struct {
 }
 
 func (l *integrationList) UnmarshalJSON(data []byte) error {
+	// Most lists decode in one pass; only one with a problem (a changed type,
+	// an element that is null or no object) is taken apart element by element.
+	var items []Integration
+	if err := json.Unmarshal(data, &items); err == nil && items != nil && !slices.ContainsFunc(items, isZero) {
+		l.items, l.bad, l.total = items, nil, len(items)
+		return nil
+	}
 	var raws []json.RawMessage
 	if err := json.Unmarshal(data, &raws); err != nil {
 		return err
@@ -69,6 +78,10 @@ type decodeProblems struct {
 
 func (p *decodeProblems) Error() string   { return p.text }
 func (p *decodeProblems) Unwrap() []error { return p.errs }
+
+// isZero tells an element that was null, or an empty object, which the
+// element-by-element path tells apart.
+func isZero(it Integration) bool { return reflect.ValueOf(it).IsZero() }
 
 func elementName(i int, raw json.RawMessage) string {
 	var k struct {
