@@ -1,6 +1,7 @@
 package msgtrack
 
 import (
+	"cmp"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -31,7 +32,8 @@ func (t *Tracker) Baseline(msgs []Message) {
 // ObserveMessages diffs one scan against the known files: a new path is an
 // appearance, a known path no longer listed is a resolution unless it lies
 // under one of the unreadable paths, whose files keep their state until the
-// path can be read again. The events of one call are ordered by path.
+// path can be read again. The events of one call are ordered by the time they
+// happened, then by path.
 // Messages without a path are ignored; of duplicate paths the first counts.
 func (t *Tracker) ObserveMessages(now time.Time, msgs []Message, unreadable []string) {
 	t.touch()
@@ -65,7 +67,9 @@ func (t *Tracker) ObserveMessages(now time.Time, msgs []Message, unreadable []st
 		delete(t.known, path)
 		evs = append(evs, resolved(now, e.msg))
 	}
-	slices.SortFunc(evs, func(a, b Event) int { return strings.Compare(a.Message.Path, b.Message.Path) })
+	slices.SortFunc(evs, func(a, b Event) int {
+		return cmp.Or(a.Time().Compare(b.Time()), strings.Compare(a.Message.Path, b.Message.Path))
+	})
 	t.enqueue(evs...)
 }
 

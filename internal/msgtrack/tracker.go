@@ -51,12 +51,19 @@ func New(maxPending int) *Tracker {
 // baselined messages: only then does the receiver's start_at apply.
 func (t *Tracker) Fresh() bool { return t.fresh }
 
-// Known returns the number of files tracked in the watched folders.
-func (t *Tracker) Known() int { return len(t.known) }
+// Pending returns a copy of the first max events awaiting delivery (all of
+// them when max <= 0), oldest first: exactly what the next delivery attempt
+// must carry.
+func (t *Tracker) Pending(max int) []Event {
+	n := len(t.pending)
+	if max > 0 {
+		n = min(n, max)
+	}
+	return slices.Clone(t.pending[:n])
+}
 
-// Pending returns a copy of the events awaiting delivery, oldest first:
-// exactly what the next delivery attempt must carry.
-func (t *Tracker) Pending() []Event { return slices.Clone(t.pending) }
+// PendingCount returns the number of events awaiting delivery.
+func (t *Tracker) PendingCount() int { return len(t.pending) }
 
 // Delivered removes the first n pending events once the pipeline accepted
 // them; n is clamped to the number pending.
