@@ -24,6 +24,7 @@ import (
 	"go.opentelemetry.io/collector/extension"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 
 	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/metadata"
@@ -107,7 +108,12 @@ type stepScraper struct {
 // the test.
 func newStepScraper(t *testing.T, cfg *Config, host component.Host) *stepScraper {
 	t.Helper()
-	set := receivertest.NewNopSettings(metadata.Type)
+	return newStepScraperWith(t, cfg, host, receivertest.NewNopSettings(metadata.Type))
+}
+
+// newStepScraperWith is newStepScraper with the receiver's settings (its telemetry).
+func newStepScraperWith(t *testing.T, cfg *Config, host component.Host, set receiver.Settings) *stepScraper {
+	t.Helper()
 	set.ID = eventsReceiverID // the storage client is named after it
 	r, err := newReceiver(cfg, set)
 	require.NoError(t, err)
@@ -148,6 +154,7 @@ type flakyLogs struct {
 	consumertest.LogsSink
 	fail    atomic.Bool
 	refused atomic.Int64
+	refuse  func(plog.Logs) error // when set, refuses what it returns an error for
 
 	mu      sync.Mutex
 	offered []plog.Logs
@@ -158,10 +165,16 @@ var errRefused = errors.New("pipeline refused the logs")
 
 func (f *flakyLogs) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
 	var err error
-	if f.fail.Load() {
+	if f.refuse != nil {
+		err = f.refuse(ld)
+	}
+	switch {
+	case err != nil:
+		f.refused.Add(1)
+	case f.fail.Load():
 		f.refused.Add(1)
 		err = errRefused
-	} else {
+	default:
 		err = f.LogsSink.ConsumeLogs(ctx, ld)
 	}
 	f.mu.Lock()
