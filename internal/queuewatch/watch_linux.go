@@ -343,9 +343,9 @@ var networkFSMagic = map[int64]string{
 	unix.V9FS_MAGIC:       "9p",
 	unix.CEPH_SUPER_MAGIC: "ceph",
 	unix.FUSE_SUPER_MAGIC: "fuse",
-	0x01161970:           "gfs2",
-	0x7461636f:           "ocfs2",
-	0x0bd00bd0:           "lustre",
+	0x01161970:            "gfs2",
+	0x7461636f:            "ocfs2",
+	0x0bd00bd0:            "lustre",
 }
 
 // networkFS names the network file system holding path, or "".

@@ -48,9 +48,11 @@ func TestNotifies(t *testing.T) {
 			want: func(errs, _, _ string) string { return errs },
 		},
 		{
-			desc:   "a new issue folder",
-			action: func(t *testing.T, errs, _, _ string) { require.NoError(t, os.Mkdir(filepath.Join(errs, "AP-9"), 0o755)) },
-			want:   func(errs, _, _ string) string { return errs },
+			desc: "a new issue folder",
+			action: func(t *testing.T, errs, _, _ string) {
+				require.NoError(t, os.Mkdir(filepath.Join(errs, "AP-9"), 0o755))
+			},
+			want: func(errs, _, _ string) string { return errs },
 		},
 		{
 			desc:   "an issue folder removed",
