@@ -5,8 +5,10 @@ package queuewatch
 import (
 	"encoding/binary"
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -85,7 +87,9 @@ func (w *Watcher) Set(folders []Folder) {
 		}
 	}
 	w.overflow = false // the full scan behind this Set re-read everything
-	for p, spec := range want {
+	// In path order, so that the same folders reach a watch limit each time.
+	for _, p := range slices.Sorted(maps.Keys(want)) {
+		spec := want[p]
 		f := w.folders[p]
 		switch {
 		case f == nil:
