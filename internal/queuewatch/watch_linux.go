@@ -96,7 +96,9 @@ func (w *Watcher) Set(folders []Folder) {
 			f = &folder{spec: spec, wd: -1}
 			w.folders[p] = f
 			w.watch(f)
-		case f.wd < 0 || f.reason != none:
+		case f.wd < 0 || f.reason != none || idOf(p) != f.id:
+			// Not watched, or the watch follows a folder that a rename of
+			// a parent took elsewhere.
 			w.watch(f)
 		case spec.Issues:
 			w.watchSubs(f) // issue folders made while events were lost
@@ -122,7 +124,7 @@ func (w *Watcher) watch(f *folder) {
 		f.reason, f.err = reasonOf(err), err
 		return
 	}
-	f.wd = wd
+	f.wd, f.id = wd, idOf(f.spec.Path)
 	w.markChanged(f.spec.Path)
 	if f.spec.Issues {
 		w.watchSubs(f)
@@ -180,6 +182,18 @@ func (w *Watcher) add(path, watched string) (int32, error) {
 	}
 	w.byWatch[int32(wd)] = watchRef{folder: watched, path: path}
 	return int32(wd), nil
+}
+
+// fileID identifies a folder: a watch follows it, not its path.
+type fileID struct{ dev, ino uint64 }
+
+// idOf returns the identity of the folder at path; zero if it cannot tell.
+func idOf(path string) fileID {
+	var st unix.Stat_t
+	if err := unix.Lstat(path, &st); err != nil {
+		return fileID{}
+	}
+	return fileID{dev: st.Dev, ino: st.Ino}
 }
 
 // unwatch removes every watch of f.

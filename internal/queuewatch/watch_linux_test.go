@@ -164,3 +164,20 @@ func TestClose(t *testing.T) {
 	assert.Nil(t, w.ino, "Set after Close starts nothing")
 	w.mu.Unlock()
 }
+
+// TestParentRenamed proves that a folder whose parent was renamed away, and
+// made again, is watched at its path again after the next full scan.
+func TestParentRenamed(t *testing.T) {
+	_, _, sendErr, folders := layout(t, t.TempDir())
+	w, logs := startWatcher(t, Options{}, nil)
+	settle(t, w, folders)
+	send := filepath.Dir(sendErr)
+	require.NoError(t, os.Rename(send, send+".old"))
+	require.NoError(t, os.MkdirAll(sendErr, 0o755))
+
+	w.Set(folders) // the next full scan
+	assert.Equal(t, []string{sendErr}, w.Take().Folders, "the new folder may hold anything")
+	write(t, filepath.Join(sendErr, "m.bac"))
+	waitFor(t, w, sendErr)
+	assert.Zero(t, logs.Len(), "%v", logs.All())
+}

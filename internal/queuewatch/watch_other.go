@@ -7,6 +7,9 @@ import "errors"
 // inotify stands for the notification this platform lacks.
 type inotify struct{}
 
+// fileID is unused where nothing is watched.
+type fileID struct{}
+
 var errUnsupported = errors.New("change notification is implemented for Linux only")
 
 func openInotify() (*inotify, error) { return nil, errUnsupported }

@@ -68,6 +68,7 @@ type folder struct {
 	subs   map[string]int32 // issue subfolder path -> watch
 	reason reason           // why it is poll only; none when notified
 	err    error            // what failed, for limit and failed
+	id     fileID           // the watched folder's identity, when watched
 }
 
 // watchRef tells what a watch descriptor watches.
