@@ -330,8 +330,8 @@ func (w *Watcher) event(wd int32, mask uint32, name string) {
 	}
 }
 
-// Close stops the watcher and waits for its reader. Changed never
-// receives again.
+// Close stops the watcher and waits for its reader; no change is recorded
+// after it.
 func (w *Watcher) Close() error {
 	w.mu.Lock()
 	if w.closed {
