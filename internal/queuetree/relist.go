@@ -53,10 +53,16 @@ func WatchedFolders(t *Tree, enabled func(Folder) bool) []Watched {
 // Files, issue subfolders, Exists and Problems, so that a re-list and a full
 // scan are indistinguishable to whoever diffs them. The Tree holds one
 // Connector per connector named in folders, with only those folders set.
+// A root that is missing or unreadable is reported as Scan reports it, with
+// no connector: an unmounted share must not look like empty folders.
 // It may run while Scan runs; ListWatched calls must not overlap.
 func (s *Scanner) ListWatched(ctx context.Context, folders []Watched) *Tree {
 	t := &Tree{Root: s.opts.Root}
 	w := &walk{ctx: ctx, s: s}
+	if !w.rootIsFolder() {
+		t.Problems = w.sortedProblems()
+		return t
+	}
 	l := newLister()
 	byPath := map[string]int{}
 	parents := map[string]bool{} // RECEIVE or SEND folder -> is a folder

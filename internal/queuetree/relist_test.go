@@ -142,6 +142,35 @@ func TestListWatchedOnlyThoseFolders(t *testing.T) {
 	assert.Empty(t, got.Problems)
 }
 
+func TestListWatchedRootGone(t *testing.T) {
+	tests := []struct {
+		desc  string
+		spoil func(t *testing.T, root string)
+		kind  ProblemKind
+	}{
+		{desc: "root missing (share not mounted)", spoil: func(t *testing.T, root string) { require.NoError(t, os.RemoveAll(root)) }, kind: RootMissing},
+		{desc: "root replaced by a file", spoil: func(t *testing.T, root string) {
+			require.NoError(t, os.RemoveAll(root))
+			require.NoError(t, os.WriteFile(root, nil, 0o644))
+		}, kind: NotADirectory},
+	}
+	for _, tt := range tests {
+		t.Run(tt.desc, func(t *testing.T) {
+			root := filepath.Join(t.TempDir(), "backbone-issue-sync")
+			writeTree(t, root, connectorTree("default/INT-1/AP-1"))
+			s := NewScanner(Options{Root: root})
+			folders := WatchedFolders(s.Scan(t.Context()), allFolders)
+			tt.spoil(t, root)
+			full := s.Scan(t.Context())
+			got := s.ListWatched(t.Context(), folders)
+			assert.Empty(t, got.Connectors, "no folder looks empty")
+			assert.Equal(t, full.Problems, got.Problems)
+			require.Len(t, got.Problems, 1)
+			assert.Equal(t, tt.kind, got.Problems[0].Kind)
+		})
+	}
+}
+
 func TestListWatchedCanceled(t *testing.T) {
 	root := t.TempDir()
 	writeTree(t, root, connectorTree("default/INT-1/AP-1"))
