@@ -158,3 +158,15 @@ func allEventsOn() metadata.EventsConfig {
 func onlyRecord(ld plog.Logs) plog.LogRecord {
 	return ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0)
 }
+
+// TestFolderTables checks that the receiver's table of message events and the folder
+// layout agree: a folder has an event exactly when its files are listed one by one, and
+// every folder has its backbone.folder value in metadata.yaml.
+func TestFolderTables(t *testing.T) {
+	for _, f := range queuetree.Folders {
+		assert.Equal(t, f.Watched(), messageFolderOf(f) != nil, "folder %s", f)
+		_, ok := metadata.MapAttributeBackboneFolder[string(f)]
+		assert.True(t, ok, "backbone.folder value %s in metadata.yaml", f)
+	}
+	assert.Len(t, metadata.MapAttributeBackboneFolder, queuetree.NumFolders)
+}
