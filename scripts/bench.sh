@@ -4,7 +4,8 @@
 # same run, and prints the ratios that matter:
 #   full / find       a first scan; must stay at or below 1.5
 #   unchanged / full  a scan of an unchanged tree; must stay at or below 0.1
-# and the heap still in use after a scan, which must not grow with archive/.
+# the heap still in use after a scan, which must not grow with archive/, and the
+# CPU of one receiver tick reading 1,000 and 2,000 integrations from the API.
 #
 # Environment:
 #   BENCH_ARCHIVE       archived messages per connector (default 500: about
@@ -80,6 +81,7 @@ record() {
 		[[ "$line" == Benchmark* ]] || continue
 		read -r -a f <<<"$line"
 		name="${f[0]%-*}"
+		name="${name//\//_}"
 		for ((i = 2; i + 1 < ${#f[@]}; i += 2)); do
 			echo "${f[i]}" >>"$work/$name.${f[i + 1]//\//_}"
 		done
@@ -99,8 +101,9 @@ ratio() {
 	printf '%d.%02d' $((r / 100)) $((r % 100))
 }
 
+# bench runs benchmarks of a package (default internal/queuetree) and records their results.
 bench() {
-	go test -run '^$' -bench "$1" -benchtime "$2" -count "$3" ./internal/queuetree/ | record
+	go test -run '^$' -bench "$1" -benchtime "$2" -count "$3" "${4:-./internal/queuetree/}" | record
 }
 
 build_tree
@@ -122,6 +125,7 @@ export BACKBONE_BENCH_TREE="$tree"
 bench '^BenchmarkScan(Full|Unchanged)$' "$fast" 5
 bench '^BenchmarkScanFullArchiveDetails$' "$details" 3
 bench '^BenchmarkLiveHeap$' 1x 1
+bench '^BenchmarkTickAPI$' 20x 3 ./receiver/backbonereceiver/
 
 for ((i = 0; i < find_runs; i++)); do time_find; done
 
@@ -141,3 +145,6 @@ printf '%-34s %12s %10s\n' "scan, full" "$(ms "$full")" "$(ratio "$full" "$find_
 printf '%-34s %12s %10s\n' "scan, unchanged" "$(ms "$unchanged")" "$(ratio "$unchanged" "$full") x full"
 printf '%-34s %12s %10s\n' "scan, full with archive details" "$(ms "$details_ns")" "$(ratio "$details_ns" "$find_ns") x find"
 printf 'live heap after a scan: %d KiB\n' $((${heap%.*} / 1024))
+tick1k=$(median "$work/BenchmarkTickAPI_integrations=1000.cpu-ms_tick")
+tick2k=$(median "$work/BenchmarkTickAPI_integrations=2000.cpu-ms_tick")
+printf 'one tick from the API (decode, state sets, records, emit), CPU: %s ms for 1,000 integrations (target 30), %s ms for 2,000\n' "$tick1k" "$tick2k"

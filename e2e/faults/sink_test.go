@@ -29,8 +29,10 @@ const maxBody = 64 << 20
 // batch is one logs request the sink answered: the records it carried, by key.
 type batch struct {
 	run      int      // the sink's run number when the request came
-	accepted bool     // answered 200; otherwise 503
+	accepted bool     // answered 200; otherwise 503 (down) or 413 (too large)
 	keys     []string // record keys, in the request's order
+	times    []int64  // record timestamps (ns), in the request's order
+	bytes    int      // the request's size as it arrived
 }
 
 // sink is an OTLP/HTTP server (/v1/logs, /v1/metrics) that answers 503 while down and 200
@@ -40,6 +42,7 @@ type sink struct {
 
 	mu              sync.Mutex
 	down            bool
+	maxBytes        int // a logs request larger than this is refused with 413, as New Relic does; 0: no limit
 	run             int
 	batches         []batch
 	metricsAccepted int
@@ -65,6 +68,24 @@ func (s *sink) setDown(down bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.down = down
+}
+
+// setMaxBytes makes the sink refuse logs requests larger than n bytes with 413.
+func (s *sink) setMaxBytes(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.maxBytes = n
+}
+
+// largestLogsRequest returns the size of the largest logs request that came.
+func (s *sink) largestLogsRequest() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, b := range s.batches {
+		n = max(n, b.bytes)
+	}
+	return n
 }
 
 // setRun tags the requests that come from now on, e.g. with the number of the collector's run.
@@ -94,10 +115,15 @@ func (s *sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.mu.Lock()
-		b := batch{run: s.run, accepted: !s.down, keys: recordKeys(req.Logs())}
+		tooLarge := s.maxBytes > 0 && len(body) > s.maxBytes
+		b := batch{run: s.run, accepted: !s.down && !tooLarge, keys: recordKeys(req.Logs()), times: recordTimes(req.Logs()), bytes: len(body)}
 		s.batches = append(s.batches, b)
 		s.mu.Unlock()
-		if !b.accepted {
+		switch {
+		case tooLarge:
+			http.Error(w, "request too large for the test", http.StatusRequestEntityTooLarge)
+			return
+		case !b.accepted:
 			http.Error(w, "down for the test", http.StatusServiceUnavailable)
 			return
 		}
@@ -214,6 +240,32 @@ func recordKeys(ld plog.Logs) []string {
 	return keys
 }
 
+// recordTimes returns the records' timestamps in the request's order.
+func recordTimes(ld plog.Logs) []int64 {
+	var out []int64
+	for _, rl := range ld.ResourceLogs().All() {
+		for _, sl := range rl.ScopeLogs().All() {
+			for _, lr := range sl.LogRecords().All() {
+				out = append(out, int64(lr.Timestamp()))
+			}
+		}
+	}
+	return out
+}
+
+// acceptedBatches returns the accepted logs requests with records, in the order they came.
+func (s *sink) acceptedBatches() []batch {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []batch
+	for _, b := range s.batches {
+		if b.accepted && len(b.keys) > 0 {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
 func attr(m map[string]any, key string) string {
 	if v, ok := m[key]; ok {
 		return fmt.Sprint(v)
@@ -324,6 +376,16 @@ func (s *sink) waitMetrics(t *testing.T, c *collector, n int) {
 	start, _ := s.metrics()
 	e2eproc.Eventually(t, c, time.Duration(n)*interval+20*time.Second, fmt.Sprintf("%d more metrics requests", n), func() bool {
 		got, _ := s.metrics()
+		return got >= start+n
+	})
+}
+
+// waitMetricsRefused waits until n more metrics requests have been refused.
+func (s *sink) waitMetricsRefused(t *testing.T, c *collector, n int) {
+	t.Helper()
+	_, start := s.metrics()
+	e2eproc.Eventually(t, c, time.Duration(n)*interval+20*time.Second, fmt.Sprintf("%d more refused metrics requests", n), func() bool {
+		_, got := s.metrics()
 		return got >= start+n
 	})
 }

@@ -23,17 +23,6 @@ type Backoff struct {
 	MaxInterval     time.Duration
 }
 
-func (b Backoff) withDefaults() Backoff {
-	if b.InitialInterval <= 0 {
-		b.InitialInterval = DefaultAuthBackoffInitial
-	}
-	if b.MaxInterval <= 0 {
-		b.MaxInterval = DefaultAuthBackoffMax
-	}
-	b.MaxInterval = max(b.MaxInterval, b.InitialInterval)
-	return b
-}
-
 // holdback decides whether a call may reach the server. After an auth failure
 // only one call at a time probes the server once the wait is over, so
 // concurrent callers cannot add failed logins.

@@ -253,21 +253,3 @@ func TestConcurrentCalls(t *testing.T) {
 	}
 	wg.Wait()
 }
-
-func TestBackoffDefaults(t *testing.T) {
-	tests := []struct {
-		desc string
-		in   Backoff
-		want Backoff
-	}{
-		{desc: "zero", want: Backoff{DefaultAuthBackoffInitial, DefaultAuthBackoffMax}},
-		{desc: "negative", in: Backoff{-1, -1}, want: Backoff{DefaultAuthBackoffInitial, DefaultAuthBackoffMax}},
-		{desc: "initial above max", in: Backoff{InitialInterval: 3 * time.Hour}, want: Backoff{3 * time.Hour, 3 * time.Hour}},
-		{desc: "kept", in: Backoff{time.Second, time.Minute}, want: Backoff{time.Second, time.Minute}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.desc, func(t *testing.T) {
-			assert.Equal(t, tt.want, tt.in.withDefaults())
-		})
-	}
-}

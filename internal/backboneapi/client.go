@@ -28,7 +28,7 @@ type Config struct {
 	Password     string
 	Token        string           // Personal Access Token, sent as "Authorization: Bearer <token>"
 	MaxBodyBytes int64            // 0 -> DefaultMaxBodyBytes
-	AuthBackoff  Backoff          // zero fields -> defaults
+	AuthBackoff  Backoff          // positive, InitialInterval <= MaxInterval
 	Now          func() time.Time // nil -> time.Now
 }
 
@@ -36,7 +36,7 @@ type Config struct {
 // back after authentication failures and rate limiting (see Backoff).
 type Client struct {
 	http     *http.Client
-	base     string // endpoint + APIPath, without userinfo, ending in "/"
+	base     string // endpoint + APIPath, ending in "/"
 	username string
 	password string
 	token    string
@@ -45,14 +45,10 @@ type Client struct {
 	hold     *holdback
 }
 
-// NewClient validates cfg and returns a client; it does no I/O. Credentials in
-// the endpoint's userinfo are used as Basic auth when neither Username nor
-// Token is set, and are never put on the wire in the URL.
+// NewClient validates cfg and returns a client that sends its requests with
+// httpClient; it does no I/O.
 func NewClient(httpClient *http.Client, cfg Config) (*Client, error) {
-	if httpClient == nil {
-		httpClient = http.DefaultClient
-	}
-	base, user, err := parseEndpoint(cfg.Endpoint)
+	base, err := parseEndpoint(cfg.Endpoint)
 	if err != nil {
 		return nil, err
 	}
@@ -64,7 +60,7 @@ func NewClient(httpClient *http.Client, cfg Config) (*Client, error) {
 		token:    cfg.Token,
 		maxBody:  cfg.MaxBodyBytes,
 		now:      cfg.Now,
-		hold:     &holdback{cfg: cfg.AuthBackoff.withDefaults()},
+		hold:     &holdback{cfg: cfg.AuthBackoff},
 	}
 	switch {
 	case c.token != "" && c.username != "":
@@ -73,10 +69,6 @@ func NewClient(httpClient *http.Client, cfg Config) (*Client, error) {
 		return nil, errors.New("password is set but username is empty")
 	case c.maxBody < 0:
 		return nil, fmt.Errorf("max body size must not be negative, got %d", c.maxBody)
-	}
-	if user != nil && c.username == "" && c.token == "" {
-		c.username = user.Username()
-		c.password, _ = user.Password()
 	}
 	if c.maxBody == 0 {
 		c.maxBody = DefaultMaxBodyBytes
@@ -88,9 +80,9 @@ func NewClient(httpClient *http.Client, cfg Config) (*Client, error) {
 	return c, nil
 }
 
-func parseEndpoint(raw string) (base string, user *url.Userinfo, _ error) {
+func parseEndpoint(raw string) (base string, _ error) {
 	if strings.TrimSpace(raw) == "" {
-		return "", nil, errors.New("endpoint must be specified, e.g. https://jira.example.com/jira")
+		return "", errors.New("endpoint must be specified, e.g. https://jira.example.com/jira")
 	}
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil {
@@ -98,20 +90,21 @@ func parseEndpoint(raw string) (base string, user *url.Userinfo, _ error) {
 		if ue, ok := errors.AsType[*url.Error](err); ok {
 			err = ue.Err
 		}
-		return "", nil, fmt.Errorf("endpoint is not a valid URL: %w", err)
+		return "", fmt.Errorf("endpoint is not a valid URL: %w", err)
 	}
 	switch {
 	case u.Scheme != "http" && u.Scheme != "https":
-		return "", nil, errors.New("endpoint must start with http:// or https://")
+		return "", errors.New("endpoint must start with http:// or https://")
 	case u.Host == "":
-		return "", nil, errors.New("endpoint must contain a host name")
+		return "", errors.New("endpoint must contain a host name")
+	case u.User != nil:
+		return "", errors.New("endpoint must not contain credentials (user:password@)")
 	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
-		return "", nil, errors.New("endpoint must not contain a query or fragment: give Jira's base URL only")
+		return "", errors.New("endpoint must not contain a query or fragment: give Jira's base URL only")
 	}
-	user = u.User
 	path := strings.TrimRight(u.EscapedPath(), "/") + "/" + APIPath
-	u.User, u.Path, u.RawPath = nil, "", ""
-	return u.String() + path, user, nil
+	u.Path, u.RawPath = "", ""
+	return u.String() + path, nil
 }
 
 // Integrations lists the integrations, all of them or those of projectKey.

@@ -2,7 +2,6 @@ package backboneapi
 
 import (
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -56,13 +55,14 @@ func TestNewClient(t *testing.T) {
 		{desc: "no host", cfg: Config{Endpoint: "http:///jira"}, wantErr: "host name"},
 		{desc: "query", cfg: Config{Endpoint: "https://jira.example.com/?os_authType=basic"}, wantErr: "query or fragment"},
 		{desc: "unparsable with password", cfg: Config{Endpoint: "http://user:" + testPassword + "@host:port/%zz"}, wantErr: "not a valid URL"},
+		{desc: "credentials in the URL", cfg: Config{Endpoint: "http://user:" + testPassword + "@host/jira"}, wantErr: "must not contain credentials"},
 		{desc: "both auth methods", cfg: Config{Endpoint: "https://j", Username: "u", Token: testToken}, wantErr: "not both"},
 		{desc: "password without user", cfg: Config{Endpoint: "https://j", Password: testPassword}, wantErr: "username is empty"},
 		{desc: "negative body cap", cfg: Config{Endpoint: "https://j", MaxBodyBytes: -1}, wantErr: "must not be negative"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.desc, func(t *testing.T) {
-			c, err := NewClient(nil, tt.cfg)
+			c, err := NewClient(&http.Client{}, tt.cfg)
 			if tt.wantErr == "" {
 				require.NoError(t, err)
 				assert.NotNil(t, c)
@@ -151,25 +151,6 @@ func TestRequestHeaders(t *testing.T) {
 				assert.Empty(t, r.Header.Values("Authorization"))
 			},
 		},
-		{
-			desc:     "userinfo in endpoint used as basic",
-			endpoint: func(u string) string { return strings.Replace(u, "://", "://urluser:"+testPassword+"@", 1) },
-			edit:     func(c *Config) { c.Username, c.Password = "", "" },
-			wantAuth: func(t *testing.T, r *http.Request) {
-				user, pass, ok := r.BasicAuth()
-				assert.True(t, ok)
-				assert.Equal(t, "urluser", user)
-				assert.Equal(t, testPassword, pass)
-			},
-		},
-		{
-			desc:     "configured user wins over userinfo",
-			endpoint: func(u string) string { return strings.Replace(u, "://", "://urluser:x@", 1) },
-			wantAuth: func(t *testing.T, r *http.Request) {
-				user, _, _ := r.BasicAuth()
-				assert.Equal(t, "monitor", user)
-			},
-		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.desc, func(t *testing.T) {
@@ -222,15 +203,4 @@ func TestEmptyIntegrationKey(t *testing.T) {
 	_, err := c.IntegrationStatus(t.Context(), "")
 	assert.Equal(t, KindNotFound, KindOf(err))
 	assert.Zero(t, rec.count())
-}
-
-func TestEndpointNeverInURLUserinfo(t *testing.T) {
-	rec := &recorder{body: []byte("[]")}
-	srv := serve(t, rec)
-	u, err := url.Parse(srv.URL)
-	require.NoError(t, err)
-	u.User = url.UserPassword("urluser", testPassword)
-	c, _ := newTestClient(t, srv.Client(), u.String())
-	assert.NotContains(t, c.base, "urluser")
-	assert.NotContains(t, c.base, testPassword)
 }

@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
 
@@ -396,9 +395,8 @@ func TestErrorsNeverLeakCredentials(t *testing.T) {
 		handlers = append(handlers, tt.handler)
 	}
 	auths := map[string]func(*Config){
-		"basic":    func(*Config) {},
-		"bearer":   func(c *Config) { c.Username, c.Password, c.Token = "", "", testToken },
-		"userinfo": func(c *Config) { c.Username, c.Password = "", "" },
+		"basic":  func(*Config) {},
+		"bearer": func(c *Config) { c.Username, c.Password, c.Token = "", "", testToken },
 	}
 	for name, edit := range auths {
 		t.Run(name, func(t *testing.T) {
@@ -407,7 +405,6 @@ func TestErrorsNeverLeakCredentials(t *testing.T) {
 				if i < len(handlers) {
 					endpoint = serve(t, handlers[i]).URL
 				}
-				endpoint = strings.Replace(endpoint, "://", "://urluser:"+testPassword+"@", 1)
 				c, _ := newTestClient(t, &http.Client{}, endpoint, edit, func(c *Config) { c.MaxBodyBytes = 100 })
 				for range 2 { // the second call may be a skipped copy
 					for _, err := range []error{
@@ -418,7 +415,7 @@ func TestErrorsNeverLeakCredentials(t *testing.T) {
 							continue
 						}
 						msg := err.Error()
-						for _, secret := range []string{testPassword, testToken, "urluser", "Authorization", "Basic ", "Bearer "} {
+						for _, secret := range []string{testPassword, testToken, "Authorization", "Basic ", "Bearer "} {
 							assert.NotContains(t, msg, secret)
 						}
 					}

@@ -82,7 +82,10 @@ func serve(t testing.TB, h http.Handler) *httptest.Server {
 func newTestClient(t testing.TB, httpClient *http.Client, endpoint string, edit ...func(*Config)) (*Client, *fakeClock) {
 	t.Helper()
 	clock := newFakeClock()
-	cfg := Config{Endpoint: endpoint, Username: "monitor", Password: testPassword, Now: clock.Now}
+	cfg := Config{
+		Endpoint: endpoint, Username: "monitor", Password: testPassword, Now: clock.Now,
+		AuthBackoff: Backoff{InitialInterval: DefaultAuthBackoffInitial, MaxInterval: DefaultAuthBackoffMax},
+	}
 	for _, e := range edit {
 		e(&cfg)
 	}

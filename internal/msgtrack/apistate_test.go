@@ -99,7 +99,7 @@ func TestStateChanges(t *testing.T) {
 					tr.ForgetMissing(s.forget)
 				}
 			}
-			assert.Equal(t, tt.want, brief(tr.Pending()))
+			assert.Equal(t, tt.want, brief(tr.Pending(0)))
 		})
 	}
 }
@@ -113,5 +113,5 @@ func TestStateChangeEvent(t *testing.T) {
 	assert.Equal(t, []Event{
 		{Kind: KindStatusChanged, Observed: at(1), Integration: "INT-1", State: "restart_required", PreviousState: "running"},
 		{Kind: KindOnlineChanged, Observed: at(2), Integration: "INT-1", Connector: "AP-1", ProjectKey: "AP", Online: false},
-	}, tr.Pending())
+	}, tr.Pending(0))
 }

@@ -55,3 +55,13 @@ type Event struct {
 	PreviousState string `json:"previousState,omitempty"`
 	Online        bool   `json:"online,omitempty"`
 }
+
+// Time is when the event happened, the record's timestamp: the file's
+// modification time for an appearance (the observation when unknown), the
+// observation that noticed it for every other kind.
+func (e *Event) Time() time.Time {
+	if e.Kind == KindAppeared && !e.Message.ModTime.IsZero() {
+		return e.Message.ModTime
+	}
+	return e.Observed
+}

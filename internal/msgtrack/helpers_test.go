@@ -44,3 +44,6 @@ func brief(evs []Event) []string {
 	}
 	return out
 }
+
+// known returns the number of files t tracks in the watched folders.
+func known(t *Tracker) int { return len(t.known) }

@@ -65,10 +65,10 @@ func TestObserveMessages(t *testing.T) {
 			},
 		},
 		{
-			desc: "appearances and resolutions of one scan are sorted together by path",
+			desc: "the events of one scan are in the order they happened: appearances at their files' time, resolutions at the scan, each by path",
 			scans: []scan{
 				{files: []string{d, b}, want: []string{"appeared " + b, "appeared " + d}, deliver: true},
-				{files: []string{c, d, a}, want: []string{"appeared " + a, "resolved " + b, "appeared " + c}},
+				{files: []string{c, d, a}, want: []string{"appeared " + a, "appeared " + c, "resolved " + b}},
 			},
 		},
 		{
@@ -116,7 +116,7 @@ func TestObserveMessages(t *testing.T) {
 			tr := New(0)
 			for i, s := range tt.scans {
 				tr.ObserveMessages(at(i), msgs(s.files...), s.unreadable)
-				pending := tr.Pending()
+				pending := tr.Pending(0)
 				assert.Equal(t, s.want, brief(pending), "scan %d", i)
 				if s.deliver {
 					tr.Delivered(len(pending))
@@ -147,7 +147,7 @@ func TestResolvedTimeInFolder(t *testing.T) {
 			tr.ObserveMessages(at(2), []Message{m}, nil)
 			tr.ObserveMessages(at(90), nil, nil)
 
-			evs := tr.Pending()
+			evs := tr.Pending(0)
 			require.Len(t, evs, 2)
 			res := evs[1]
 			assert.Equal(t, KindResolved, res.Kind)
@@ -165,14 +165,14 @@ func TestBaseline(t *testing.T) {
 	tr.Baseline(msgs("/r/a.bac", "/r/b.bac"))
 	assert.False(t, tr.Fresh())
 	assert.True(t, tr.Changed(), "the end of freshness must reach storage")
-	assert.Empty(t, tr.Pending())
-	assert.Equal(t, 2, tr.Known())
+	assert.Empty(t, tr.Pending(0))
+	assert.Equal(t, 2, known(tr))
 
 	tr.ObserveMessages(at(1), msgs("/r/a.bac", "/r/b.bac", "/r/c.bac"), nil)
-	assert.Equal(t, []string{"appeared /r/c.bac"}, brief(tr.Pending()))
+	assert.Equal(t, []string{"appeared /r/c.bac"}, brief(tr.Pending(0)))
 	tr.Delivered(1)
 	tr.ObserveMessages(at(2), msgs("/r/a.bac"), nil)
-	assert.Equal(t, []string{"resolved /r/b.bac", "resolved /r/c.bac"}, brief(tr.Pending()))
+	assert.Equal(t, []string{"resolved /r/b.bac", "resolved /r/c.bac"}, brief(tr.Pending(0)))
 }
 
 func TestFresh(t *testing.T) {
@@ -204,17 +204,17 @@ func TestKnownShrinks(t *testing.T) {
 	}
 	tr := New(0)
 	tr.ObserveMessages(at(0), msgs(paths...), nil)
-	assert.Equal(t, 1000, tr.Known())
+	assert.Equal(t, 1000, known(tr))
 	tr.Delivered(1000)
 
 	tr.ObserveMessages(at(1), msgs(paths[:10]...), nil)
-	assert.Equal(t, 10, tr.Known())
+	assert.Equal(t, 10, known(tr))
 	tr.Delivered(990)
 
 	tr.ObserveMessages(at(2), nil, []string{"/r/default/INT-3"})
-	assert.Equal(t, 1, tr.Known(), "only the file under the unreadable path stays")
+	assert.Equal(t, 1, known(tr), "only the file under the unreadable path stays")
 	tr.ObserveMessages(at(3), nil, nil)
-	assert.Equal(t, 0, tr.Known())
+	assert.Equal(t, 0, known(tr))
 }
 
 func TestCovered(t *testing.T) {
@@ -255,7 +255,7 @@ func BenchmarkObserveMessages(b *testing.B) {
 	for b.Loop() {
 		tr.ObserveMessages(t0, files, nil)
 	}
-	if n := len(tr.Pending()); n != 0 {
+	if n := len(tr.Pending(0)); n != 0 {
 		b.Fatalf("%d events for unchanged files", n)
 	}
 }

@@ -47,7 +47,7 @@ func (t *Tracker) Marshal() ([]byte, error) {
 // unchanged. Pending events beyond the cap are dropped, oldest first.
 func (t *Tracker) Load(data []byte) error {
 	if len(data) == 0 {
-		t.known, t.pending, t.fresh, t.dirty = map[string]*entry{}, nil, true, false
+		t.known, t.gone, t.pending, t.fresh, t.dirty = map[string]*entry{}, nil, nil, true, false
 		return nil
 	}
 	var head struct {
@@ -74,7 +74,7 @@ func (t *Tracker) Load(data []byte) error {
 		s.Pending[i].Observed = ev.Observed.UTC()
 		s.Pending[i].Message = normalize(ev.Message)
 	}
-	t.known, t.pending, t.fresh, t.dirty = known, s.Pending, false, false
+	t.known, t.gone, t.pending, t.fresh, t.dirty = known, nil, s.Pending, false, false
 	t.enforceCap()
 	return nil
 }

@@ -18,7 +18,7 @@ func TestMarshalLoadRoundTrip(t *testing.T) {
 	a.ObserveMessages(time.Now(), append(msgs("/r/kept.bac"), m), nil) // monotonic clock, local zone
 	a.ObserveIntegration(at(2), "INT-1", "stopped")
 	a.ObserveConnector(at(2), "INT-1", "AP-1", "AP", false)
-	require.Len(t, a.Pending(), 6)
+	require.Len(t, a.Pending(0), 6)
 
 	data, err := a.Marshal()
 	require.NoError(t, err)
@@ -26,17 +26,17 @@ func TestMarshalLoadRoundTrip(t *testing.T) {
 
 	b := New(0)
 	require.NoError(t, b.Load(data))
-	assert.Equal(t, a.Pending(), b.Pending())
-	assert.Equal(t, a.Known(), b.Known())
+	assert.Equal(t, a.Pending(0), b.Pending(0))
+	assert.Equal(t, known(a), known(b))
 	assert.False(t, b.Changed())
 	again, err := b.Marshal()
 	require.NoError(t, err)
 	assert.Equal(t, string(data), string(again), "Marshal is deterministic and Load loses nothing")
 
 	// The known file comes back as last seen: resolving it reports its time.
-	b.Delivered(len(b.Pending()))
+	b.Delivered(len(b.Pending(0)))
 	b.ObserveMessages(at(60*24), msgs("/r/kept.bac"), nil)
-	ev := b.Pending()
+	ev := b.Pending(0)
 	require.Len(t, ev, 1)
 	assert.Equal(t, m.Path, ev[0].Message.Path)
 	assert.True(t, m.ModTime.Equal(ev[0].Message.ModTime))
@@ -46,7 +46,7 @@ func TestMarshalLoadRoundTrip(t *testing.T) {
 func TestRestart(t *testing.T) {
 	a := New(0)
 	a.ObserveMessages(at(0), msgs("/r/a.bac", "/r/b.bac"), nil)
-	a.Delivered(len(a.Pending()))
+	a.Delivered(len(a.Pending(0)))
 	data, err := a.Marshal()
 	require.NoError(t, err)
 
@@ -54,10 +54,10 @@ func TestRestart(t *testing.T) {
 	require.NoError(t, b.Load(data))
 	require.False(t, b.Fresh(), "start_at must not apply after a restart")
 	b.ObserveMessages(at(5), msgs("/r/a.bac", "/r/b.bac", "/r/c.bac"), nil)
-	assert.Equal(t, []string{"appeared /r/c.bac"}, brief(b.Pending()))
+	assert.Equal(t, []string{"appeared /r/c.bac"}, brief(b.Pending(0)))
 	b.Delivered(1)
 	b.ObserveMessages(at(6), msgs("/r/a.bac", "/r/c.bac"), nil)
-	assert.Equal(t, []string{"resolved /r/b.bac"}, brief(b.Pending()))
+	assert.Equal(t, []string{"resolved /r/b.bac"}, brief(b.Pending(0)))
 }
 
 // TestCrash stops the receiver at each point of a scrape and checks that the
@@ -72,22 +72,22 @@ func TestCrash(t *testing.T) {
 		{
 			desc:  "dies before writing: scrape 2 is repeated",
 			saved: func(_ *testing.T, _ *Tracker, before []byte) []byte { return before },
-			want:  []string{"resolved /r/a.bac", "appeared /r/b.bac"},
+			want:  []string{"appeared /r/b.bac", "resolved /r/a.bac"},
 		},
 		{
 			desc: "written before delivery was confirmed: scrape 2 is repeated",
 			saved: func(t *testing.T, tr *Tracker, _ []byte) []byte {
 				data, err := tr.Marshal()
 				require.NoError(t, err)
-				tr.Delivered(len(tr.Pending()))
+				tr.Delivered(len(tr.Pending(0)))
 				return data
 			},
-			want: []string{"resolved /r/a.bac", "appeared /r/b.bac"},
+			want: []string{"appeared /r/b.bac", "resolved /r/a.bac"},
 		},
 		{
 			desc: "written after delivery: nothing is repeated",
 			saved: func(t *testing.T, tr *Tracker, _ []byte) []byte {
-				tr.Delivered(len(tr.Pending()))
+				tr.Delivered(len(tr.Pending(0)))
 				data, err := tr.Marshal()
 				require.NoError(t, err)
 				return data
@@ -108,7 +108,7 @@ func TestCrash(t *testing.T) {
 			b := New(0)
 			require.NoError(t, b.Load(saved))
 			b.ObserveMessages(at(2), msgs("/r/b.bac"), nil)
-			assert.Equal(t, tt.want, brief(b.Pending()))
+			assert.Equal(t, tt.want, brief(b.Pending(0)))
 		})
 	}
 }
@@ -139,8 +139,8 @@ func TestLoadErrors(t *testing.T) {
 			tr.ObserveMessages(at(0), msgs("/r/a.bac"), nil)
 			err := tr.Load([]byte(tt.data))
 			require.ErrorIs(t, err, tt.want)
-			assert.Equal(t, 1, tr.Known(), "a failed Load leaves the tracker as it was")
-			assert.Len(t, tr.Pending(), 1)
+			assert.Equal(t, 1, known(tr), "a failed Load leaves the tracker as it was")
+			assert.Len(t, tr.Pending(0), 1)
 		})
 	}
 }
@@ -148,20 +148,20 @@ func TestLoadErrors(t *testing.T) {
 func TestCap(t *testing.T) {
 	tr := New(3)
 	tr.ObserveMessages(at(0), msgs("/r/1", "/r/2", "/r/3", "/r/4", "/r/5"), nil)
-	assert.Equal(t, []string{"appeared /r/3", "appeared /r/4", "appeared /r/5"}, brief(tr.Pending()))
+	assert.Equal(t, []string{"appeared /r/3", "appeared /r/4", "appeared /r/5"}, brief(tr.Pending(0)))
 	assert.Equal(t, 2, tr.Dropped())
 	assert.Equal(t, 0, tr.Dropped(), "reported once")
-	assert.Equal(t, 5, tr.Known(), "dropped records do not make files unknown")
+	assert.Equal(t, 5, known(tr), "dropped records do not make files unknown")
 
 	tr.ObserveMessages(at(1), msgs("/r/1", "/r/2", "/r/3", "/r/4"), nil)
-	assert.Equal(t, []string{"appeared /r/4", "appeared /r/5", "resolved /r/5"}, brief(tr.Pending()))
+	assert.Equal(t, []string{"appeared /r/4", "appeared /r/5", "resolved /r/5"}, brief(tr.Pending(0)))
 	assert.Equal(t, 1, tr.Dropped())
 
 	data, err := tr.Marshal()
 	require.NoError(t, err)
 	small := New(2)
 	require.NoError(t, small.Load(data))
-	assert.Equal(t, []string{"appeared /r/5", "resolved /r/5"}, brief(small.Pending()), "the cap applies to loaded state")
+	assert.Equal(t, []string{"appeared /r/5", "resolved /r/5"}, brief(small.Pending(0)), "the cap applies to loaded state")
 	assert.Equal(t, 1, small.Dropped())
 	assert.True(t, small.Changed())
 }

@@ -4,7 +4,10 @@
 // through a small persisted value.
 package msgtrack
 
-import "slices"
+import (
+	"slices"
+	"time"
+)
 
 // DefaultMaxPending caps the pending events so that a pipeline refusing
 // everything for long cannot grow memory and the persisted value unbounded.
@@ -19,6 +22,10 @@ type Tracker struct {
 	gen        uint64 // scan counter, to find gone files without a second map
 	pending    []Event
 	dropped    int
+	// gone holds, for each file resolved since the last full scan, when the
+	// listing that missed it began, so that an older listing processed
+	// later does not announce it again.
+	gone map[string]time.Time
 
 	integrations map[string]string
 	connectors   map[connectorID]bool
@@ -31,6 +38,13 @@ type Tracker struct {
 type entry struct {
 	msg  Message
 	seen uint64
+	// since is when the listing that first saw this appearance began (zero
+	// for a file loaded or baselined): a listing that began earlier cannot
+	// tell that it left.
+	since time.Time
+	// listed is when the latest listing that saw it began, so that an older
+	// listing does not overwrite newer details.
+	listed time.Time
 }
 
 // New returns an empty tracker; maxPending <= 0 means DefaultMaxPending.
@@ -51,12 +65,19 @@ func New(maxPending int) *Tracker {
 // baselined messages: only then does the receiver's start_at apply.
 func (t *Tracker) Fresh() bool { return t.fresh }
 
-// Known returns the number of files tracked in the watched folders.
-func (t *Tracker) Known() int { return len(t.known) }
+// Pending returns a copy of the first max events awaiting delivery (all of
+// them when max <= 0), oldest first: exactly what the next delivery attempt
+// must carry.
+func (t *Tracker) Pending(max int) []Event {
+	n := len(t.pending)
+	if max > 0 {
+		n = min(n, max)
+	}
+	return slices.Clone(t.pending[:n])
+}
 
-// Pending returns a copy of the events awaiting delivery, oldest first:
-// exactly what the next delivery attempt must carry.
-func (t *Tracker) Pending() []Event { return slices.Clone(t.pending) }
+// PendingCount returns the number of events awaiting delivery.
+func (t *Tracker) PendingCount() int { return len(t.pending) }
 
 // Delivered removes the first n pending events once the pipeline accepted
 // them; n is clamped to the number pending.

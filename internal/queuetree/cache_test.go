@@ -99,7 +99,7 @@ func TestScanSeesChanges(t *testing.T) {
 				missing:     c.Folder(IssueMissing).Messages,
 				errBytes:    c.Folder(Error).Bytes,
 				connectors:  len(tree.Connectors),
-				cached:      tree.CachedFolders,
+				cached:      s.lastCached,
 				cacheLength: len(s.cache.entries),
 			})
 		})
@@ -142,7 +142,7 @@ func TestScanRacyFolder(t *testing.T) {
 				tree := s.Scan(t.Context())
 				require.Empty(t, tree.Problems)
 				require.Len(t, tree.Connectors, 1)
-				return tree.Connectors[0].Folder(tt.folder).Messages, tree.CachedFolders
+				return tree.Connectors[0].Folder(tt.folder).Messages, s.lastCached
 			}
 
 			before, _ := scan()

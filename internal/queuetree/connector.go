@@ -5,16 +5,11 @@ import (
 	"slices"
 )
 
-// receiveSubfolders maps the folder names found in RECEIVE to their Folder.
-var receiveSubfolders = map[string]Folder{
-	"archive":        Archive,
-	"error":          Error,
-	"issue-missing":  IssueMissing,
-	"sequence-error": SequenceError,
-	"offline":        Offline,
-	"invalid":        Invalid,
-	"discard":        Discard,
-}
+// The known subfolders of RECEIVE and SEND, by name.
+var (
+	receiveSubfolders = subfoldersOf(receiveDir)
+	sendSubfolders    = subfoldersOf(sendDir)
+)
 
 // subfolder is a known folder met while listing RECEIVE or SEND, scanned
 // once the listing is over (the lister's buffer is busy until then).
@@ -43,7 +38,8 @@ func (w *walk) scanConnector(l *lister, ref connectorRef) Connector {
 	}
 	if ref.hasSend {
 		w.scanTop(l, &c, Send, join(ref.path, sendDir), ref.send, func(name string) (Folder, bool) {
-			return SendError, name == "error"
+			f, ok := sendSubfolders[name]
+			return f, ok
 		})
 	}
 	for i := range c.Folders {

@@ -21,18 +21,7 @@ type connectorRef struct {
 // with their folders.
 func (w *walk) discover(l *lister) []connectorRef {
 	root := w.s.opts.Root
-	// The root itself is followed if it is a symbolic link: it is the
-	// configured path, like the folders above it.
-	fi, err := os.Stat(root)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		w.problem(root, RootMissing, err)
-		return nil
-	case err != nil:
-		w.fail(root, err)
-		return nil
-	case !fi.IsDir():
-		w.problem(root, NotADirectory, errNotDir)
+	if !w.rootIsFolder() {
 		return nil
 	}
 	children, ok := w.subdirs(l, root, true)
@@ -51,6 +40,25 @@ func (w *walk) discover(l *lister) []connectorRef {
 		}
 	}
 	return refs
+}
+
+// rootIsFolder checks the root, reporting it missing (Jira's shared home
+// not mounted) or not a folder. The root itself is followed if it is a
+// symbolic link: it is the configured path, like the folders above it.
+func (w *walk) rootIsFolder() bool {
+	root := w.s.opts.Root
+	fi, err := os.Stat(root)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		w.problem(root, RootMissing, err)
+	case err != nil:
+		w.fail(root, err)
+	case !fi.IsDir():
+		w.problem(root, NotADirectory, errNotDir)
+	default:
+		return true
+	}
+	return false
 }
 
 // integrations appends the connectors of the integration folders names,

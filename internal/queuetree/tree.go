@@ -7,11 +7,6 @@ type Tree struct {
 	Root       string      // Options.Root
 	Connectors []Connector // sorted by IntegrationKey, ConnectorKey, then Namespace
 	Problems   []Problem   // sorted by Path; empty when all is fine
-	Duration   time.Duration
-	// CachedFolders counts the folders not listed because they had not
-	// changed since a previous listing: archive/ (count only) and empty
-	// folders.
-	CachedFolders int
 }
 
 // Connector holds the folders of one connector, i.e. of one project's side of

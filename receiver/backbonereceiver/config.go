@@ -31,6 +31,7 @@ var (
 	errEmptyProjectKey = errors.New(`"project_keys" must not contain an empty key`)
 	errStartAt         = fmt.Errorf(`"start_at" must be %q or %q`, StartAtEnd, StartAtBeginning)
 	errAuthBackoff     = errors.New(`"auth_backoff": "initial_interval" must be positive and not above "max_interval"`)
+	errMaxEvents       = errors.New(`"max_events_per_request" must be at least 1`)
 )
 
 // Config defines the configuration of the backbone receiver.
@@ -65,6 +66,9 @@ type Config struct {
 	Storage *component.ID `mapstructure:"storage"`
 	// StartAt decides whether messages present at the first start are reported.
 	StartAt string `mapstructure:"start_at"`
+	// MaxEventsPerRequest caps the log records of one call to the next consumer, so that a
+	// burst of failures never becomes one request too large for the backend.
+	MaxEventsPerRequest int `mapstructure:"max_events_per_request"`
 
 	_ struct{}
 }
@@ -111,6 +115,9 @@ func (cfg *Config) Validate() error {
 	}
 	if cfg.StartAt != StartAtEnd && cfg.StartAt != StartAtBeginning {
 		errs = append(errs, errStartAt)
+	}
+	if cfg.MaxEventsPerRequest < 1 {
+		errs = append(errs, errMaxEvents)
 	}
 	return errors.Join(errs...)
 }

@@ -6,9 +6,11 @@ import (
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/receiver"
+	"go.opentelemetry.io/collector/receiver/receiverhelper"
 	"go.uber.org/zap"
 
 	"github.com/otelcol-backbone/otelcol-backbone/internal/backboneapi"
@@ -17,43 +19,43 @@ import (
 	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/metadata"
 )
 
-// stateKey is the storage key of the tracker's state: one value, written at most once per scrape.
+// stateKey is the storage key of the tracker's state: one value, written at most once per tick.
 const stateKey = "message_events"
 
-// eventsScraper turns what changed between snapshots into log records. The tracker decides
-// what is new and keeps records pending until the pipeline has accepted them.
-type eventsScraper struct {
-	cfg     *Config
-	id      component.ID
-	logger  *zap.Logger
-	src     *source
-	lb      *metadata.LogsBuilder
-	baseURL string
+// maxRequestBytes bounds the OTLP protobuf size of one request to the next consumer, well
+// under the smallest limit of a common backend (1 MB); a batch over it is halved.
+const maxRequestBytes = 512 << 10
 
-	tracker  *msgtrack.Tracker
-	storage  storage.Client // nil: state lives in memory
-	inFlight int            // pending events offered by the last scrape
+// eventsOutput turns what changed between snapshots into log records. The tracker decides
+// what is new and keeps records pending until the next consumer has accepted them.
+type eventsOutput struct {
+	cfg       *Config
+	id        component.ID
+	logger    *zap.Logger
+	next      consumer.Logs
+	obs       *receiverhelper.ObsReport
+	telemetry *metadata.TelemetryBuilder
+	records   *recordBuilder
+
+	tracker *msgtrack.Tracker
+	storage storage.Client // nil: state lives in memory
 }
 
-func newEventsScraper(cfg *Config, set receiver.Settings, src *source) *eventsScraper {
-	return &eventsScraper{
-		cfg:    cfg,
-		id:     set.ID,
-		logger: set.Logger,
-		src:    src,
-		lb: metadata.NewLogsBuilder(metadata.LogsBuilderConfig{
-			Events:             cfg.Events,
-			ResourceAttributes: cfg.ResourceAttributes,
-		}, set),
-		baseURL: jiraBaseURL(cfg.Endpoint),
-		tracker: msgtrack.New(0),
+func newEventsOutput(cfg *Config, set receiver.Settings, next consumer.Logs, obs *receiverhelper.ObsReport, telemetry *metadata.TelemetryBuilder) *eventsOutput {
+	return &eventsOutput{
+		cfg:       cfg,
+		id:        set.ID,
+		logger:    set.Logger,
+		next:      next,
+		obs:       obs,
+		telemetry: telemetry,
+		records:   newRecordBuilder(cfg, set),
+		tracker:   msgtrack.New(0),
 	}
 }
 
-func (e *eventsScraper) start(ctx context.Context, host component.Host) error {
-	if err := e.src.start(ctx, host); err != nil {
-		return err
-	}
+// start opens the storage extension, if one is configured, and loads the tracker's state.
+func (e *eventsOutput) start(ctx context.Context, host component.Host) error {
 	if e.cfg.Storage == nil {
 		return nil
 	}
@@ -80,20 +82,22 @@ func (e *eventsScraper) start(ctx context.Context, host component.Host) error {
 	}
 	// Files of a folder whose event was switched off since have not left it: forget them
 	// without a resolved record.
-	e.tracker.Retain(func(m msgtrack.Message) bool { return e.folderEventEnabled(queuetree.Folder(m.Folder)) })
+	e.tracker.Retain(func(m msgtrack.Message) bool {
+		mf := messageFolderOf(queuetree.Folder(m.Folder))
+		return mf != nil && mf.enabled(e.cfg.Events)
+	})
 	return nil
 }
 
-func (e *eventsScraper) shutdown(ctx context.Context) error {
-	sources.release(e.src)
+func (e *eventsOutput) shutdown(ctx context.Context) error {
 	if e.storage == nil {
 		return nil
 	}
 	return e.storage.Close(ctx)
 }
 
-func (e *eventsScraper) scrape(ctx context.Context) (plog.Logs, error) {
-	snap := e.src.snapshot(ctx)
+// observe lets the tracker compare snap with what it knew.
+func (e *eventsOutput) observe(snap *snapshot) {
 	if snap.tree != nil && e.judgeable(snap.tree) {
 		msgs := e.watchedMessages(snap)
 		if e.tracker.Fresh() && e.cfg.StartAt == StartAtEnd {
@@ -102,6 +106,7 @@ func (e *eventsScraper) scrape(ctx context.Context) (plog.Logs, error) {
 		e.tracker.ObserveMessages(snap.time, msgs, unreadablePaths(snap.tree))
 	}
 	if snap.api != nil {
+		e.records.learnSummaries(snap.api.integrations)
 		if snap.api.err == nil {
 			keys := make([]string, 0, len(snap.api.integrations))
 			for _, it := range snap.api.integrations {
@@ -120,49 +125,95 @@ func (e *eventsScraper) scrape(ctx context.Context) (plog.Logs, error) {
 		}
 	}
 	if n := e.tracker.Dropped(); n > 0 {
+		e.telemetry.BackboneEventsDropped.Add(context.Background(), int64(n))
 		e.logger.Warn("Too many message events were waiting for delivery; the oldest were dropped", zap.Int("dropped", n))
 	}
-	pending := e.tracker.Pending()
-	e.inFlight = len(pending)
-	return e.buildLogs(ctx, snap, pending), nil
 }
 
-// delivered learns the pipeline's answer to the logs of the last scrape and persists the
-// tracker's state if it changed.
-func (e *eventsScraper) delivered(ctx context.Context, err error) {
-	if err == nil {
-		e.tracker.Delivered(e.inFlight)
+// deliver hands the pending events to the next consumer, oldest first, in requests of at
+// most max_events_per_request records and maxRequestBytes, until all are accepted or one
+// request is refused; the tracker counts a request's events delivered only once it was
+// accepted. A request refused for good (a permanent error) is split until the record the
+// consumer refuses is found; that record alone is dropped and logged.
+func (e *eventsOutput) deliver(ctx context.Context) error {
+	defer func() {
+		e.telemetry.BackboneEventsPending.Record(context.Background(), int64(e.tracker.PendingCount()))
+	}()
+	limit := e.cfg.MaxEventsPerRequest
+	for e.tracker.PendingCount() > 0 {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		batch := e.tracker.Pending(limit)
+		ld := e.records.build(batch)
+		for len(batch) > 1 && (&plog.ProtoMarshaler{}).LogsSize(ld) > maxRequestBytes {
+			batch = batch[:len(batch)/2]
+			ld = e.records.build(batch)
+		}
+		err := e.consume(ctx, ld)
+		switch {
+		case err == nil:
+			e.tracker.Delivered(len(batch))
+		case !consumererror.IsPermanent(err):
+			return err
+		case len(batch) > 1:
+			limit = len(batch) / 2
+		default:
+			e.tracker.Delivered(1)
+			limit = e.cfg.MaxEventsPerRequest
+			e.telemetry.BackboneEventsDropped.Add(ctx, 1)
+			e.logger.Error("The next consumer refused a message event for good; it is dropped",
+				zap.String("event", describeForLog(&batch[0])), zap.Error(err))
+		}
 	}
-	e.inFlight = 0
+	return nil
+}
+
+// consume offers ld to the next consumer with the receiver's standard accounting; a
+// request without records (their events are switched off) is not sent.
+func (e *eventsOutput) consume(ctx context.Context, ld plog.Logs) error {
+	n := ld.LogRecordCount()
+	if n == 0 {
+		return nil
+	}
+	ctx = e.obs.StartLogsOp(ctx)
+	err := e.next.ConsumeLogs(ctx, ld)
+	e.obs.EndLogsOp(ctx, metadata.Type.String(), n, err)
+	return err
+}
+
+// persist saves the tracker's state if it changed: one write per tick at most.
+func (e *eventsOutput) persist(ctx context.Context) {
 	if e.storage == nil || !e.tracker.Changed() {
 		return
 	}
-	data, mErr := e.tracker.Marshal()
-	if mErr == nil {
-		mErr = e.storage.Set(ctx, stateKey, data)
+	data, err := e.tracker.Marshal()
+	if err == nil {
+		err = e.storage.Set(ctx, stateKey, data)
 	}
-	if mErr != nil {
-		e.tracker.Unsaved() // try again with the next scrape
-		e.logger.Error("Could not save message event state; events may repeat after a restart", zap.Error(mErr))
+	if err != nil {
+		e.tracker.Unsaved() // try again with the next tick
+		e.logger.Error("Could not save message event state; events may repeat after a restart", zap.Error(err))
 	}
 }
 
 // watchedMessages lists the messages in the folders whose events are enabled.
-func (e *eventsScraper) watchedMessages(snap *snapshot) []msgtrack.Message {
+func (e *eventsOutput) watchedMessages(snap *snapshot) []msgtrack.Message {
 	var msgs []msgtrack.Message
 	for _, g := range groupByIntegration(snap) {
 		for _, c := range g.folders {
-			project := projectKey(g.api, c.ConnectorKey)
-			for i, f := range queuetree.Folders {
-				if !e.folderEventEnabled(f) {
+			project := g.api.ProjectKey(c.ConnectorKey)
+			for i := range messageFolders {
+				mf := &messageFolders[i]
+				if !mf.enabled(e.cfg.Events) {
 					continue
 				}
-				for _, file := range c.Folders[i].Files {
+				for _, file := range c.Folder(mf.folder).Files {
 					msgs = append(msgs, msgtrack.Message{
 						Integration: c.IntegrationKey,
 						Connector:   c.ConnectorKey,
 						ProjectKey:  project,
-						Folder:      string(f),
+						Folder:      string(mf.folder),
 						Issue:       file.Issue,
 						Name:        file.Name,
 						Path:        file.Path,
@@ -176,30 +227,11 @@ func (e *eventsScraper) watchedMessages(snap *snapshot) []msgtrack.Message {
 	return msgs
 }
 
-func (e *eventsScraper) folderEventEnabled(f queuetree.Folder) bool {
-	ev := e.cfg.Events
-	switch f {
-	case queuetree.Error:
-		return ev.BackboneMessageError.Enabled
-	case queuetree.SequenceError:
-		return ev.BackboneMessageSequenceError.Enabled
-	case queuetree.SendError:
-		return ev.BackboneMessageSendError.Enabled
-	case queuetree.IssueMissing:
-		return ev.BackboneMessageIssueMissing.Enabled
-	case queuetree.Offline:
-		return ev.BackboneMessageOffline.Enabled
-	case queuetree.Invalid:
-		return ev.BackboneMessageInvalid.Enabled
-	}
-	return false
-}
-
 // judgeable tells whether a scan can be compared with the known files. A tree whose root
 // is missing cannot. Nor can, while start_at: end has yet to take the files present as
-// seen, a scan that did not get through the root (unreadable, or cut short by the scrape's
+// seen, a scan that did not get through the root (unreadable, or cut short by the
 // timeout): the files it missed would be announced later as new.
-func (e *eventsScraper) judgeable(tree *queuetree.Tree) bool {
+func (e *eventsOutput) judgeable(tree *queuetree.Tree) bool {
 	if rootMissing(tree) {
 		return false
 	}
@@ -234,21 +266,4 @@ func unreadablePaths(tree *queuetree.Tree) []string {
 		}
 	}
 	return paths
-}
-
-// deliveryConsumer passes the events scraper's logs on and tells the scraper whether the
-// next consumer accepted them: a record counts as delivered only then.
-type deliveryConsumer struct {
-	next   consumer.Logs
-	events *eventsScraper
-}
-
-func (d *deliveryConsumer) Capabilities() consumer.Capabilities {
-	return consumer.Capabilities{MutatesData: false}
-}
-
-func (d *deliveryConsumer) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
-	err := d.next.ConsumeLogs(ctx, ld)
-	d.events.delivered(ctx, err)
-	return err
 }

@@ -2,8 +2,9 @@ package backbonereceiver
 
 import (
 	"context"
-	"slices"
-	"sync"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -11,130 +12,99 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componenttest"
-	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
-	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/pmetric"
-	"go.opentelemetry.io/collector/receiver/receivertest"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/otelcol-backbone/otelcol-backbone/internal/backbonesim"
-	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/metadata"
+	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/metadatatest"
 )
 
-// snapshotLog records which snapshot of the shared source each delivery was built from.
-type snapshotLog struct {
-	mu    sync.Mutex
-	times map[string][]time.Time // by pipeline
-}
+// TestOneSnapshotPerIntervalWithSlowJira runs one config in a metrics and a logs pipeline,
+// as the collector does, against a Jira that answers in 0.7 times the interval: the API is
+// called once per interval, the tree walked once per interval (the receiver's own scan
+// telemetry counts the walks), and the record and the metrics of the tick that found a
+// file carry the same time.
+func TestOneSnapshotPerIntervalWithSlowJira(t *testing.T) {
+	const interval = 400 * time.Millisecond
+	sim, err := backbonesim.New(backbonesim.Options{Dir: filepath.Join(t.TempDir(), "backbone-issue-sync"), Seed: 1})
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, sim.Close()) })
+	var apiCalls atomic.Int64
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		apiCalls.Add(1)
+		time.Sleep(interval * 7 / 10)
+		sim.ServeHTTP(w, r)
+	}))
+	t.Cleanup(slow.Close)
 
-func (l *snapshotLog) add(pipeline string, src *source) {
-	src.mu.Lock()
-	ts := src.last.time
-	src.mu.Unlock()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.times == nil {
-		l.times = map[string][]time.Time{}
-	}
-	l.times[pipeline] = append(l.times[pipeline], ts)
-}
+	cfg := newEventsConfig(sim.Dir(), interval)
+	cfg.Endpoint, cfg.Username, cfg.Password = slow.URL, backbonesim.DefaultUsername, backbonesim.DefaultPassword
+	cfg.ControllerConfig.Timeout = 5 * time.Second
 
-func (l *snapshotLog) get(pipeline string) []time.Time {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return append([]time.Time(nil), l.times[pipeline]...)
-}
-
-// snapshotMetrics and snapshotLogs note, at each delivery, which snapshot of the shared
-// source the scrape was built from.
-type snapshotMetrics struct {
-	consumertest.MetricsSink
-	src *atomic.Pointer[source]
-	log *snapshotLog
-}
-
-func (m *snapshotMetrics) ConsumeMetrics(ctx context.Context, md pmetric.Metrics) error {
-	m.log.add("metrics", m.src.Load())
-	return m.MetricsSink.ConsumeMetrics(ctx, md)
-}
-
-func (*snapshotMetrics) Capabilities() consumer.Capabilities { return consumer.Capabilities{} }
-
-type snapshotLogs struct {
-	consumertest.LogsSink
-	src *atomic.Pointer[source]
-	log *snapshotLog
-}
-
-func (l *snapshotLogs) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
-	l.log.add("logs", l.src.Load())
-	return l.LogsSink.ConsumeLogs(ctx, ld)
-}
-
-func (*snapshotLogs) Capabilities() consumer.Capabilities { return consumer.Capabilities{} }
-
-// TestEventsOneWalkPerInterval runs one config in a metrics and a logs receiver, as the
-// collector does when a receiver is used in both pipelines, and checks that every interval
-// has one snapshot: one walk of the tree and one API call, seen by both pipelines, so that
-// records and metrics describe the same moment.
-func TestEventsOneWalkPerInterval(t *testing.T) {
-	sim, base := startEventsSim(t)
-	cfg := newEventsConfig(sim.Dir(), 100*time.Millisecond)
-	cfg.Endpoint, cfg.Username, cfg.Password = base, backbonesim.DefaultUsername, backbonesim.DefaultPassword
-
-	var src atomic.Pointer[source]
-	snaps := &snapshotLog{}
-	metricsSink := &snapshotMetrics{src: &src, log: snaps}
-	logsSink := &snapshotLogs{src: &src, log: snaps}
+	tel := componenttest.NewTelemetry()
+	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
+	set := metadatatest.NewSettings(tel)
+	metricsSink, logsSink := &consumertest.MetricsSink{}, &consumertest.LogsSink{}
 	f := NewFactory()
-	mr, err := f.CreateMetrics(t.Context(), receivertest.NewNopSettings(metadata.Type), cfg, metricsSink)
+	mr, err := f.CreateMetrics(t.Context(), set, cfg, metricsSink)
 	require.NoError(t, err)
-	lr, err := f.CreateLogs(t.Context(), receivertest.NewNopSettings(metadata.Type), cfg, logsSink)
+	lr, err := f.CreateLogs(t.Context(), set, cfg, logsSink)
 	require.NoError(t, err)
-	sources.mu.Lock()
-	src.Store(sources.m[cfg])
-	sources.mu.Unlock()
-	require.NotNil(t, src.Load(), "both receivers share one source")
+	require.Same(t, mr, lr, "both pipelines share one receiver")
 
-	before := sim.Stats().Requests
 	require.NoError(t, mr.Start(t.Context(), componenttest.NewNopHost()))
 	require.NoError(t, lr.Start(t.Context(), componenttest.NewNopHost()))
-	require.Eventually(t, func() bool { return len(logsSink.AllLogs()) >= 2 }, 5*time.Second, 10*time.Millisecond)
+	require.Eventually(t, func() bool { return len(metricsSink.AllMetrics()) >= 2 }, 10*time.Second, 10*time.Millisecond)
 	path, err := sim.PutMessage("INT-16", "AP-29", backbonesim.FolderError, "AP-123")
 	require.NoError(t, err)
-	require.Eventually(t, func() bool { return countRecords(logsSink.AllLogs()) == 1 }, 5*time.Second, 10*time.Millisecond)
-	require.Eventually(t, func() bool { return len(logsSink.AllLogs()) >= 6 }, 5*time.Second, 10*time.Millisecond)
+	require.Eventually(t, func() bool { return countRecords(logsSink.AllLogs()) == 1 }, 10*time.Second, 10*time.Millisecond)
+	require.Eventually(t, func() bool { return len(metricsSink.AllMetrics()) >= 6 }, 10*time.Second, 10*time.Millisecond)
 	require.NoError(t, lr.Shutdown(context.Background()))
 	require.NoError(t, mr.Shutdown(context.Background()))
-	requests := sim.Stats().Requests - before
 
-	metricsSnaps, logsSnaps := snaps.get("metrics"), snaps.get("logs")
-	distinct := map[time.Time]bool{}
-	for _, ts := range append(slices.Clone(metricsSnaps), logsSnaps...) {
-		distinct[ts] = true
-	}
-	t.Logf("%d metrics and %d logs scrapes, %d snapshots, %d API requests", len(metricsSnaps), len(logsSnaps), len(distinct), requests)
-	assert.LessOrEqual(t, len(distinct), max(len(metricsSnaps), len(logsSnaps))+1,
-		"one snapshot per interval, not one per pipeline")
-	shared := 0
-	for _, ts := range logsSnaps {
-		if slices.Contains(metricsSnaps, ts) {
-			shared++
-		}
-	}
-	assert.GreaterOrEqual(t, shared, len(logsSnaps)-1, "the logs pipeline uses the metrics pipeline's snapshots")
-	assert.Equal(t, len(distinct), requests, "one API call per snapshot")
+	ticks := len(metricsSink.AllMetrics())
+	calls := apiCalls.Load()
+	t.Logf("%d ticks, %d API calls, %d tree walks", ticks, calls, scans(t, tel))
+	assert.Equal(t, int64(ticks), calls, "one API call per tick: the seed's integrations carry their status")
+	assert.Equal(t, uint64(ticks), scans(t, tel), "one tree walk per tick")
 
-	// The record and the metrics of the scrape that found the file carry the same time.
-	var record plog.LogRecord
-	for _, ld := range nonEmpty(logsSink.AllLogs()) {
-		record = ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0)
-	}
+	lastAt := metricsSink.AllMetrics()[ticks-1].ResourceMetrics().At(0).ScopeMetrics().At(0).Metrics().At(0)
+	firstAt := metricsSink.AllMetrics()[0].ResourceMetrics().At(0).ScopeMetrics().At(0).Metrics().At(0)
+	elapsed := dataPointTime(lastAt).Sub(dataPointTime(firstAt))
+	assert.GreaterOrEqual(t, elapsed, time.Duration(ticks-1)*interval*9/10, "ticks keep the interval: reading takes 0.7 of it")
+
+	// The record and the metrics of the tick that found the file carry the same time.
+	record := nonEmpty(logsSink.AllLogs())[0].ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0)
 	p, _ := record.Attributes().Get("file.path")
 	require.Equal(t, path, p.Str())
 	assert.Equal(t, float64(1), errorFolderMessages(metricsSink.AllMetrics(), record.ObservedTimestamp()),
-		"the metrics of the record's snapshot count the file")
+		"the metrics of the record's tick count the file")
+}
+
+// scans returns how many full scans the receiver's telemetry counted: 0 before the first.
+func scans(t *testing.T, tel *componenttest.Telemetry) uint64 {
+	t.Helper()
+	m, err := tel.GetMetric("otelcol_backbone_scan_duration")
+	if err != nil {
+		return 0
+	}
+	var n uint64
+	for _, dp := range m.Data.(metricdata.Histogram[float64]).DataPoints {
+		n += dp.Count
+	}
+	return n
+}
+
+func dataPointTime(m pmetric.Metric) time.Time {
+	switch m.Type() {
+	case pmetric.MetricTypeGauge:
+		return m.Gauge().DataPoints().At(0).Timestamp().AsTime()
+	case pmetric.MetricTypeSum:
+		return m.Sum().DataPoints().At(0).Timestamp().AsTime()
+	}
+	return time.Time{}
 }
 
 // errorFolderMessages returns backbone.folder.messages of AP-29's error folder at ts, or -1.

@@ -135,31 +135,31 @@ func TestEventsRecordText(t *testing.T) {
 		}
 	}
 	tests := []struct {
-		desc, rel, event, severity, body string
-		issue                            string
+		desc, rel, event, folder, severity, body string
+		issue                                    string
 	}{
 		{
-			desc: "error", rel: ap29Recv + "error/AP-123/000123.bac", event: eventMessageError, severity: "ERROR",
+			desc: "error", rel: ap29Recv + "error/AP-123/000123.bac", event: "backbone.message.error", folder: "error", severity: "ERROR",
 			body: "message 000123.bac for issue AP-123 failed to apply in INT-16/AP-29", issue: "AP-123",
 		},
 		{
-			desc: "sequence error", rel: ap29Recv + "sequence-error/000127.bac", event: eventMessageSequenceError, severity: "WARN",
+			desc: "sequence error", rel: ap29Recv + "sequence-error/000127.bac", event: "backbone.message.sequence_error", folder: "sequence_error", severity: "WARN",
 			body: "message 000127.bac in INT-16/AP-29 is held back: an earlier message of its issue is missing",
 		},
 		{
-			desc: "send error", rel: ap29 + "SEND/error/000201.bac", event: eventMessageSendError, severity: "ERROR",
+			desc: "send error", rel: ap29 + "SEND/error/000201.bac", event: "backbone.message.send_error", folder: "send_error", severity: "ERROR",
 			body: "message 000201.bac failed to be sent from INT-16/AP-29 to its partner",
 		},
 		{
-			desc: "issue missing", rel: ap29Recv + "issue-missing/AP-7/000126.bac", event: eventMessageIssueMissing, severity: "WARN",
+			desc: "issue missing", rel: ap29Recv + "issue-missing/AP-7/000126.bac", event: "backbone.message.issue_missing", folder: "issue_missing", severity: "WARN",
 			body: "message 000126.bac in INT-16/AP-29 waits for issue AP-7, which is not synchronized yet", issue: "AP-7",
 		},
 		{
-			desc: "offline", rel: ap29Recv + "offline/000128.bac", event: eventMessageOffline, severity: "WARN",
+			desc: "offline", rel: ap29Recv + "offline/000128.bac", event: "backbone.message.offline", folder: "offline", severity: "WARN",
 			body: "message 000128.bac in INT-16/AP-29 was not applied because Jira was offline",
 		},
 		{
-			desc: "invalid", rel: ap29Recv + "invalid/000129.bac.part", event: eventMessageInvalid, severity: "WARN",
+			desc: "invalid", rel: ap29Recv + "invalid/000129.bac.part", event: "backbone.message.invalid", folder: "invalid", severity: "WARN",
 			body: "file 000129.bac.part in INT-16/AP-29 is not a Backbone message",
 		},
 	}
@@ -173,7 +173,7 @@ func TestEventsRecordText(t *testing.T) {
 			want := map[string]any{
 				"backbone.connector.key": "AP-29",
 				"jira.project.key":       "AP",
-				"backbone.folder":        folderOf(tt.event),
+				"backbone.folder":        tt.folder,
 				"file.name":              filepath.Base(tt.rel),
 				"file.path":              filepath.Join(root, filepath.FromSlash(tt.rel)),
 				"file.size":              lr.Attributes().AsRaw()["file.size"],
@@ -184,25 +184,6 @@ func TestEventsRecordText(t *testing.T) {
 			assert.Equal(t, want, lr.Attributes().AsRaw())
 		})
 	}
-}
-
-// folderOf returns the backbone.folder value of a message event.
-func folderOf(event string) string {
-	switch event {
-	case eventMessageError:
-		return "error"
-	case eventMessageSequenceError:
-		return "sequence_error"
-	case eventMessageSendError:
-		return "send_error"
-	case eventMessageIssueMissing:
-		return "issue_missing"
-	case eventMessageOffline:
-		return "offline"
-	case eventMessageInvalid:
-		return "invalid"
-	}
-	return ""
 }
 
 // TestEventsOnce checks that every appearance of a file gives exactly one record: a file
@@ -259,7 +240,7 @@ func TestEventsOnce(t *testing.T) {
 			desc: "moved to another issue folder: resolved here, new there",
 			steps: []step{
 				{put(e1), []string{"backbone.message.error ERROR " + e1}},
-				{move(e1, e1b), []string{"backbone.message.resolved INFO " + e1, "backbone.message.error ERROR " + e1b}},
+				{move(e1, e1b), []string{"backbone.message.error ERROR " + e1b, "backbone.message.resolved INFO " + e1}},
 			},
 		},
 		{
@@ -448,9 +429,8 @@ func TestEventsStartAtEndNeedsAWholeScan(t *testing.T) {
 			first: func(t *testing.T, s *stepScraper, _ string) {
 				ctx, cancel := context.WithCancel(t.Context())
 				cancel()
-				ld, err := s.es.scrape(ctx)
+				_, err := s.stepWith(ctx)
 				require.NoError(t, err)
-				require.NoError(t, s.dc.ConsumeLogs(t.Context(), ld))
 			},
 		},
 		{
@@ -495,15 +475,15 @@ func TestEventsBounded(t *testing.T) {
 	s := newStepScraper(t, newEventsConfig(root, time.Nanosecond), componenttest.NewNopHost())
 	_, err := s.step(t)
 	require.NoError(t, err)
-	assert.Equal(t, 7, s.es.tracker.Known(), "error, sequence-error and send/error files only")
+	assert.Equal(t, 7, knownFiles(t, s), "error, sequence-error and send/error files only")
 
 	removeMessageFile(t, root, ap29Recv+"error/AP-123/000123.bac")
 	removeMessageFile(t, root, ap29Recv+"error/AP-123/000124.bac")
 	removeMessageFile(t, root, "default/INT-15/SP-28/RECEIVE/error/10001/1.bac")
 	_, err = s.step(t)
 	require.NoError(t, err)
-	assert.Equal(t, 4, s.es.tracker.Known())
-	assert.Empty(t, s.es.tracker.Pending())
+	assert.Equal(t, 4, knownFiles(t, s))
+	assert.Zero(t, s.r.events.tracker.PendingCount())
 }
 
 // TestEventsStateChanges drives the simulated Jira through integration states and connector
@@ -605,17 +585,15 @@ func TestEventsShareResourceWithMetrics(t *testing.T) {
 	require.NoError(t, err)
 	_, err = sim.PutMessage("INT-15", "SP-28", backbonesim.FolderSendError, "")
 	require.NoError(t, err)
-	cfg := newEventsConfig(sim.Dir(), time.Hour) // both scrapers share one snapshot
+	cfg := newEventsConfig(sim.Dir(), time.Hour)
 	cfg.Endpoint, cfg.Username, cfg.Password = base, backbonesim.DefaultUsername, backbonesim.DefaultPassword
 	cfg.StartAt = StartAtBeginning
 
 	s := newStepScraper(t, cfg, componenttest.NewNopHost())
-	ms := newMetricsScraper(cfg, s.es.src.set, sources.acquire(cfg, s.es.src.set))
-	defer func() { require.NoError(t, ms.shutdown(t.Context())) }()
-	md, err := ms.scrape(t.Context())
-	require.NoError(t, err)
 	ld, err := s.step(t)
 	require.NoError(t, err)
+	require.Len(t, s.metrics.AllMetrics(), 1)
+	md := s.metrics.AllMetrics()[0]
 	require.Equal(t, 2, ld.ResourceLogs().Len())
 
 	metricResources := map[string]map[string]any{}

@@ -8,14 +8,22 @@ import (
 	"go.opentelemetry.io/collector/config/confighttp"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/receiver"
-	"go.opentelemetry.io/collector/scraper"
 	"go.opentelemetry.io/collector/scraper/scraperhelper"
 
 	"github.com/otelcol-backbone/otelcol-backbone/internal/backboneapi"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/sharedcomponent"
 	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/metadata"
 )
 
-const defaultHTTPTimeout = 10 * time.Second
+const (
+	// defaultTimeout bounds one snapshot (API calls and tree walk) and each HTTP call.
+	defaultTimeout = 10 * time.Second
+	// defaultMaxEventsPerRequest keeps a burst of events in requests every backend accepts.
+	defaultMaxEventsPerRequest = 1000
+)
+
+// receivers holds one receiver per config, shared by the pipelines that use it.
+var receivers = sharedcomponent.NewMap[*Config, *backboneReceiver]()
 
 // NewFactory creates a factory for the backbone receiver.
 func NewFactory() receiver.Factory {
@@ -28,10 +36,12 @@ func NewFactory() receiver.Factory {
 }
 
 func createDefaultConfig() component.Config {
+	controllerCfg := scraperhelper.NewDefaultControllerConfig()
+	controllerCfg.Timeout = defaultTimeout
 	httpCfg := confighttp.NewDefaultClientConfig()
-	httpCfg.Timeout = defaultHTTPTimeout
+	httpCfg.Timeout = defaultTimeout // the same "timeout" key sets both
 	return &Config{
-		ControllerConfig:     scraperhelper.NewDefaultControllerConfig(),
+		ControllerConfig:     controllerCfg,
 		ClientConfig:         httpCfg,
 		MetricsBuilderConfig: metadata.DefaultMetricsBuilderConfig(),
 		Events:               metadata.DefaultEventsConfig(),
@@ -39,40 +49,28 @@ func createDefaultConfig() component.Config {
 			InitialInterval: backboneapi.DefaultAuthBackoffInitial,
 			MaxInterval:     backboneapi.DefaultAuthBackoffMax,
 		},
-		StartAt: StartAtEnd,
+		StartAt:             StartAtEnd,
+		MaxEventsPerRequest: defaultMaxEventsPerRequest,
 	}
 }
 
 func createMetrics(_ context.Context, set receiver.Settings, cfg component.Config, next consumer.Metrics) (receiver.Metrics, error) {
-	rCfg := cfg.(*Config)
-	ms := newMetricsScraper(rCfg, set, sources.acquire(rCfg, set))
-	s, err := scraper.NewMetrics(ms.scrape, scraper.WithStart(ms.start), scraper.WithShutdown(ms.shutdown))
-	if err != nil {
-		sources.release(ms.src) // a receiver that is never created is never shut down
-		return nil, err
-	}
-	r, err := scraperhelper.NewMetricsController(&rCfg.ControllerConfig, set, next,
-		scraperhelper.AddMetricsScraper(metadata.Type, s))
-	if err != nil {
-		sources.release(ms.src)
-	}
-	return r, err
+	return register(set, cfg.(*Config), func(r *backboneReceiver) error { return r.registerMetrics(next, set) })
 }
 
 func createLogs(_ context.Context, set receiver.Settings, cfg component.Config, next consumer.Logs) (receiver.Logs, error) {
-	rCfg := cfg.(*Config)
-	es := newEventsScraper(rCfg, set, sources.acquire(rCfg, set))
-	// The controller has no AddLogsScraper; a scraper factory is its way in.
-	f := scraper.NewFactory(metadata.Type, nil, scraper.WithLogs(
-		func(context.Context, scraper.Settings, component.Config) (scraper.Logs, error) {
-			return scraper.NewLogs(es.scrape, scraper.WithStart(es.start), scraper.WithShutdown(es.shutdown))
-		}, metadata.LogsStability))
-	// The controller does not tell a scraper whether its logs were accepted; the events
-	// scraper must know, so it sees the consumer's answer through deliveryConsumer.
-	r, err := scraperhelper.NewLogsController(&rCfg.ControllerConfig, set, &deliveryConsumer{next: next, events: es},
-		scraperhelper.AddFactoryWithConfig(f, nil))
+	return register(set, cfg.(*Config), func(r *backboneReceiver) error { return r.registerLogs(next, set) })
+}
+
+// register adds a pipeline's consumer to the shared receiver of cfg.
+func register(set receiver.Settings, cfg *Config, add func(*backboneReceiver) error) (*sharedcomponent.Component[*backboneReceiver], error) {
+	r, err := receivers.LoadOrStore(cfg, func() (*backboneReceiver, error) { return newReceiver(cfg, set) })
 	if err != nil {
-		sources.release(es.src) // a receiver that is never created is never shut down
+		return nil, err
 	}
-	return r, err
+	if err := add(r.Unwrap()); err != nil {
+		_ = r.Shutdown(context.Background()) // a receiver that is never returned is never shut down
+		return nil, err
+	}
+	return r, nil
 }

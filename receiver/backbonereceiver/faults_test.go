@@ -27,6 +27,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/receiver/receivertest"
@@ -52,11 +53,14 @@ const (
 	faultPassword = "monitor-pw"
 )
 
-// faultHarness drives the metrics scraper through the shared source, as the controller
-// does, and records the receiver's log at debug level.
+// faultHarness drives a receiver with a metrics and a logs pipeline tick by tick, and
+// records its log at debug level.
 type faultHarness struct {
-	ms   *metricsScraper
-	logs *observer.ObservedLogs
+	r       *backboneReceiver
+	metrics *consumertest.MetricsSink
+	events  *consumertest.LogsSink
+	logs    *observer.ObservedLogs
+	last    *snapshot
 }
 
 func startHarness(t *testing.T, cfg *Config) *faultHarness {
@@ -64,18 +68,23 @@ func startHarness(t *testing.T, cfg *Config) *faultHarness {
 	core, logs := observer.New(zap.DebugLevel)
 	set := receivertest.NewNopSettings(metadata.Type)
 	set.Logger = zap.New(core)
-	ms := newMetricsScraper(cfg, set, sources.acquire(cfg, set))
-	require.NoError(t, ms.start(t.Context(), componenttest.NewNopHost()))
-	t.Cleanup(func() { require.NoError(t, ms.shutdown(context.Background())) })
-	return &faultHarness{ms: ms, logs: logs}
+	r, err := newReceiver(cfg, set)
+	require.NoError(t, err)
+	h := &faultHarness{r: r, metrics: &consumertest.MetricsSink{}, events: &consumertest.LogsSink{}, logs: logs}
+	require.NoError(t, r.registerMetrics(h.metrics, set))
+	require.NoError(t, r.registerLogs(h.events, set))
+	require.NoError(t, r.startOutputs(t.Context(), componenttest.NewNopHost()))
+	t.Cleanup(func() { require.NoError(t, r.Shutdown(context.Background())) })
+	return h
 }
 
-// scrape runs one scrape; a scrape never fails, whatever the fault.
+// scrape runs one tick and returns its metrics; a tick never fails, whatever the fault.
 func (h *faultHarness) scrape(t *testing.T) pmetric.Metrics {
 	t.Helper()
-	md, err := h.ms.scrape(t.Context())
-	require.NoError(t, err)
-	return md
+	h.last = h.r.tick(t.Context())
+	all := h.metrics.AllMetrics()
+	require.NotEmpty(t, all)
+	return all[len(all)-1]
 }
 
 // waitUp scrapes until backbone.api.up is 1, as the controller would every interval.
@@ -865,10 +874,7 @@ func TestFolderChurn(t *testing.T) {
 	cfg := newTestConfig("", root)
 	cfg.CollectionInterval = time.Nanosecond
 	enableAllEvents(cfg)
-	h := startHarness(t, cfg)
-	events := newEventsScraper(cfg, receivertest.NewNopSettings(metadata.Type), sources.acquire(cfg, receivertest.NewNopSettings(metadata.Type)))
-	require.NoError(t, events.start(t.Context(), componenttest.NewNopHost()))
-	t.Cleanup(func() { require.NoError(t, events.shutdown(context.Background())) })
+	h := startHarness(t, cfg) // events on: the tick also lists and tracks every watched file
 
 	// New files are hard links to one file outside the tree: to a scan they are new
 	// directory entries like any other, and links are made ten times faster than inodes.
@@ -926,8 +932,6 @@ func TestFolderChurn(t *testing.T) {
 	scrapes, partial := 0, 0
 	for ; scrapes < 5 || cycles.Load() < 2; scrapes++ {
 		md := h.scrape(t)
-		_, err := events.scrape(t.Context())
-		require.NoError(t, err)
 		got := folderValues(t, md, "AP-29")
 		if n := got["messages/sequence_error"] - before["messages/sequence_error"]; n > 0 && n < flat {
 			partial++

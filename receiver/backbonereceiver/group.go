@@ -46,12 +46,3 @@ func groupByIntegration(snap *snapshot) []*integrationGroup {
 	}
 	return out
 }
-
-// projectKey names the Jira project of a connector: from the API's connector configuration
-// when known, else from the connector key itself (AP-29 belongs to AP).
-func projectKey(it *backboneapi.Integration, connectorKey string) string {
-	if it != nil {
-		return it.ProjectKey(connectorKey)
-	}
-	return backboneapi.ProjectKeyFromConnectorKey(connectorKey)
-}

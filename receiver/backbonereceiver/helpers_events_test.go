@@ -2,11 +2,13 @@ package backbonereceiver
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -22,6 +24,7 @@ import (
 	"go.opentelemetry.io/collector/extension"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 
 	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/metadata"
@@ -92,65 +95,130 @@ func enableAllEvents(cfg *Config) {
 // eventsReceiverID names the receiver across restarts.
 var eventsReceiverID = component.NewIDWithName(metadata.Type, "events")
 
-// stepScraper drives an events scraper by hand: each step is one scrape followed by the
-// delivery the logs controller would make.
+// stepScraper drives a receiver by hand, with a metrics and a logs pipeline: each step is
+// one tick of its loop, which is not started.
 type stepScraper struct {
-	es      *eventsScraper
+	r       *backboneReceiver
+	metrics *consumertest.MetricsSink
 	next    *flakyLogs
-	dc      *deliveryConsumer
 	stopped bool
 }
 
-// newStepScraper starts an events scraper for cfg on host; it is shut down with the test.
-// A collection interval of 1ns makes every step take a fresh snapshot.
+// newStepScraper starts the outputs of a receiver for cfg on host; it is shut down with
+// the test.
 func newStepScraper(t *testing.T, cfg *Config, host component.Host) *stepScraper {
 	t.Helper()
-	set := receivertest.NewNopSettings(metadata.Type)
+	return newStepScraperWith(t, cfg, host, receivertest.NewNopSettings(metadata.Type))
+}
+
+// newStepScraperWith is newStepScraper with the receiver's settings (its telemetry).
+func newStepScraperWith(t *testing.T, cfg *Config, host component.Host, set receiver.Settings) *stepScraper {
+	t.Helper()
 	set.ID = eventsReceiverID // the storage client is named after it
-	es := newEventsScraper(cfg, set, sources.acquire(cfg, set))
-	require.NoError(t, es.start(t.Context(), host))
-	next := &flakyLogs{}
-	s := &stepScraper{es: es, next: next, dc: &deliveryConsumer{next: next, events: es}}
+	r, err := newReceiver(cfg, set)
+	require.NoError(t, err)
+	s := &stepScraper{r: r, metrics: &consumertest.MetricsSink{}, next: &flakyLogs{}}
+	require.NoError(t, r.registerMetrics(s.metrics, set))
+	require.NoError(t, r.registerLogs(s.next, set))
+	require.NoError(t, r.startOutputs(t.Context(), host))
 	t.Cleanup(func() { s.stop(t) })
 	return s
 }
 
-// stop shuts the scraper down, as the collector does on exit; later calls do nothing.
+// stop shuts the receiver down, as the collector does on exit; later calls do nothing.
 func (s *stepScraper) stop(t *testing.T) {
 	t.Helper()
 	if !s.stopped {
 		s.stopped = true
-		require.NoError(t, s.es.shutdown(context.Background()))
+		require.NoError(t, s.r.Shutdown(context.Background()))
 	}
 }
 
-// step scrapes once and offers the logs to the consumer; it returns what was offered and
-// the consumer's answer.
+// step runs one tick and returns the records offered to the logs consumer during it, in
+// one plog.Logs, and the consumer's last answer.
 func (s *stepScraper) step(t *testing.T) (plog.Logs, error) {
 	t.Helper()
-	ld, err := s.es.scrape(t.Context())
-	require.NoError(t, err)
-	return ld, s.dc.ConsumeLogs(t.Context(), ld)
+	return s.stepWith(t.Context())
 }
 
-// flakyLogs is a logs sink that refuses everything while fail is set.
+// stepWith runs one tick under ctx.
+func (s *stepScraper) stepWith(ctx context.Context) (plog.Logs, error) {
+	before := s.next.offeredCount()
+	s.r.tick(ctx)
+	return s.next.offeredSince(before)
+}
+
+// flakyLogs is a logs sink that refuses everything while fail is set, and remembers every
+// request it was offered.
 type flakyLogs struct {
 	consumertest.LogsSink
 	fail    atomic.Bool
 	refused atomic.Int64
+	refuse  func(plog.Logs) error // when set, refuses what it returns an error for
+
+	mu      sync.Mutex
+	offered []plog.Logs
+	answers []error
 }
 
 var errRefused = errors.New("pipeline refused the logs")
 
 func (f *flakyLogs) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
-	if f.fail.Load() {
-		f.refused.Add(1)
-		return errRefused
+	var err error
+	if f.refuse != nil {
+		err = f.refuse(ld)
 	}
-	return f.LogsSink.ConsumeLogs(ctx, ld)
+	switch {
+	case err != nil:
+		f.refused.Add(1)
+	case f.fail.Load():
+		f.refused.Add(1)
+		err = errRefused
+	default:
+		err = f.LogsSink.ConsumeLogs(ctx, ld)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.offered = append(f.offered, ld)
+	f.answers = append(f.answers, err)
+	return err
 }
 
 func (*flakyLogs) Capabilities() consumer.Capabilities { return consumer.Capabilities{} }
+
+func (f *flakyLogs) offeredCount() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.offered)
+}
+
+// offeredSince merges the requests offered since the first n into one plog.Logs, in
+// order, and returns the last answer.
+func (f *flakyLogs) offeredSince(n int) (plog.Logs, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := plog.NewLogs()
+	var err error
+	for i := n; i < len(f.offered); i++ {
+		f.offered[i].ResourceLogs().CopyTo(out.ResourceLogs())
+		err = f.answers[i]
+	}
+	return out, err
+}
+
+// knownFiles returns how many files the tracker keeps state for, from its persisted form.
+func knownFiles(t *testing.T, s *stepScraper) int {
+	t.Helper()
+	tr := s.r.events.tracker
+	data, err := tr.Marshal()
+	require.NoError(t, err)
+	tr.Unsaved() // Marshal counts as saved; nothing was
+	var state struct {
+		Known []json.RawMessage `json:"known"`
+	}
+	require.NoError(t, json.Unmarshal(data, &state))
+	return len(state.Known)
+}
 
 // briefRecords renders each record as "event severity path-below-root", in order, so that tables
 // state the expected sequence at a glance. State changes show their attributes instead.

@@ -5,52 +5,52 @@ import (
 	"slices"
 	"time"
 
-	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/receiver"
+	"go.opentelemetry.io/collector/receiver/receiverhelper"
 
 	"github.com/otelcol-backbone/otelcol-backbone/internal/backboneapi"
 	"github.com/otelcol-backbone/otelcol-backbone/internal/queuetree"
 	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/metadata"
 )
 
-// metricsScraper turns snapshots into metrics: one resource per integration, holding its
+// metricsOutput turns snapshots into metrics: one resource per integration, holding its
 // API and folder metrics side by side, and one resource for the API's own health.
-type metricsScraper struct {
-	cfg     *Config
-	src     *source
+type metricsOutput struct {
+	next    consumer.Metrics
+	obs     *receiverhelper.ObsReport
 	mb      *metadata.MetricsBuilder
 	baseURL string
 }
 
-func newMetricsScraper(cfg *Config, set receiver.Settings, src *source) *metricsScraper {
-	return &metricsScraper{
-		cfg:     cfg,
-		src:     src,
+func newMetricsOutput(cfg *Config, set receiver.Settings, next consumer.Metrics, obs *receiverhelper.ObsReport) *metricsOutput {
+	return &metricsOutput{
+		next:    next,
+		obs:     obs,
 		mb:      metadata.NewMetricsBuilder(cfg.MetricsBuilderConfig, set),
 		baseURL: jiraBaseURL(cfg.Endpoint),
 	}
 }
 
-func (m *metricsScraper) start(ctx context.Context, host component.Host) error {
-	return m.src.start(ctx, host)
+// emit hands the metrics of snap to the next consumer and returns its answer.
+func (m *metricsOutput) emit(ctx context.Context, snap *snapshot) error {
+	md := m.build(snap)
+	ctx = m.obs.StartMetricsOp(ctx)
+	err := m.next.ConsumeMetrics(ctx, md)
+	m.obs.EndMetricsOp(ctx, metadata.Type.String(), md.DataPointCount(), err)
+	return err
 }
 
-func (m *metricsScraper) shutdown(context.Context) error {
-	sources.release(m.src)
-	return nil
-}
-
-func (m *metricsScraper) scrape(ctx context.Context) (pmetric.Metrics, error) {
-	snap := m.src.snapshot(ctx)
+func (m *metricsOutput) build(snap *snapshot) pmetric.Metrics {
 	ts := pcommon.NewTimestampFromTime(snap.time)
 	for _, g := range groupByIntegration(snap) {
 		if g.api != nil {
 			m.recordIntegration(ts, snap.time, g.api)
 		}
 		for _, c := range g.folders {
-			m.recordFolders(ts, snap.time, c, projectKey(g.api, c.ConnectorKey))
+			m.recordFolders(ts, snap.time, c, g.api.ProjectKey(c.ConnectorKey))
 		}
 		rb := m.mb.NewResourceBuilder()
 		rb.SetBackboneIntegrationKey(g.key)
@@ -66,16 +66,16 @@ func (m *metricsScraper) scrape(ctx context.Context) (pmetric.Metrics, error) {
 		m.setBaseURL(rb)
 		m.mb.EmitForResource(metadata.WithResource(rb.Emit()))
 	}
-	return m.mb.Emit(), nil
+	return m.mb.Emit()
 }
 
-func (m *metricsScraper) setBaseURL(rb *metadata.ResourceBuilder) {
+func (m *metricsOutput) setBaseURL(rb *metadata.ResourceBuilder) {
 	if m.baseURL != "" {
 		rb.SetJiraBaseURL(m.baseURL)
 	}
 }
 
-func (m *metricsScraper) recordAPIHealth(ts pcommon.Timestamp, api *apiSnapshot) {
+func (m *metricsOutput) recordAPIHealth(ts pcommon.Timestamp, api *apiSnapshot) {
 	if api.err == nil {
 		m.mb.RecordBackboneAPIUpDataPoint(ts, 1)
 	} else {
@@ -86,7 +86,7 @@ func (m *metricsScraper) recordAPIHealth(ts pcommon.Timestamp, api *apiSnapshot)
 	}
 }
 
-func (m *metricsScraper) recordIntegration(ts pcommon.Timestamp, now time.Time, it *backboneapi.Integration) {
+func (m *metricsOutput) recordIntegration(ts pcommon.Timestamp, now time.Time, it *backboneapi.Integration) {
 	if it.Status == nil {
 		return
 	}
@@ -146,7 +146,7 @@ func recordStateSet(known []string, raw string, record func(value int64, state s
 	}
 }
 
-func (m *metricsScraper) recordFolders(ts pcommon.Timestamp, now time.Time, c *queuetree.Connector, project string) {
+func (m *metricsOutput) recordFolders(ts pcommon.Timestamp, now time.Time, c *queuetree.Connector, project string) {
 	key := c.ConnectorKey
 	for i, f := range queuetree.Folders {
 		st := &c.Folders[i]

@@ -1,99 +1,163 @@
 package backbonereceiver
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/receiver"
 
+	"github.com/otelcol-backbone/otelcol-backbone/internal/backboneapi"
 	"github.com/otelcol-backbone/otelcol-backbone/internal/msgtrack"
 	"github.com/otelcol-backbone/otelcol-backbone/internal/queuetree"
 	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/metadata"
 )
 
-// Event names, as in metadata.yaml.
+// Event names and record attributes, as in metadata.yaml; records_test.go checks each
+// record against what the generated builder makes of the same event.
 const (
-	eventMessageError         = "backbone.message.error"
-	eventMessageSequenceError = "backbone.message.sequence_error"
-	eventMessageSendError     = "backbone.message.send_error"
-	eventMessageIssueMissing  = "backbone.message.issue_missing"
-	eventMessageOffline       = "backbone.message.offline"
-	eventMessageInvalid       = "backbone.message.invalid"
-	eventMessageResolved      = "backbone.message.resolved"
-	eventStatusChanged        = "backbone.integration.status_changed"
-	eventOnlineChanged        = "backbone.connector.online_changed"
+	eventMessageResolved = "backbone.message.resolved"
+	eventStatusChanged   = "backbone.integration.status_changed"
+	eventOnlineChanged   = "backbone.connector.online_changed"
+
+	attrConnectorKey  = "backbone.connector.key"
+	attrProjectKey    = "jira.project.key"
+	attrFolder        = "backbone.folder"
+	attrIssue         = "backbone.issue"
+	attrFileName      = "file.name"
+	attrFilePath      = "file.path"
+	attrFileSize      = "file.size"
+	attrTimeInFolder  = "backbone.message.time_in_folder"
+	attrOnline        = "backbone.connector.online"
+	attrState         = "backbone.integration.state"
+	attrPreviousState = "backbone.integration.previous_state"
 )
 
-// buildLogs turns pending events into log records, one resource per integration (the same
-// resource as the integration's metrics), in the order the events happened.
-func (e *eventsScraper) buildLogs(ctx context.Context, snap *snapshot, pending []msgtrack.Event) plog.Logs {
-	summaries := map[string]string{}
-	if snap.api != nil {
-		for _, it := range snap.api.integrations {
-			summaries[it.IntegrationKey] = it.Summary
-		}
-	}
-	var order []string
-	byIntegration := map[string][]*msgtrack.Event{}
-	for i := range pending {
-		key := integrationOf(&pending[i])
-		if _, ok := byIntegration[key]; !ok {
-			order = append(order, key)
-		}
-		byIntegration[key] = append(byIntegration[key], &pending[i])
-	}
-	out := plog.NewLogs()
-	for _, key := range order {
-		events := byIntegration[key]
-		names := make([]string, len(events))
-		for i, ev := range events {
-			names[i] = e.record(ctx, ev)
-		}
-		rb := e.lb.NewResourceBuilder()
-		rb.SetBackboneIntegrationKey(key)
-		if summary := summaries[key]; summary != "" {
-			rb.SetBackboneIntegrationSummary(summary)
-		}
-		if e.baseURL != "" {
-			rb.SetJiraBaseURL(e.baseURL)
-		}
-		ld := e.lb.Emit(metadata.WithLogsResource(rb.Emit()))
-		for _, rl := range ld.ResourceLogs().All() {
-			for _, sl := range rl.ScopeLogs().All() {
-				inEventOrder(sl.LogRecords(), key, events, names)
-			}
-		}
-		ld.ResourceLogs().MoveAndAppendTo(out.ResourceLogs())
-	}
-	return out
+// messageFolder is everything about the event of one watched folder. Adding a watched
+// folder is one row here (plus its event in metadata.yaml).
+type messageFolder struct {
+	folder   queuetree.Folder
+	event    string
+	severity plog.SeverityNumber
+	enabled  func(metadata.EventsConfig) bool
+	// body tells a person what a new message m in where (integration/connector) means.
+	body func(m *msgtrack.Message, where string) string
 }
 
-// inEventOrder puts the records of one integration back in the order of their events and
-// describes each. The builder groups records by event name (keeping the order within a
-// name), which would put a message's resolved record before its error record when both
-// wait in one delivery. Events whose record is switched off have none.
-func inEventOrder(records plog.LogRecordSlice, integration string, events []*msgtrack.Event, names []string) {
-	byName := map[string][]plog.LogRecord{}
-	for _, lr := range records.All() {
-		byName[lr.EventName()] = append(byName[lr.EventName()], lr)
-	}
-	ordered := plog.NewLogRecordSlice()
-	ordered.EnsureCapacity(records.Len())
-	for i, ev := range events {
-		q := byName[names[i]]
-		if len(q) == 0 {
-			continue
+var messageFolders = []messageFolder{
+	{
+		folder: queuetree.Error, event: "backbone.message.error", severity: plog.SeverityNumberError,
+		enabled: func(c metadata.EventsConfig) bool { return c.BackboneMessageError.Enabled },
+		body: func(m *msgtrack.Message, where string) string {
+			return fmt.Sprintf("message %s%s failed to apply in %s", m.Name, forIssue(m), where)
+		},
+	},
+	{
+		folder: queuetree.SequenceError, event: "backbone.message.sequence_error", severity: plog.SeverityNumberWarn,
+		enabled: func(c metadata.EventsConfig) bool { return c.BackboneMessageSequenceError.Enabled },
+		body: func(m *msgtrack.Message, where string) string {
+			return fmt.Sprintf("message %s in %s is held back: an earlier message of its issue is missing", m.Name, where)
+		},
+	},
+	{
+		folder: queuetree.SendError, event: "backbone.message.send_error", severity: plog.SeverityNumberError,
+		enabled: func(c metadata.EventsConfig) bool { return c.BackboneMessageSendError.Enabled },
+		body: func(m *msgtrack.Message, where string) string {
+			return fmt.Sprintf("message %s failed to be sent from %s to its partner", m.Name, where)
+		},
+	},
+	{
+		folder: queuetree.IssueMissing, event: "backbone.message.issue_missing", severity: plog.SeverityNumberWarn,
+		enabled: func(c metadata.EventsConfig) bool { return c.BackboneMessageIssueMissing.Enabled },
+		body: func(m *msgtrack.Message, where string) string {
+			return fmt.Sprintf("message %s in %s waits for issue %s, which is not synchronized yet", m.Name, where, m.Issue)
+		},
+	},
+	{
+		folder: queuetree.Offline, event: "backbone.message.offline", severity: plog.SeverityNumberWarn,
+		enabled: func(c metadata.EventsConfig) bool { return c.BackboneMessageOffline.Enabled },
+		body: func(m *msgtrack.Message, where string) string {
+			return fmt.Sprintf("message %s in %s was not applied because Jira was offline", m.Name, where)
+		},
+	},
+	{
+		folder: queuetree.Invalid, event: "backbone.message.invalid", severity: plog.SeverityNumberWarn,
+		enabled: func(c metadata.EventsConfig) bool { return c.BackboneMessageInvalid.Enabled },
+		body: func(m *msgtrack.Message, where string) string {
+			return fmt.Sprintf("file %s in %s is not a Backbone message", m.Name, where)
+		},
+	},
+}
+
+// messageFolderOf returns the row of f, or nil for a folder without events.
+func messageFolderOf(f queuetree.Folder) *messageFolder {
+	for i := range messageFolders {
+		if messageFolders[i].folder == f {
+			return &messageFolders[i]
 		}
-		lr := ordered.AppendEmpty()
-		q[0].MoveTo(lr)
-		byName[names[i]] = q[1:]
-		describe(lr, integration, ev)
 	}
-	records.RemoveIf(func(plog.LogRecord) bool { return true })
-	ordered.MoveAndAppendTo(records)
+	return nil
+}
+
+func forIssue(m *msgtrack.Message) string {
+	if m.Issue == "" {
+		return ""
+	}
+	return " for issue " + m.Issue
+}
+
+// recordBuilder turns events into log records, each in the resource of its integration
+// (the same resource as the integration's metrics), in the order the events happened.
+type recordBuilder struct {
+	events    metadata.EventsConfig
+	lb        *metadata.LogsBuilder
+	baseURL   string
+	summaries map[string]string // integration key -> summary, as last read from the API
+}
+
+func newRecordBuilder(cfg *Config, set receiver.Settings) *recordBuilder {
+	return &recordBuilder{
+		events: cfg.Events,
+		lb: metadata.NewLogsBuilder(metadata.LogsBuilderConfig{
+			Events:             cfg.Events,
+			ResourceAttributes: cfg.ResourceAttributes,
+		}, set),
+		baseURL:   jiraBaseURL(cfg.Endpoint),
+		summaries: map[string]string{},
+	}
+}
+
+// learnSummaries keeps the integrations' summaries for the resources of later records.
+func (b *recordBuilder) learnSummaries(integrations []backboneapi.Integration) {
+	for _, it := range integrations {
+		b.summaries[it.IntegrationKey] = it.Summary
+	}
+}
+
+// build returns the records of events, in their order: consecutive events of one
+// integration share a resource. Events whose record is switched off have none.
+func (b *recordBuilder) build(events []msgtrack.Event) plog.Logs {
+	for i := 0; i < len(events); {
+		integration := integrationOf(&events[i])
+		for ; i < len(events) && integrationOf(&events[i]) == integration; i++ {
+			lr := plog.NewLogRecord()
+			if b.fill(lr, integration, &events[i]) {
+				b.lb.AppendLogRecord(lr)
+			}
+		}
+		rb := b.lb.NewResourceBuilder()
+		rb.SetBackboneIntegrationKey(integration)
+		if summary := b.summaries[integration]; summary != "" {
+			rb.SetBackboneIntegrationSummary(summary)
+		}
+		if b.baseURL != "" {
+			rb.SetJiraBaseURL(b.baseURL)
+		}
+		b.lb.EmitForResource(metadata.WithLogsResource(rb.Emit()))
+	}
+	return b.lb.Emit()
 }
 
 func integrationOf(ev *msgtrack.Event) string {
@@ -103,103 +167,91 @@ func integrationOf(ev *msgtrack.Event) string {
 	return ev.Integration
 }
 
-// record records one event with the generated builder and returns its event name.
-func (e *eventsScraper) record(ctx context.Context, ev *msgtrack.Event) string {
+// fill sets everything of the record of ev: name, times, severity, body and attributes.
+// It returns false when that event is switched off.
+func (b *recordBuilder) fill(lr plog.LogRecord, integration string, ev *msgtrack.Event) bool {
+	var (
+		name     string
+		severity plog.SeverityNumber
+		body     string
+	)
+	attrs := lr.Attributes()
 	switch ev.Kind {
 	case msgtrack.KindStatusChanged:
-		e.lb.RecordBackboneIntegrationStatusChangedEvent(ctx, pcommon.NewTimestampFromTime(ev.Observed), ev.State, ev.PreviousState)
-		return eventStatusChanged
+		if !b.events.BackboneIntegrationStatusChanged.Enabled {
+			return false
+		}
+		name, severity = eventStatusChanged, plog.SeverityNumberInfo
+		if ev.PreviousState == "running" && ev.State != "running" {
+			severity = plog.SeverityNumberWarn
+		}
+		body = fmt.Sprintf("integration %s changed from %s to %s", integration, ev.PreviousState, ev.State)
+		attrs.PutStr(attrState, ev.State)
+		attrs.PutStr(attrPreviousState, ev.PreviousState)
 	case msgtrack.KindOnlineChanged:
-		e.lb.RecordBackboneConnectorOnlineChangedEvent(ctx, pcommon.NewTimestampFromTime(ev.Observed), ev.Connector, ev.ProjectKey, ev.Online)
-		return eventOnlineChanged
+		if !b.events.BackboneConnectorOnlineChanged.Enabled {
+			return false
+		}
+		name = eventOnlineChanged
+		if ev.Online {
+			severity, body = plog.SeverityNumberInfo, fmt.Sprintf("connector %s of %s is online again", ev.Connector, integration)
+		} else {
+			severity, body = plog.SeverityNumberWarn, fmt.Sprintf("connector %s of %s went offline", ev.Connector, integration)
+		}
+		attrs.PutStr(attrConnectorKey, ev.Connector)
+		attrs.PutStr(attrProjectKey, ev.ProjectKey)
+		attrs.PutBool(attrOnline, ev.Online)
+	case msgtrack.KindResolved:
+		if !b.events.BackboneMessageResolved.Enabled {
+			return false
+		}
+		m := &ev.Message
+		name, severity = eventMessageResolved, plog.SeverityNumberInfo
+		body = fmt.Sprintf("message %s%s left %s of %s/%s after %s",
+			m.Name, forIssue(m), m.Folder, integration, m.Connector, ev.TimeInFolder.Round(time.Second))
+		putMessage(attrs, m)
+		attrs.PutDouble(attrTimeInFolder, ev.TimeInFolder.Seconds())
+	case msgtrack.KindAppeared:
+		m := &ev.Message
+		mf := messageFolderOf(queuetree.Folder(m.Folder))
+		if mf == nil || !mf.enabled(b.events) {
+			return false
+		}
+		name, severity = mf.event, mf.severity
+		body = mf.body(m, integration+"/"+m.Connector)
+		putMessage(attrs, m)
+	default:
+		return false
 	}
-	m := ev.Message
-	folder := metadata.MapAttributeBackboneFolder[m.Folder]
-	var opts []metadata.EventAttributeOption
-	if m.Issue != "" {
-		opts = append(opts, metadata.WithBackboneIssueEventAttribute(m.Issue))
-	}
-	if ev.Kind == msgtrack.KindResolved {
-		e.lb.RecordBackboneMessageResolvedEvent(ctx, pcommon.NewTimestampFromTime(ev.Observed), m.Connector, m.ProjectKey,
-			folder, m.Name, m.Path, m.Size, ev.TimeInFolder.Seconds(), opts...)
-		return eventMessageResolved
-	}
-	name, recordEvent := e.messageEvent(queuetree.Folder(m.Folder))
-	if recordEvent != nil {
-		recordEvent(ctx, pcommon.NewTimestampFromTime(m.ModTime), m.Connector, m.ProjectKey, folder, m.Name, m.Path, m.Size, opts...)
-	}
-	return name
-}
-
-// recordMessageFunc is the shape of the generated Record...Event methods of message events.
-type recordMessageFunc func(context.Context, pcommon.Timestamp, string, string, metadata.AttributeBackboneFolder, string, string, int64, ...metadata.EventAttributeOption)
-
-// messageEvent names the event of a new message in a watched folder and its record method.
-func (e *eventsScraper) messageEvent(f queuetree.Folder) (string, recordMessageFunc) {
-	switch f {
-	case queuetree.Error:
-		return eventMessageError, e.lb.RecordBackboneMessageErrorEvent
-	case queuetree.SequenceError:
-		return eventMessageSequenceError, e.lb.RecordBackboneMessageSequenceErrorEvent
-	case queuetree.SendError:
-		return eventMessageSendError, e.lb.RecordBackboneMessageSendErrorEvent
-	case queuetree.IssueMissing:
-		return eventMessageIssueMissing, e.lb.RecordBackboneMessageIssueMissingEvent
-	case queuetree.Offline:
-		return eventMessageOffline, e.lb.RecordBackboneMessageOfflineEvent
-	case queuetree.Invalid:
-		return eventMessageInvalid, e.lb.RecordBackboneMessageInvalidEvent
-	}
-	return "", nil
-}
-
-// describe sets what the generated builder does not: severity, observed time and a one-line
-// body a person can read in any backend.
-func describe(lr plog.LogRecord, integration string, ev *msgtrack.Event) {
+	lr.SetEventName(name)
+	lr.SetTimestamp(pcommon.NewTimestampFromTime(ev.Time()))
 	lr.SetObservedTimestamp(pcommon.NewTimestampFromTime(ev.Observed))
-	severity, body := describeEvent(integration, ev)
 	lr.SetSeverityNumber(severity)
 	lr.SetSeverityText(strings.ToUpper(severity.String()))
 	lr.Body().SetStr(body)
+	return true
 }
 
-func describeEvent(integration string, ev *msgtrack.Event) (plog.SeverityNumber, string) {
-	switch ev.Kind {
-	case msgtrack.KindStatusChanged:
-		body := fmt.Sprintf("integration %s changed from %s to %s", integration, ev.PreviousState, ev.State)
-		if ev.PreviousState == "running" && ev.State != "running" {
-			return plog.SeverityNumberWarn, body
-		}
-		return plog.SeverityNumberInfo, body
-	case msgtrack.KindOnlineChanged:
-		if ev.Online {
-			return plog.SeverityNumberInfo, fmt.Sprintf("connector %s of %s is online again", ev.Connector, integration)
-		}
-		return plog.SeverityNumberWarn, fmt.Sprintf("connector %s of %s went offline", ev.Connector, integration)
-	}
-	m := ev.Message
-	where := integration + "/" + m.Connector
-	forIssue := ""
+// putMessage sets the attributes every message record carries, in metadata.yaml's order.
+func putMessage(attrs pcommon.Map, m *msgtrack.Message) {
+	attrs.PutStr(attrConnectorKey, m.Connector)
+	attrs.PutStr(attrProjectKey, m.ProjectKey)
+	attrs.PutStr(attrFolder, m.Folder)
+	attrs.PutStr(attrFileName, m.Name)
+	attrs.PutStr(attrFilePath, m.Path)
+	attrs.PutInt(attrFileSize, m.Size)
 	if m.Issue != "" {
-		forIssue = " for issue " + m.Issue
+		attrs.PutStr(attrIssue, m.Issue)
 	}
-	if ev.Kind == msgtrack.KindResolved {
-		return plog.SeverityNumberInfo, fmt.Sprintf("message %s%s left %s of %s after %s",
-			m.Name, forIssue, m.Folder, where, ev.TimeInFolder.Round(time.Second))
+}
+
+// describeForLog names an event in a log line: its kind and what it concerns.
+func describeForLog(ev *msgtrack.Event) string {
+	switch ev.Kind {
+	case msgtrack.KindAppeared, msgtrack.KindResolved:
+		return string(ev.Kind) + " " + ev.Message.Path
+	case msgtrack.KindOnlineChanged:
+		return string(ev.Kind) + " " + ev.Integration + "/" + ev.Connector
 	}
-	switch queuetree.Folder(m.Folder) {
-	case queuetree.Error:
-		return plog.SeverityNumberError, fmt.Sprintf("message %s%s failed to apply in %s", m.Name, forIssue, where)
-	case queuetree.SendError:
-		return plog.SeverityNumberError, fmt.Sprintf("message %s failed to be sent from %s to its partner", m.Name, where)
-	case queuetree.SequenceError:
-		return plog.SeverityNumberWarn, fmt.Sprintf("message %s in %s is held back: an earlier message of its issue is missing", m.Name, where)
-	case queuetree.IssueMissing:
-		return plog.SeverityNumberWarn, fmt.Sprintf("message %s in %s waits for issue %s, which is not synchronized yet", m.Name, where, m.Issue)
-	case queuetree.Offline:
-		return plog.SeverityNumberWarn, fmt.Sprintf("message %s in %s was not applied because Jira was offline", m.Name, where)
-	case queuetree.Invalid:
-		return plog.SeverityNumberWarn, fmt.Sprintf("file %s in %s is not a Backbone message", m.Name, where)
-	}
-	return plog.SeverityNumberUnspecified, ""
+	return string(ev.Kind) + " " + ev.Integration
 }

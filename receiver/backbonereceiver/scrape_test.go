@@ -1,7 +1,6 @@
 package backbonereceiver
 
 import (
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -14,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 	"go.uber.org/zap"
@@ -109,15 +109,18 @@ func newTestConfig(endpoint, directory string) *Config {
 	return cfg
 }
 
-// scrapeOnce runs the metrics scraper once through the shared source, as the controller would.
+// scrapeOnce runs one tick of a receiver in a metrics pipeline and returns its metrics.
 func scrapeOnce(t *testing.T, cfg *Config, set receiverSettings) pmetric.Metrics {
 	t.Helper()
-	ms := newMetricsScraper(cfg, set, sources.acquire(cfg, set))
-	require.NoError(t, ms.start(t.Context(), componenttest.NewNopHost()))
-	defer func() { require.NoError(t, ms.shutdown(t.Context())) }()
-	md, err := ms.scrape(t.Context())
+	r, err := newReceiver(cfg, set)
 	require.NoError(t, err)
-	return md
+	sink := &consumertest.MetricsSink{}
+	require.NoError(t, r.registerMetrics(sink, set))
+	require.NoError(t, r.startOutputs(t.Context(), componenttest.NewNopHost()))
+	defer func() { require.NoError(t, r.Shutdown(t.Context())) }()
+	r.tick(t.Context())
+	require.Len(t, sink.AllMetrics(), 1)
+	return sink.AllMetrics()[0]
 }
 
 func TestScrapeAPIOnly(t *testing.T) {
@@ -238,16 +241,15 @@ func TestScrapeLogsProblemsOncePerStateChange(t *testing.T) {
 	set.Logger = zap.New(core)
 
 	cfg := newTestConfig(srv.URL+"/jira", filepath.Join(t.TempDir(), "not-mounted-yet"))
-	cfg.CollectionInterval = time.Millisecond // every call takes a fresh snapshot
 	cfg.Password, cfg.Username = "s3cr3t-pa55", "monitor"
-	ms := newMetricsScraper(cfg, set, sources.acquire(cfg, set))
-	require.NoError(t, ms.start(t.Context(), componenttest.NewNopHost()))
-	defer func() { require.NoError(t, ms.shutdown(t.Context())) }()
+	r, err := newReceiver(cfg, set)
+	require.NoError(t, err)
+	require.NoError(t, r.registerMetrics(&consumertest.MetricsSink{}, set))
+	require.NoError(t, r.startOutputs(t.Context(), componenttest.NewNopHost()))
+	defer func() { require.NoError(t, r.Shutdown(t.Context())) }()
 
 	for range 5 {
-		_, err := ms.scrape(t.Context())
-		require.NoError(t, err)
-		time.Sleep(2 * time.Millisecond)
+		r.tick(t.Context())
 	}
 	assert.Equal(t, int32(1), fx.requests.Load(), "after a rejected login the receiver backs off")
 	assert.Equal(t, 1, logs.FilterMessageSnippet("Backbone API").Len(), "one line for the API problem")
@@ -257,8 +259,7 @@ func TestScrapeLogsProblemsOncePerStateChange(t *testing.T) {
 	}
 
 	require.NoError(t, os.MkdirAll(cfg.Directory, 0o755))
-	_, err := ms.scrape(t.Context())
-	require.NoError(t, err)
+	r.tick(t.Context())
 	assert.Equal(t, 1, logs.FilterMessageSnippet("resolved: Backbone folder tree").Len())
 }
 
@@ -311,26 +312,24 @@ func folderGauge(t *testing.T, md pmetric.Metrics, name, connector string) map[s
 	return out
 }
 
-// TestScrapeHangingAPIKeepsFolderMetrics checks that a Jira that hangs until the scrape's
-// deadline takes neither the folder metrics nor the time to hand them on with it.
+// TestScrapeHangingAPIKeepsFolderMetrics checks that a Jira that hangs is cut off at the
+// configured timeout, by default and whatever the HTTP client's own timeout, and takes
+// neither the folder metrics nor their delivery with it.
 func TestScrapeHangingAPIKeepsFolderMetrics(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
 		<-r.Context().Done()
 	}))
 	t.Cleanup(srv.Close)
 	cfg := newTestConfig(srv.URL, seedTree(t))
-	cfg.ClientConfig.Timeout = 300 * time.Millisecond
-	set := receivertest.NewNopSettings(metadata.Type)
-	ms := newMetricsScraper(cfg, set, sources.acquire(cfg, set))
-	require.NoError(t, ms.start(t.Context(), componenttest.NewNopHost()))
-	defer func() { require.NoError(t, ms.shutdown(t.Context())) }()
+	require.Equal(t, 10*time.Second, cfg.ControllerConfig.Timeout, "a tick is bounded by default")
+	cfg.ControllerConfig.Timeout = 300 * time.Millisecond
+	cfg.ClientConfig.Timeout = time.Hour
+	h := startHarness(t, cfg)
 
-	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond) // the scrape's deadline
-	defer cancel()
-	md, err := ms.scrape(ctx)
-	require.NoError(t, err)
-	assert.NoError(t, ctx.Err(), "part of the deadline is left for handing the metrics on")
+	start := time.Now()
+	md := h.scrape(t)
+	assert.Less(t, time.Since(start), 5*time.Second, "the tick ended at its timeout")
 	assert.Equal(t, "timeout", apiUp(t, md).errorType)
 	assert.Equal(t, float64(3), folderGauge(t, md, "backbone.folder.messages", "AP-29")["error"])
-	assert.Empty(t, ms.src.last.tree.Problems)
+	assert.Empty(t, h.last.tree.Problems)
 }

@@ -3,7 +3,6 @@
 package backbonereceiver
 
 import (
-	"context"
 	"encoding/base64"
 	"fmt"
 	"io/fs"
@@ -16,47 +15,40 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/pmetric"
-	"go.opentelemetry.io/collector/receiver/receivertest"
 	"go.uber.org/zap/zapcore"
 
 	"github.com/otelcol-backbone/otelcol-backbone/internal/backbonesim"
-	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/metadata"
 )
 
 // leakWatch collects everything the receiver lets out: its log, its errors, the metrics
 // and log records it emits.
 type leakWatch struct {
-	h      *faultHarness
-	events *eventsScraper
-	out    []string
+	h   *faultHarness
+	out []string
 }
 
 func newLeakWatch(t *testing.T, cfg *Config) *leakWatch {
 	t.Helper()
-	h := startHarness(t, cfg)
-	set := receivertest.NewNopSettings(metadata.Type)
-	events := newEventsScraper(cfg, set, sources.acquire(cfg, set))
-	require.NoError(t, events.start(t.Context(), componenttest.NewNopHost()))
-	t.Cleanup(func() { require.NoError(t, events.shutdown(context.Background())) })
-	return &leakWatch{h: h, events: events}
+	return &leakWatch{h: startHarness(t, cfg)}
 }
 
-// scrape runs both pipelines once and keeps what they emitted and the error of the API call.
+// scrape runs one tick and keeps what both pipelines received and the error of the API call.
 func (w *leakWatch) scrape(t *testing.T) pmetric.Metrics {
 	t.Helper()
+	records := len(w.h.events.AllLogs())
 	md := w.h.scrape(t)
-	ld, err := w.events.scrape(t.Context())
-	require.NoError(t, err)
 	mj, err := (&pmetric.JSONMarshaler{}).MarshalMetrics(md)
 	require.NoError(t, err)
-	lj, err := (&plog.JSONMarshaler{}).MarshalLogs(ld)
-	require.NoError(t, err)
-	w.out = append(w.out, string(mj), string(lj))
-	if api := w.h.ms.src.last.api; api != nil && api.err != nil {
+	w.out = append(w.out, string(mj))
+	for _, ld := range w.h.events.AllLogs()[records:] {
+		lj, err := (&plog.JSONMarshaler{}).MarshalLogs(ld)
+		require.NoError(t, err)
+		w.out = append(w.out, string(lj))
+	}
+	if api := w.h.last.api; api != nil && api.err != nil {
 		w.out = append(w.out, api.err.Error(), fmt.Sprintf("%+v", api.err))
 	}
 	return md
@@ -262,13 +254,12 @@ func TestSecurityNeverWritesToTree(t *testing.T) {
 	cfg.Storage = &storage.id
 	before := treeState(t, root)
 
-	h := startHarness(t, cfg)
-	s := newStepScraper(t, cfg, storage)
+	s := newStepScraper(t, cfg, storage) // metrics and events
 	for range 20 {
-		h.scrape(t)
 		_, err := s.step(t)
 		require.NoError(t, err)
 	}
+	require.Len(t, s.metrics.AllMetrics(), 20)
 	require.Positive(t, countRecords(s.next.AllLogs()), "events were on and reported")
 	assert.Equal(t, before, treeState(t, root))
 }

@@ -15,6 +15,7 @@ import (
 	"go.opentelemetry.io/collector/receiver/receivertest"
 
 	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/metadata"
+	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/metadatatest"
 )
 
 // TestStorageRestart stops the receiver and starts it again on the same tree, with and
@@ -36,19 +37,19 @@ func TestStorageRestart(t *testing.T) {
 		{
 			desc: "with storage", storage: true, startAt: StartAtEnd,
 			want: []string{
-				"backbone.message.error ERROR " + b, // refused before the restart
+				"backbone.message.error ERROR " + b,      // refused before the restart
+				"backbone.message.send_error ERROR " + c, // then in the order they happened
 				"backbone.message.resolved INFO " + present,
 				"backbone.message.resolved INFO " + a,
-				"backbone.message.send_error ERROR " + c,
 			},
 		},
 		{
 			desc: "with storage and start_at beginning", storage: true, startAt: StartAtBeginning,
 			want: []string{
-				"backbone.message.error ERROR " + b, // refused before the restart
+				"backbone.message.error ERROR " + b,      // refused before the restart
+				"backbone.message.send_error ERROR " + c, // then in the order they happened
 				"backbone.message.resolved INFO " + present,
 				"backbone.message.resolved INFO " + a,
-				"backbone.message.send_error ERROR " + c,
 			},
 		},
 		{
@@ -186,7 +187,7 @@ func TestStorageEventSwitchedOff(t *testing.T) {
 	ld, err = second.step(t)
 	require.NoError(t, err)
 	assert.Empty(t, briefRecords(root, ld), "the message is still waiting for its issue: nothing was resolved")
-	assert.Equal(t, 1, second.es.tracker.Known(), "no state for a folder whose event is off")
+	assert.Equal(t, 1, knownFiles(t, second), "no state for a folder whose event is off")
 
 	removeMessageFile(t, root, failed)
 	ld, err = second.step(t)
@@ -256,14 +257,16 @@ func TestStorageRestartThroughController(t *testing.T) {
 	fs := newFileStorage(t, storageDir)
 	cfg := newEventsConfig(root, 20*time.Millisecond)
 	cfg.Storage = &fs.id
-	set := receivertest.NewNopSettings(metadata.Type)
+	tel := componenttest.NewTelemetry()
+	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
+	set := metadatatest.NewSettings(tel)
 	set.ID = eventsReceiverID
 
 	sink := &flakyLogs{}
 	rcv, err := NewFactory().CreateLogs(t.Context(), set, cfg, sink)
 	require.NoError(t, err)
 	require.NoError(t, rcv.Start(t.Context(), fs))
-	require.Eventually(t, func() bool { return len(sink.AllLogs()) > 0 }, 5*time.Second, 5*time.Millisecond)
+	require.Eventually(t, func() bool { return scans(t, tel) > 0 }, 5*time.Second, 5*time.Millisecond, "the first tick took the files present as seen")
 	putMessageFile(t, root, a, 1, eventsMTime)
 	require.Eventually(t, func() bool { return countRecords(sink.AllLogs()) == 1 }, 5*time.Second, 5*time.Millisecond)
 	sink.fail.Store(true)
@@ -286,13 +289,13 @@ func TestStorageRestartThroughController(t *testing.T) {
 	require.NoError(t, rcv.Start(t.Context(), fs))
 	want := []string{
 		"backbone.message.sequence_error WARN " + b, // refused before the restart: first
+		"backbone.message.send_error ERROR " + c,    // then in the order they happened
 		"backbone.message.resolved INFO " + present,
 		"backbone.message.resolved INFO " + a,
-		"backbone.message.send_error ERROR " + c,
 	}
 	require.Eventually(t, func() bool { return countRecords(sink.AllLogs()) >= len(want) }, 5*time.Second, 5*time.Millisecond)
-	calls := len(sink.AllLogs())
-	require.Eventually(t, func() bool { return len(sink.AllLogs()) >= calls+3 }, 5*time.Second, 5*time.Millisecond)
+	ticks := scans(t, tel)
+	require.Eventually(t, func() bool { return scans(t, tel) >= ticks+3 }, 5*time.Second, 5*time.Millisecond)
 	require.NoError(t, rcv.Shutdown(context.Background()))
 	assert.Equal(t, want, briefAllRecords(root, sink.AllLogs()), "each record once, none of the first run's again")
 }

@@ -1,0 +1,14 @@
+// Package queuewatch tells, within moments, which of Backbone's watched
+// folders changed, so that the receiver re-lists just those instead of
+// waiting for the next full scan. It is deliberately dumb: it reports folder
+// paths, never files, and the re-list and the tracker decide what changed.
+//
+// Where notification cannot be trusted for a folder (no inotify, the watch
+// limit reached, the folder removed or replaced, the event queue overflowed,
+// the file system unmounted or shared over the network), that folder is
+// "poll only": PollOnly lists it, for the receiver to re-list at every
+// poll. Each such fallback is logged once when it starts and once when it
+// ends. The full scan at each collection interval stays the reconciliation
+// that nothing escapes; after it, Set hands the watcher the current folders
+// and every fallback is retried.
+package queuewatch

@@ -1,0 +1,185 @@
+package backbonereceiver
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/receiver"
+
+	"github.com/otelcol-backbone/otelcol-backbone/internal/backboneapi"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/queuetree"
+	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/metadata"
+)
+
+// snapshot is what one tick learned about Backbone. It is the seam between reading (API
+// client, folder scanner) and reporting (metrics, events): neither side knows the other.
+type snapshot struct {
+	time time.Time
+	api  *apiSnapshot    // nil when no endpoint is configured
+	tree *queuetree.Tree // nil when no directory is configured
+}
+
+// apiSnapshot holds the integrations the API returned in one tick.
+type apiSnapshot struct {
+	integrations []backboneapi.Integration // unique, sorted by key
+	err          error                     // the first failure of this tick's calls; nil when all succeeded
+	duration     time.Duration             // the sum of the calls that reached the server
+	requested    bool                      // false when the client held back every call (back-off)
+}
+
+// reader takes snapshots: it calls the API and walks the folder tree side by side.
+type reader struct {
+	cfg       *Config
+	set       receiver.Settings
+	telemetry *metadata.TelemetryBuilder
+
+	http    *http.Client        // nil without endpoint, or before start
+	client  *backboneapi.Client // likewise
+	scanner *queuetree.Scanner  // nil without directory
+}
+
+func newReader(cfg *Config, set receiver.Settings, telemetry *metadata.TelemetryBuilder) *reader {
+	r := &reader{cfg: cfg, set: set, telemetry: telemetry}
+	if cfg.Directory != "" {
+		r.scanner = queuetree.NewScanner(queuetree.Options{Root: cfg.Directory, ArchiveDetails: cfg.ArchiveDetails})
+	}
+	return r
+}
+
+// start builds the HTTP client, in Start because auth extensions and TLS files need the host.
+func (r *reader) start(ctx context.Context, host component.Host) error {
+	if r.cfg.Endpoint == "" {
+		return nil
+	}
+	if r.cfg.TLS.InsecureSkipVerify {
+		r.set.Logger.Warn("tls.insecure_skip_verify is set: the Jira server's certificate is not verified")
+	}
+	httpClient, err := r.cfg.ToClient(ctx, host.GetExtensions(), r.set.TelemetrySettings)
+	if err != nil {
+		return err
+	}
+	client, err := backboneapi.NewClient(httpClient, backboneapi.Config{
+		Endpoint: r.cfg.Endpoint,
+		Username: r.cfg.Username,
+		Password: string(r.cfg.Password),
+		Token:    string(r.cfg.Token),
+		AuthBackoff: backboneapi.Backoff{
+			InitialInterval: r.cfg.AuthBackoff.InitialInterval,
+			MaxInterval:     r.cfg.AuthBackoff.MaxInterval,
+		},
+	})
+	if err != nil {
+		return err
+	}
+	r.http, r.client = httpClient, client
+	return nil
+}
+
+func (r *reader) shutdown() {
+	if r.http != nil {
+		r.http.CloseIdleConnections()
+	}
+}
+
+// read takes one snapshot. The API and the folder tree are read side by side, so that a
+// Jira that hangs until ctx's deadline cannot take the folder data with it.
+func (r *reader) read(ctx context.Context) *snapshot {
+	snap := &snapshot{time: time.Now()}
+	var wg sync.WaitGroup
+	if r.client != nil {
+		wg.Go(func() { snap.api = r.fetchAPI(ctx) })
+	}
+	if r.scanner != nil {
+		start := time.Now()
+		snap.tree = r.scanner.Scan(ctx)
+		r.telemetry.BackboneScanDuration.Record(ctx, time.Since(start).Seconds())
+	}
+	wg.Wait()
+	return snap
+}
+
+// fetchAPI lists the integrations once per configured project key (or once for all) and
+// asks for the status of any integration listed without one.
+func (r *reader) fetchAPI(ctx context.Context) *apiSnapshot {
+	keys := r.cfg.ProjectKeys
+	if len(keys) == 0 {
+		keys = []string{""}
+	}
+	api := &apiSnapshot{}
+	var errs []error
+	heldBack := false
+	byKey := map[string]backboneapi.Integration{}
+	call := func(fn func() error) {
+		start := time.Now()
+		err := fn()
+		if apiErr, ok := errors.AsType[*backboneapi.Error](err); ok && apiErr.Skipped {
+			heldBack = heldBack || apiErr.Kind == backboneapi.KindAuth
+		} else {
+			took := time.Since(start)
+			api.requested = true
+			api.duration += took
+			r.telemetry.BackboneAPICallDuration.Record(ctx, took.Seconds())
+		}
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for _, key := range keys {
+		call(func() error {
+			list, err := r.client.Integrations(ctx, key)
+			for _, it := range list { // a decode error may come with the integrations that decoded
+				if it.IntegrationKey != "" {
+					byKey[it.IntegrationKey] = it
+				}
+			}
+			return err
+		})
+	}
+	for key, it := range byKey {
+		if it.Status != nil {
+			continue
+		}
+		call(func() error {
+			st, err := r.client.IntegrationStatus(ctx, key)
+			if err == nil {
+				it.Status = st
+				byKey[key] = it
+			}
+			return err
+		})
+	}
+	r.telemetry.BackboneAPIAuthBackoff.Record(ctx, boolToInt(heldBack))
+	api.integrations = make([]backboneapi.Integration, 0, len(byKey))
+	for _, it := range byKey {
+		api.integrations = append(api.integrations, it)
+	}
+	slices.SortFunc(api.integrations, func(a, b backboneapi.Integration) int {
+		return strings.Compare(a.IntegrationKey, b.IntegrationKey)
+	})
+	if len(errs) > 0 {
+		api.err = errs[0]
+	}
+	return api
+}
+
+// jiraBaseURL identifies the Jira instance in resource attributes: the endpoint without
+// credentials (Validate rejects them; this is the last guard before they would be printed),
+// query or trailing slash.
+func jiraBaseURL(endpoint string) string {
+	if endpoint == "" {
+		return ""
+	}
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return ""
+	}
+	u.User, u.RawQuery, u.Fragment = nil, "", ""
+	return strings.TrimRight(u.String(), "/")
+}

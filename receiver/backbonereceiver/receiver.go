@@ -1,0 +1,190 @@
+package backbonereceiver
+
+import (
+	"context"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/receiver"
+	"go.opentelemetry.io/collector/receiver/receiverhelper"
+	"go.uber.org/zap"
+
+	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/metadata"
+)
+
+// backboneReceiver is the one instance of a receiver config, shared by the metrics and the
+// logs pipelines that use it: each collection interval it takes one snapshot and hands its
+// metrics and its events to the consumers the pipelines registered, calling them itself so
+// that it knows from their answer what was accepted.
+type backboneReceiver struct {
+	cfg       *Config
+	settings  receiver.Settings
+	logger    *zap.Logger
+	telemetry *metadata.TelemetryBuilder
+	reader    *reader
+	problems  *problemLog
+
+	metrics *metricsOutput // nil unless a metrics pipeline uses this config
+	events  *eventsOutput  // nil unless a logs pipeline uses this config
+
+	cancel context.CancelFunc
+	done   chan struct{} // closed when the loop has ended; nil before Start
+}
+
+func newReceiver(cfg *Config, set receiver.Settings) (*backboneReceiver, error) {
+	telemetry, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
+	if err != nil {
+		return nil, err
+	}
+	return &backboneReceiver{
+		cfg:       cfg,
+		settings:  set,
+		logger:    set.Logger,
+		telemetry: telemetry,
+		reader:    newReader(cfg, set, telemetry),
+		problems:  newProblemLog(set.Logger),
+	}, nil
+}
+
+// obsReport returns the receiver's standard self-observability for one pipeline's settings.
+func obsReport(set receiver.Settings) (*receiverhelper.ObsReport, error) {
+	return receiverhelper.NewObsReport(receiverhelper.ObsReportSettings{
+		ReceiverID:             set.ID,
+		Transport:              "http",
+		ReceiverCreateSettings: set,
+	})
+}
+
+func (r *backboneReceiver) registerMetrics(next consumer.Metrics, set receiver.Settings) error {
+	obs, err := obsReport(set)
+	if err != nil {
+		return err
+	}
+	r.metrics = newMetricsOutput(r.cfg, set, next, obs)
+	return nil
+}
+
+func (r *backboneReceiver) registerLogs(next consumer.Logs, set receiver.Settings) error {
+	obs, err := obsReport(set)
+	if err != nil {
+		return err
+	}
+	r.events = newEventsOutput(r.cfg, set, next, obs, r.telemetry)
+	return nil
+}
+
+// Start builds the HTTP client, opens the event state's storage and starts the loop. It
+// never calls the API or reads the tree itself.
+func (r *backboneReceiver) Start(ctx context.Context, host component.Host) error {
+	if err := r.startOutputs(ctx, host); err != nil {
+		return err
+	}
+	// The loop outlives Start's context.
+	loopCtx, cancel := context.WithCancel(context.Background())
+	r.cancel, r.done = cancel, make(chan struct{})
+	go r.run(loopCtx)
+	return nil
+}
+
+// startOutputs prepares what a tick needs: the API client and the event state.
+func (r *backboneReceiver) startOutputs(ctx context.Context, host component.Host) error {
+	if err := r.reader.start(ctx, host); err != nil {
+		return err
+	}
+	if r.events != nil {
+		return r.events.start(ctx, host)
+	}
+	return nil
+}
+
+// Shutdown stops the loop, waiting for the tick in flight, and closes what Start opened.
+func (r *backboneReceiver) Shutdown(ctx context.Context) error {
+	if r.cancel != nil {
+		r.cancel()
+		select {
+		case <-r.done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	var err error
+	if r.events != nil {
+		err = r.events.shutdown(ctx)
+	}
+	r.reader.shutdown()
+	r.telemetry.Shutdown()
+	return err
+}
+
+// run ticks every collection interval after the initial delay, until ctx ends. A tick that
+// takes longer than the interval delays the next one; ticks are never run side by side.
+func (r *backboneReceiver) run(ctx context.Context) {
+	defer close(r.done)
+	if !sleep(ctx, r.cfg.InitialDelay) {
+		return
+	}
+	ticker := time.NewTicker(r.cfg.CollectionInterval)
+	defer ticker.Stop()
+	for {
+		r.tick(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+		}
+	}
+}
+
+// tick takes one snapshot, within the configured timeout, hands it to both outputs and
+// returns it. Each problem met (reading or delivering) is logged when it appears, changes
+// or clears.
+func (r *backboneReceiver) tick(ctx context.Context) *snapshot {
+	readCtx, cancel := context.WithTimeout(ctx, r.readTimeout())
+	snap := r.reader.read(readCtx)
+	cancel()
+	problems := problemsOf(snap)
+	if r.metrics != nil {
+		if err := r.metrics.emit(ctx, snap); err != nil {
+			problems["metrics pipeline"] = consumerProblem(err, "The next consumer refused this interval's metrics")
+		}
+	}
+	if r.events != nil {
+		r.events.observe(snap)
+		if err := r.events.deliver(ctx); err != nil {
+			problems["logs pipeline"] = consumerProblem(err, "The next consumer refused message events; they stay pending and are offered again at the next interval")
+		}
+		r.events.persist(ctx)
+	}
+	if ctx.Err() == nil { // a tick cut short by shutdown proves nothing
+		r.problems.update(problems)
+	}
+	return snap
+}
+
+// readTimeout bounds one snapshot: the configured timeout, or the interval when it is 0.
+func (r *backboneReceiver) readTimeout() time.Duration {
+	if t := r.cfg.ControllerConfig.Timeout; t > 0 {
+		return t
+	}
+	return r.cfg.CollectionInterval
+}
+
+func consumerProblem(err error, what string) problem {
+	return problem{state: "refused", message: what + ": " + err.Error()}
+}
+
+// sleep waits for d or until ctx ends, and reports whether it waited the whole time.
+func sleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
