@@ -261,7 +261,7 @@ func rootMissing(tree *queuetree.Tree) bool {
 func unreadablePaths(tree *queuetree.Tree) []string {
 	var paths []string
 	for _, p := range tree.Problems {
-		if p.Kind != queuetree.InvalidName {
+		if p.Kind.Unreadable() {
 			paths = append(paths, p.Path)
 		}
 	}

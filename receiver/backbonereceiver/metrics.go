@@ -47,32 +47,36 @@ func (m *metricsOutput) build(snap *snapshot) pmetric.Metrics {
 	ts := pcommon.NewTimestampFromTime(snap.time)
 	for _, g := range groupByIntegration(snap) {
 		if g.api != nil {
-			m.recordIntegration(ts, snap.time, g.api)
+			m.recordIntegration(ts, snap.time, g.api, snap.api.statusErrs[g.key] != nil)
 		}
 		for _, c := range g.folders {
-			m.recordFolders(ts, snap.time, c, g.api.ProjectKey(c.ConnectorKey))
+			m.recordFolders(ts, snap.time, c, g.api)
 		}
 		rb := m.mb.NewResourceBuilder()
-		rb.SetBackboneIntegrationKey(g.key)
-		if g.api != nil && g.api.Summary != "" {
-			rb.SetBackboneIntegrationSummary(g.api.Summary)
-		}
-		m.setBaseURL(rb)
+		resourceOf(g.api).set(rb, g.key, m.baseURL)
 		m.mb.EmitForResource(metadata.WithResource(rb.Emit()))
 	}
 	if snap.api != nil {
 		m.recordAPIHealth(ts, snap.api)
 		rb := m.mb.NewResourceBuilder()
-		m.setBaseURL(rb)
+		if m.baseURL != "" {
+			rb.SetJiraBaseURL(m.baseURL)
+		}
 		m.mb.EmitForResource(metadata.WithResource(rb.Emit()))
 	}
 	return m.mb.Emit()
 }
 
-func (m *metricsOutput) setBaseURL(rb *metadata.ResourceBuilder) {
-	if m.baseURL != "" {
-		rb.SetJiraBaseURL(m.baseURL)
+// stateUnknown is the integration state reported when its status could not be read.
+const stateUnknown = "unknown"
+
+// connectorBaseURL returns the option that sets backbone.connector.base_url, none when the
+// API does not give the connector's Jira.
+func connectorBaseURL(baseURL string) []metadata.MetricAttributeOption {
+	if baseURL == "" {
+		return nil
 	}
+	return []metadata.MetricAttributeOption{metadata.WithBackboneConnectorBaseURLMetricAttribute(baseURL)}
 }
 
 func (m *metricsOutput) recordAPIHealth(ts pcommon.Timestamp, api *apiSnapshot) {
@@ -86,7 +90,14 @@ func (m *metricsOutput) recordAPIHealth(ts pcommon.Timestamp, api *apiSnapshot) 
 	}
 }
 
-func (m *metricsOutput) recordIntegration(ts pcommon.Timestamp, now time.Time, it *backboneapi.Integration) {
+// recordIntegration records the integration's state and its connectors; statusFailed
+// says its status call failed: its state is then unknown.
+func (m *metricsOutput) recordIntegration(ts pcommon.Timestamp, now time.Time, it *backboneapi.Integration, statusFailed bool) {
+	if statusFailed {
+		recordStateSet(backboneapi.IntegrationStates, stateUnknown, func(v int64, state string) {
+			m.mb.RecordBackboneIntegrationStatusDataPoint(ts, v, state)
+		})
+	}
 	if it.Status == nil {
 		return
 	}
@@ -95,12 +106,14 @@ func (m *metricsOutput) recordIntegration(ts pcommon.Timestamp, now time.Time, i
 	})
 	for _, c := range it.Status.Connectors() {
 		key, project := c.ConnectorKey, it.ProjectKey(c.ConnectorKey)
-		m.mb.RecordBackboneConnectorOnlineDataPoint(ts, boolToInt(c.Online), key, project)
-		m.mb.RecordBackboneConnectorReconnectingDataPoint(ts, boolToInt(c.Reconnecting), key, project)
-		m.mb.RecordBackboneConnectorIssuesInErrorDataPoint(ts, c.IssuesInError, key, project)
+		conf := it.Connector(key)
+		queue, url := conf.QueueType(), connectorBaseURL(conf.BaseURL())
+		m.mb.RecordBackboneConnectorOnlineDataPoint(ts, boolToInt(c.Online), key, project, queue, url...)
+		m.mb.RecordBackboneConnectorReconnectingDataPoint(ts, boolToInt(c.Reconnecting), key, project, queue, url...)
+		m.mb.RecordBackboneConnectorIssuesInErrorDataPoint(ts, c.IssuesInError, key, project, queue, url...)
 		if c.StartTime != nil {
 			uptime := now.Sub(time.UnixMilli(*c.StartTime)).Seconds()
-			m.mb.RecordBackboneConnectorUptimeDataPoint(ts, max(uptime, 0), key, project)
+			m.mb.RecordBackboneConnectorUptimeDataPoint(ts, max(uptime, 0), key, project, queue, url...)
 		}
 		routes := []struct {
 			route metadata.AttributeBackboneRoute
@@ -112,7 +125,7 @@ func (m *metricsOutput) recordIntegration(ts pcommon.Timestamp, now time.Time, i
 		}
 		for _, r := range routes {
 			recordStateSet(backboneapi.RouteStates, r.state, func(v int64, s string) {
-				m.mb.RecordBackboneConnectorRouteStatusDataPoint(ts, v, key, project, r.route, s)
+				m.mb.RecordBackboneConnectorRouteStatusDataPoint(ts, v, key, project, queue, r.route, s, url...)
 			})
 		}
 		processing := []struct {
@@ -124,7 +137,7 @@ func (m *metricsOutput) recordIntegration(ts pcommon.Timestamp, now time.Time, i
 		}
 		for _, p := range processing {
 			recordStateSet(backboneapi.ProcessingStates, p.state, func(v int64, s string) {
-				m.mb.RecordBackboneConnectorProcessingStatusDataPoint(ts, v, key, project, p.direction, s)
+				m.mb.RecordBackboneConnectorProcessingStatusDataPoint(ts, v, key, project, queue, p.direction, s, url...)
 			})
 		}
 	}
@@ -146,22 +159,23 @@ func recordStateSet(known []string, raw string, record func(value int64, state s
 	}
 }
 
-func (m *metricsOutput) recordFolders(ts pcommon.Timestamp, now time.Time, c *queuetree.Connector, project string) {
-	key := c.ConnectorKey
+func (m *metricsOutput) recordFolders(ts pcommon.Timestamp, now time.Time, c *queuetree.Connector, it *backboneapi.Integration) {
+	key, project := c.ConnectorKey, it.ProjectKey(c.ConnectorKey)
+	url := connectorBaseURL(it.Connector(key).BaseURL())
 	for i, f := range queuetree.Folders {
 		st := &c.Folders[i]
 		attr := metadata.MapAttributeBackboneFolder[string(f)]
-		m.mb.RecordBackboneFolderMessagesDataPoint(ts, st.Messages, key, project, attr)
+		m.mb.RecordBackboneFolderMessagesDataPoint(ts, st.Messages, key, project, attr, url...)
 		if st.BytesKnown {
-			m.mb.RecordBackboneFolderSizeDataPoint(ts, st.Bytes, key, project, attr)
+			m.mb.RecordBackboneFolderSizeDataPoint(ts, st.Bytes, key, project, attr, url...)
 			age := 0.0
 			if !st.Oldest.IsZero() {
 				age = max(now.Sub(st.Oldest).Seconds(), 0)
 			}
-			m.mb.RecordBackboneFolderOldestMessageAgeDataPoint(ts, age, key, project, attr)
+			m.mb.RecordBackboneFolderOldestMessageAgeDataPoint(ts, age, key, project, attr, url...)
 		}
 		if f.HasIssues() {
-			m.mb.RecordBackboneFolderIssuesDataPoint(ts, st.Issues, key, project, attr)
+			m.mb.RecordBackboneFolderIssuesDataPoint(ts, st.Issues, key, project, attr, url...)
 		}
 	}
 }

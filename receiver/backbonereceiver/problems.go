@@ -2,8 +2,10 @@ package backbonereceiver
 
 import (
 	"errors"
+	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"go.uber.org/zap"
@@ -55,12 +57,46 @@ func problemsOf(snap *snapshot) map[string]problem {
 		}
 		out["api"] = problem{state: state, message: "Backbone API: " + snap.api.err.Error()}
 	}
+	if snap.api != nil {
+		apiProblems(snap.api, out)
+	}
 	if snap.tree != nil {
 		for _, p := range snap.tree.Problems {
 			out["directory:"+p.Path] = problem{state: string(p.Kind), message: "Backbone folder tree: " + p.String()}
 		}
 	}
 	return out
+}
+
+// apiProblems adds what the API left out while the list was read: an integration whose
+// status failed, a project key that matches nothing, fields whose type changed.
+func apiProblems(api *apiSnapshot, out map[string]problem) {
+	for key, err := range api.statusErrs {
+		out["api status:"+key] = problem{
+			state:   string(backboneapi.KindOf(err)),
+			message: fmt.Sprintf("Backbone API: the status of integration %s could not be read, so its state is reported as unknown; the other integrations are reported: %v", key, err),
+		}
+	}
+	for key, err := range api.unknownProjects {
+		why := fmt.Sprintf("Jira lists no integration of project %q", key)
+		if err != nil {
+			why = err.Error()
+		}
+		out["project_keys:"+key] = problem{
+			state:   "matches nothing",
+			message: fmt.Sprintf("Backbone API: project_keys entry %q matches nothing (%s); the other keys are reported", key, why),
+		}
+	}
+	for _, it := range api.integrations {
+		if len(it.Unread) == 0 {
+			continue
+		}
+		fields := strings.Join(slices.Sorted(slices.Values(it.Unread)), ", ")
+		out["api fields:"+it.IntegrationKey] = problem{
+			state:   fields,
+			message: fmt.Sprintf("Backbone API: integration %s: fields left out because their type is not the one expected: %s; the rest of the integration is reported", it.IntegrationKey, fields),
+		}
+	}
 }
 
 func retryAt(err error) time.Time {

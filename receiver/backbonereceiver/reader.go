@@ -29,9 +29,17 @@ type snapshot struct {
 // apiSnapshot holds the integrations the API returned in one tick.
 type apiSnapshot struct {
 	integrations []backboneapi.Integration // unique, sorted by key
-	err          error                     // the first failure of this tick's calls; nil when all succeeded
-	duration     time.Duration             // the sum of the calls that reached the server
-	requested    bool                      // false when the client held back every call (back-off)
+	// err is the first failed integrations list of this tick; nil when every list was
+	// read (backbone.api.up). A project key that matches nothing is not a failure.
+	err error
+	// statusErrs holds, by integration key, the failed status call of an integration
+	// listed without a status: it is reported, in state unknown.
+	statusErrs map[string]error
+	// unknownProjects maps each project_keys entry that matched nothing to why: Jira's
+	// answer, or nil for an empty list.
+	unknownProjects map[string]error
+	duration        time.Duration // the sum of the calls that reached the server
+	requested       bool          // false when the client held back every call (back-off)
 }
 
 // reader takes snapshots: it calls the API and walks the folder tree side by side.
@@ -112,8 +120,7 @@ func (r *reader) fetchAPI(ctx context.Context) *apiSnapshot {
 	if len(keys) == 0 {
 		keys = []string{""}
 	}
-	api := &apiSnapshot{}
-	var errs []error
+	api := &apiSnapshot{statusErrs: map[string]error{}, unknownProjects: map[string]error{}}
 	heldBack := false
 	byKey := map[string]backboneapi.Integration{}
 	call := func(fn func() error) {
@@ -127,10 +134,8 @@ func (r *reader) fetchAPI(ctx context.Context) *apiSnapshot {
 			api.duration += took
 			r.telemetry.BackboneAPICallDuration.Record(ctx, took.Seconds())
 		}
-		if err != nil {
-			errs = append(errs, err)
-		}
 	}
+	var listErrs []error
 	for _, key := range keys {
 		call(func() error {
 			list, err := r.client.Integrations(ctx, key)
@@ -138,6 +143,13 @@ func (r *reader) fetchAPI(ctx context.Context) *apiSnapshot {
 				if it.IntegrationKey != "" {
 					byKey[it.IntegrationKey] = it
 				}
+			}
+			if _, unknown := backboneapi.UnknownProject(err); unknown || (err == nil && key != "" && len(list) == 0) {
+				api.unknownProjects[key] = err
+				return nil
+			}
+			if err != nil {
+				listErrs = append(listErrs, err)
 			}
 			return err
 		})
@@ -148,11 +160,16 @@ func (r *reader) fetchAPI(ctx context.Context) *apiSnapshot {
 		}
 		call(func() error {
 			st, err := r.client.IntegrationStatus(ctx, key)
-			if err == nil {
-				it.Status = st
-				byKey[key] = it
+			if err != nil {
+				api.statusErrs[key] = err
+				return err
 			}
-			return err
+			it.Status = st
+			for _, field := range st.Unread {
+				it.Unread = append(it.Unread, "status."+field)
+			}
+			byKey[key] = it
+			return nil
 		})
 	}
 	r.telemetry.BackboneAPIAuthBackoff.Record(ctx, boolToInt(heldBack))
@@ -163,8 +180,8 @@ func (r *reader) fetchAPI(ctx context.Context) *apiSnapshot {
 	slices.SortFunc(api.integrations, func(a, b backboneapi.Integration) int {
 		return strings.Compare(a.IntegrationKey, b.IntegrationKey)
 	})
-	if len(errs) > 0 {
-		api.err = errs[0]
+	if len(listErrs) > 0 {
+		api.err = listErrs[0]
 	}
 	return api
 }

@@ -53,8 +53,10 @@ func (ms *BackboneAPIUpMetricConfig) Unmarshal(parser *confmap.Conf) error {
 type BackboneConnectorIssuesInErrorMetricAttributeKey string
 
 const (
-	BackboneConnectorIssuesInErrorMetricAttributeKeyBackboneConnectorKey BackboneConnectorIssuesInErrorMetricAttributeKey = "backbone.connector.key"
-	BackboneConnectorIssuesInErrorMetricAttributeKeyJiraProjectKey       BackboneConnectorIssuesInErrorMetricAttributeKey = "jira.project.key"
+	BackboneConnectorIssuesInErrorMetricAttributeKeyBackboneConnectorKey       BackboneConnectorIssuesInErrorMetricAttributeKey = "backbone.connector.key"
+	BackboneConnectorIssuesInErrorMetricAttributeKeyJiraProjectKey             BackboneConnectorIssuesInErrorMetricAttributeKey = "jira.project.key"
+	BackboneConnectorIssuesInErrorMetricAttributeKeyBackboneConnectorBaseURL   BackboneConnectorIssuesInErrorMetricAttributeKey = "backbone.connector.base_url"
+	BackboneConnectorIssuesInErrorMetricAttributeKeyBackboneConnectorQueueType BackboneConnectorIssuesInErrorMetricAttributeKey = "backbone.connector.queue.type"
 )
 
 // BackboneConnectorIssuesInErrorMetricConfig provides config for the backbone.connector.issues_in_error metric.
@@ -83,9 +85,9 @@ func (ms *BackboneConnectorIssuesInErrorMetricConfig) Unmarshal(parser *confmap.
 func (ms *BackboneConnectorIssuesInErrorMetricConfig) Validate() error {
 	for _, val := range ms.EnabledAttributes {
 		switch val {
-		case BackboneConnectorIssuesInErrorMetricAttributeKeyBackboneConnectorKey, BackboneConnectorIssuesInErrorMetricAttributeKeyJiraProjectKey:
+		case BackboneConnectorIssuesInErrorMetricAttributeKeyBackboneConnectorKey, BackboneConnectorIssuesInErrorMetricAttributeKeyJiraProjectKey, BackboneConnectorIssuesInErrorMetricAttributeKeyBackboneConnectorBaseURL, BackboneConnectorIssuesInErrorMetricAttributeKeyBackboneConnectorQueueType:
 		default:
-			return fmt.Errorf("metric backbone.connector.issues_in_error doesn't have an attribute %v, valid attributes: [backbone.connector.key, jira.project.key]", val)
+			return fmt.Errorf("metric backbone.connector.issues_in_error doesn't have an attribute %v, valid attributes: [backbone.connector.key, jira.project.key, backbone.connector.base_url, backbone.connector.queue.type]", val)
 		}
 	}
 
@@ -102,8 +104,10 @@ func (ms *BackboneConnectorIssuesInErrorMetricConfig) Validate() error {
 type BackboneConnectorOnlineMetricAttributeKey string
 
 const (
-	BackboneConnectorOnlineMetricAttributeKeyBackboneConnectorKey BackboneConnectorOnlineMetricAttributeKey = "backbone.connector.key"
-	BackboneConnectorOnlineMetricAttributeKeyJiraProjectKey       BackboneConnectorOnlineMetricAttributeKey = "jira.project.key"
+	BackboneConnectorOnlineMetricAttributeKeyBackboneConnectorKey       BackboneConnectorOnlineMetricAttributeKey = "backbone.connector.key"
+	BackboneConnectorOnlineMetricAttributeKeyJiraProjectKey             BackboneConnectorOnlineMetricAttributeKey = "jira.project.key"
+	BackboneConnectorOnlineMetricAttributeKeyBackboneConnectorBaseURL   BackboneConnectorOnlineMetricAttributeKey = "backbone.connector.base_url"
+	BackboneConnectorOnlineMetricAttributeKeyBackboneConnectorQueueType BackboneConnectorOnlineMetricAttributeKey = "backbone.connector.queue.type"
 )
 
 // BackboneConnectorOnlineMetricConfig provides config for the backbone.connector.online metric.
@@ -132,9 +136,9 @@ func (ms *BackboneConnectorOnlineMetricConfig) Unmarshal(parser *confmap.Conf) e
 func (ms *BackboneConnectorOnlineMetricConfig) Validate() error {
 	for _, val := range ms.EnabledAttributes {
 		switch val {
-		case BackboneConnectorOnlineMetricAttributeKeyBackboneConnectorKey, BackboneConnectorOnlineMetricAttributeKeyJiraProjectKey:
+		case BackboneConnectorOnlineMetricAttributeKeyBackboneConnectorKey, BackboneConnectorOnlineMetricAttributeKeyJiraProjectKey, BackboneConnectorOnlineMetricAttributeKeyBackboneConnectorBaseURL, BackboneConnectorOnlineMetricAttributeKeyBackboneConnectorQueueType:
 		default:
-			return fmt.Errorf("metric backbone.connector.online doesn't have an attribute %v, valid attributes: [backbone.connector.key, jira.project.key]", val)
+			return fmt.Errorf("metric backbone.connector.online doesn't have an attribute %v, valid attributes: [backbone.connector.key, jira.project.key, backbone.connector.base_url, backbone.connector.queue.type]", val)
 		}
 	}
 
@@ -151,10 +155,12 @@ func (ms *BackboneConnectorOnlineMetricConfig) Validate() error {
 type BackboneConnectorProcessingStatusMetricAttributeKey string
 
 const (
-	BackboneConnectorProcessingStatusMetricAttributeKeyBackboneConnectorKey    BackboneConnectorProcessingStatusMetricAttributeKey = "backbone.connector.key"
-	BackboneConnectorProcessingStatusMetricAttributeKeyJiraProjectKey          BackboneConnectorProcessingStatusMetricAttributeKey = "jira.project.key"
-	BackboneConnectorProcessingStatusMetricAttributeKeyBackboneDirection       BackboneConnectorProcessingStatusMetricAttributeKey = "backbone.direction"
-	BackboneConnectorProcessingStatusMetricAttributeKeyBackboneProcessingState BackboneConnectorProcessingStatusMetricAttributeKey = "backbone.processing.state"
+	BackboneConnectorProcessingStatusMetricAttributeKeyBackboneConnectorKey       BackboneConnectorProcessingStatusMetricAttributeKey = "backbone.connector.key"
+	BackboneConnectorProcessingStatusMetricAttributeKeyJiraProjectKey             BackboneConnectorProcessingStatusMetricAttributeKey = "jira.project.key"
+	BackboneConnectorProcessingStatusMetricAttributeKeyBackboneConnectorBaseURL   BackboneConnectorProcessingStatusMetricAttributeKey = "backbone.connector.base_url"
+	BackboneConnectorProcessingStatusMetricAttributeKeyBackboneConnectorQueueType BackboneConnectorProcessingStatusMetricAttributeKey = "backbone.connector.queue.type"
+	BackboneConnectorProcessingStatusMetricAttributeKeyBackboneDirection          BackboneConnectorProcessingStatusMetricAttributeKey = "backbone.direction"
+	BackboneConnectorProcessingStatusMetricAttributeKeyBackboneProcessingState    BackboneConnectorProcessingStatusMetricAttributeKey = "backbone.processing.state"
 )
 
 // BackboneConnectorProcessingStatusMetricConfig provides config for the backbone.connector.processing.status metric.
@@ -183,9 +189,9 @@ func (ms *BackboneConnectorProcessingStatusMetricConfig) Unmarshal(parser *confm
 func (ms *BackboneConnectorProcessingStatusMetricConfig) Validate() error {
 	for _, val := range ms.EnabledAttributes {
 		switch val {
-		case BackboneConnectorProcessingStatusMetricAttributeKeyBackboneConnectorKey, BackboneConnectorProcessingStatusMetricAttributeKeyJiraProjectKey, BackboneConnectorProcessingStatusMetricAttributeKeyBackboneDirection, BackboneConnectorProcessingStatusMetricAttributeKeyBackboneProcessingState:
+		case BackboneConnectorProcessingStatusMetricAttributeKeyBackboneConnectorKey, BackboneConnectorProcessingStatusMetricAttributeKeyJiraProjectKey, BackboneConnectorProcessingStatusMetricAttributeKeyBackboneConnectorBaseURL, BackboneConnectorProcessingStatusMetricAttributeKeyBackboneConnectorQueueType, BackboneConnectorProcessingStatusMetricAttributeKeyBackboneDirection, BackboneConnectorProcessingStatusMetricAttributeKeyBackboneProcessingState:
 		default:
-			return fmt.Errorf("metric backbone.connector.processing.status doesn't have an attribute %v, valid attributes: [backbone.connector.key, jira.project.key, backbone.direction, backbone.processing.state]", val)
+			return fmt.Errorf("metric backbone.connector.processing.status doesn't have an attribute %v, valid attributes: [backbone.connector.key, jira.project.key, backbone.connector.base_url, backbone.connector.queue.type, backbone.direction, backbone.processing.state]", val)
 		}
 	}
 
@@ -202,8 +208,10 @@ func (ms *BackboneConnectorProcessingStatusMetricConfig) Validate() error {
 type BackboneConnectorReconnectingMetricAttributeKey string
 
 const (
-	BackboneConnectorReconnectingMetricAttributeKeyBackboneConnectorKey BackboneConnectorReconnectingMetricAttributeKey = "backbone.connector.key"
-	BackboneConnectorReconnectingMetricAttributeKeyJiraProjectKey       BackboneConnectorReconnectingMetricAttributeKey = "jira.project.key"
+	BackboneConnectorReconnectingMetricAttributeKeyBackboneConnectorKey       BackboneConnectorReconnectingMetricAttributeKey = "backbone.connector.key"
+	BackboneConnectorReconnectingMetricAttributeKeyJiraProjectKey             BackboneConnectorReconnectingMetricAttributeKey = "jira.project.key"
+	BackboneConnectorReconnectingMetricAttributeKeyBackboneConnectorBaseURL   BackboneConnectorReconnectingMetricAttributeKey = "backbone.connector.base_url"
+	BackboneConnectorReconnectingMetricAttributeKeyBackboneConnectorQueueType BackboneConnectorReconnectingMetricAttributeKey = "backbone.connector.queue.type"
 )
 
 // BackboneConnectorReconnectingMetricConfig provides config for the backbone.connector.reconnecting metric.
@@ -232,9 +240,9 @@ func (ms *BackboneConnectorReconnectingMetricConfig) Unmarshal(parser *confmap.C
 func (ms *BackboneConnectorReconnectingMetricConfig) Validate() error {
 	for _, val := range ms.EnabledAttributes {
 		switch val {
-		case BackboneConnectorReconnectingMetricAttributeKeyBackboneConnectorKey, BackboneConnectorReconnectingMetricAttributeKeyJiraProjectKey:
+		case BackboneConnectorReconnectingMetricAttributeKeyBackboneConnectorKey, BackboneConnectorReconnectingMetricAttributeKeyJiraProjectKey, BackboneConnectorReconnectingMetricAttributeKeyBackboneConnectorBaseURL, BackboneConnectorReconnectingMetricAttributeKeyBackboneConnectorQueueType:
 		default:
-			return fmt.Errorf("metric backbone.connector.reconnecting doesn't have an attribute %v, valid attributes: [backbone.connector.key, jira.project.key]", val)
+			return fmt.Errorf("metric backbone.connector.reconnecting doesn't have an attribute %v, valid attributes: [backbone.connector.key, jira.project.key, backbone.connector.base_url, backbone.connector.queue.type]", val)
 		}
 	}
 
@@ -251,10 +259,12 @@ func (ms *BackboneConnectorReconnectingMetricConfig) Validate() error {
 type BackboneConnectorRouteStatusMetricAttributeKey string
 
 const (
-	BackboneConnectorRouteStatusMetricAttributeKeyBackboneConnectorKey BackboneConnectorRouteStatusMetricAttributeKey = "backbone.connector.key"
-	BackboneConnectorRouteStatusMetricAttributeKeyJiraProjectKey       BackboneConnectorRouteStatusMetricAttributeKey = "jira.project.key"
-	BackboneConnectorRouteStatusMetricAttributeKeyBackboneRoute        BackboneConnectorRouteStatusMetricAttributeKey = "backbone.route"
-	BackboneConnectorRouteStatusMetricAttributeKeyBackboneRouteState   BackboneConnectorRouteStatusMetricAttributeKey = "backbone.route.state"
+	BackboneConnectorRouteStatusMetricAttributeKeyBackboneConnectorKey       BackboneConnectorRouteStatusMetricAttributeKey = "backbone.connector.key"
+	BackboneConnectorRouteStatusMetricAttributeKeyJiraProjectKey             BackboneConnectorRouteStatusMetricAttributeKey = "jira.project.key"
+	BackboneConnectorRouteStatusMetricAttributeKeyBackboneConnectorBaseURL   BackboneConnectorRouteStatusMetricAttributeKey = "backbone.connector.base_url"
+	BackboneConnectorRouteStatusMetricAttributeKeyBackboneConnectorQueueType BackboneConnectorRouteStatusMetricAttributeKey = "backbone.connector.queue.type"
+	BackboneConnectorRouteStatusMetricAttributeKeyBackboneRoute              BackboneConnectorRouteStatusMetricAttributeKey = "backbone.route"
+	BackboneConnectorRouteStatusMetricAttributeKeyBackboneRouteState         BackboneConnectorRouteStatusMetricAttributeKey = "backbone.route.state"
 )
 
 // BackboneConnectorRouteStatusMetricConfig provides config for the backbone.connector.route.status metric.
@@ -283,9 +293,9 @@ func (ms *BackboneConnectorRouteStatusMetricConfig) Unmarshal(parser *confmap.Co
 func (ms *BackboneConnectorRouteStatusMetricConfig) Validate() error {
 	for _, val := range ms.EnabledAttributes {
 		switch val {
-		case BackboneConnectorRouteStatusMetricAttributeKeyBackboneConnectorKey, BackboneConnectorRouteStatusMetricAttributeKeyJiraProjectKey, BackboneConnectorRouteStatusMetricAttributeKeyBackboneRoute, BackboneConnectorRouteStatusMetricAttributeKeyBackboneRouteState:
+		case BackboneConnectorRouteStatusMetricAttributeKeyBackboneConnectorKey, BackboneConnectorRouteStatusMetricAttributeKeyJiraProjectKey, BackboneConnectorRouteStatusMetricAttributeKeyBackboneConnectorBaseURL, BackboneConnectorRouteStatusMetricAttributeKeyBackboneConnectorQueueType, BackboneConnectorRouteStatusMetricAttributeKeyBackboneRoute, BackboneConnectorRouteStatusMetricAttributeKeyBackboneRouteState:
 		default:
-			return fmt.Errorf("metric backbone.connector.route.status doesn't have an attribute %v, valid attributes: [backbone.connector.key, jira.project.key, backbone.route, backbone.route.state]", val)
+			return fmt.Errorf("metric backbone.connector.route.status doesn't have an attribute %v, valid attributes: [backbone.connector.key, jira.project.key, backbone.connector.base_url, backbone.connector.queue.type, backbone.route, backbone.route.state]", val)
 		}
 	}
 
@@ -302,8 +312,10 @@ func (ms *BackboneConnectorRouteStatusMetricConfig) Validate() error {
 type BackboneConnectorUptimeMetricAttributeKey string
 
 const (
-	BackboneConnectorUptimeMetricAttributeKeyBackboneConnectorKey BackboneConnectorUptimeMetricAttributeKey = "backbone.connector.key"
-	BackboneConnectorUptimeMetricAttributeKeyJiraProjectKey       BackboneConnectorUptimeMetricAttributeKey = "jira.project.key"
+	BackboneConnectorUptimeMetricAttributeKeyBackboneConnectorKey       BackboneConnectorUptimeMetricAttributeKey = "backbone.connector.key"
+	BackboneConnectorUptimeMetricAttributeKeyJiraProjectKey             BackboneConnectorUptimeMetricAttributeKey = "jira.project.key"
+	BackboneConnectorUptimeMetricAttributeKeyBackboneConnectorBaseURL   BackboneConnectorUptimeMetricAttributeKey = "backbone.connector.base_url"
+	BackboneConnectorUptimeMetricAttributeKeyBackboneConnectorQueueType BackboneConnectorUptimeMetricAttributeKey = "backbone.connector.queue.type"
 )
 
 // BackboneConnectorUptimeMetricConfig provides config for the backbone.connector.uptime metric.
@@ -332,9 +344,9 @@ func (ms *BackboneConnectorUptimeMetricConfig) Unmarshal(parser *confmap.Conf) e
 func (ms *BackboneConnectorUptimeMetricConfig) Validate() error {
 	for _, val := range ms.EnabledAttributes {
 		switch val {
-		case BackboneConnectorUptimeMetricAttributeKeyBackboneConnectorKey, BackboneConnectorUptimeMetricAttributeKeyJiraProjectKey:
+		case BackboneConnectorUptimeMetricAttributeKeyBackboneConnectorKey, BackboneConnectorUptimeMetricAttributeKeyJiraProjectKey, BackboneConnectorUptimeMetricAttributeKeyBackboneConnectorBaseURL, BackboneConnectorUptimeMetricAttributeKeyBackboneConnectorQueueType:
 		default:
-			return fmt.Errorf("metric backbone.connector.uptime doesn't have an attribute %v, valid attributes: [backbone.connector.key, jira.project.key]", val)
+			return fmt.Errorf("metric backbone.connector.uptime doesn't have an attribute %v, valid attributes: [backbone.connector.key, jira.project.key, backbone.connector.base_url, backbone.connector.queue.type]", val)
 		}
 	}
 
@@ -351,9 +363,10 @@ func (ms *BackboneConnectorUptimeMetricConfig) Validate() error {
 type BackboneFolderIssuesMetricAttributeKey string
 
 const (
-	BackboneFolderIssuesMetricAttributeKeyBackboneConnectorKey BackboneFolderIssuesMetricAttributeKey = "backbone.connector.key"
-	BackboneFolderIssuesMetricAttributeKeyJiraProjectKey       BackboneFolderIssuesMetricAttributeKey = "jira.project.key"
-	BackboneFolderIssuesMetricAttributeKeyBackboneFolder       BackboneFolderIssuesMetricAttributeKey = "backbone.folder"
+	BackboneFolderIssuesMetricAttributeKeyBackboneConnectorKey     BackboneFolderIssuesMetricAttributeKey = "backbone.connector.key"
+	BackboneFolderIssuesMetricAttributeKeyJiraProjectKey           BackboneFolderIssuesMetricAttributeKey = "jira.project.key"
+	BackboneFolderIssuesMetricAttributeKeyBackboneConnectorBaseURL BackboneFolderIssuesMetricAttributeKey = "backbone.connector.base_url"
+	BackboneFolderIssuesMetricAttributeKeyBackboneFolder           BackboneFolderIssuesMetricAttributeKey = "backbone.folder"
 )
 
 // BackboneFolderIssuesMetricConfig provides config for the backbone.folder.issues metric.
@@ -382,9 +395,9 @@ func (ms *BackboneFolderIssuesMetricConfig) Unmarshal(parser *confmap.Conf) erro
 func (ms *BackboneFolderIssuesMetricConfig) Validate() error {
 	for _, val := range ms.EnabledAttributes {
 		switch val {
-		case BackboneFolderIssuesMetricAttributeKeyBackboneConnectorKey, BackboneFolderIssuesMetricAttributeKeyJiraProjectKey, BackboneFolderIssuesMetricAttributeKeyBackboneFolder:
+		case BackboneFolderIssuesMetricAttributeKeyBackboneConnectorKey, BackboneFolderIssuesMetricAttributeKeyJiraProjectKey, BackboneFolderIssuesMetricAttributeKeyBackboneConnectorBaseURL, BackboneFolderIssuesMetricAttributeKeyBackboneFolder:
 		default:
-			return fmt.Errorf("metric backbone.folder.issues doesn't have an attribute %v, valid attributes: [backbone.connector.key, jira.project.key, backbone.folder]", val)
+			return fmt.Errorf("metric backbone.folder.issues doesn't have an attribute %v, valid attributes: [backbone.connector.key, jira.project.key, backbone.connector.base_url, backbone.folder]", val)
 		}
 	}
 
@@ -401,9 +414,10 @@ func (ms *BackboneFolderIssuesMetricConfig) Validate() error {
 type BackboneFolderMessagesMetricAttributeKey string
 
 const (
-	BackboneFolderMessagesMetricAttributeKeyBackboneConnectorKey BackboneFolderMessagesMetricAttributeKey = "backbone.connector.key"
-	BackboneFolderMessagesMetricAttributeKeyJiraProjectKey       BackboneFolderMessagesMetricAttributeKey = "jira.project.key"
-	BackboneFolderMessagesMetricAttributeKeyBackboneFolder       BackboneFolderMessagesMetricAttributeKey = "backbone.folder"
+	BackboneFolderMessagesMetricAttributeKeyBackboneConnectorKey     BackboneFolderMessagesMetricAttributeKey = "backbone.connector.key"
+	BackboneFolderMessagesMetricAttributeKeyJiraProjectKey           BackboneFolderMessagesMetricAttributeKey = "jira.project.key"
+	BackboneFolderMessagesMetricAttributeKeyBackboneConnectorBaseURL BackboneFolderMessagesMetricAttributeKey = "backbone.connector.base_url"
+	BackboneFolderMessagesMetricAttributeKeyBackboneFolder           BackboneFolderMessagesMetricAttributeKey = "backbone.folder"
 )
 
 // BackboneFolderMessagesMetricConfig provides config for the backbone.folder.messages metric.
@@ -432,9 +446,9 @@ func (ms *BackboneFolderMessagesMetricConfig) Unmarshal(parser *confmap.Conf) er
 func (ms *BackboneFolderMessagesMetricConfig) Validate() error {
 	for _, val := range ms.EnabledAttributes {
 		switch val {
-		case BackboneFolderMessagesMetricAttributeKeyBackboneConnectorKey, BackboneFolderMessagesMetricAttributeKeyJiraProjectKey, BackboneFolderMessagesMetricAttributeKeyBackboneFolder:
+		case BackboneFolderMessagesMetricAttributeKeyBackboneConnectorKey, BackboneFolderMessagesMetricAttributeKeyJiraProjectKey, BackboneFolderMessagesMetricAttributeKeyBackboneConnectorBaseURL, BackboneFolderMessagesMetricAttributeKeyBackboneFolder:
 		default:
-			return fmt.Errorf("metric backbone.folder.messages doesn't have an attribute %v, valid attributes: [backbone.connector.key, jira.project.key, backbone.folder]", val)
+			return fmt.Errorf("metric backbone.folder.messages doesn't have an attribute %v, valid attributes: [backbone.connector.key, jira.project.key, backbone.connector.base_url, backbone.folder]", val)
 		}
 	}
 
@@ -451,9 +465,10 @@ func (ms *BackboneFolderMessagesMetricConfig) Validate() error {
 type BackboneFolderOldestMessageAgeMetricAttributeKey string
 
 const (
-	BackboneFolderOldestMessageAgeMetricAttributeKeyBackboneConnectorKey BackboneFolderOldestMessageAgeMetricAttributeKey = "backbone.connector.key"
-	BackboneFolderOldestMessageAgeMetricAttributeKeyJiraProjectKey       BackboneFolderOldestMessageAgeMetricAttributeKey = "jira.project.key"
-	BackboneFolderOldestMessageAgeMetricAttributeKeyBackboneFolder       BackboneFolderOldestMessageAgeMetricAttributeKey = "backbone.folder"
+	BackboneFolderOldestMessageAgeMetricAttributeKeyBackboneConnectorKey     BackboneFolderOldestMessageAgeMetricAttributeKey = "backbone.connector.key"
+	BackboneFolderOldestMessageAgeMetricAttributeKeyJiraProjectKey           BackboneFolderOldestMessageAgeMetricAttributeKey = "jira.project.key"
+	BackboneFolderOldestMessageAgeMetricAttributeKeyBackboneConnectorBaseURL BackboneFolderOldestMessageAgeMetricAttributeKey = "backbone.connector.base_url"
+	BackboneFolderOldestMessageAgeMetricAttributeKeyBackboneFolder           BackboneFolderOldestMessageAgeMetricAttributeKey = "backbone.folder"
 )
 
 // BackboneFolderOldestMessageAgeMetricConfig provides config for the backbone.folder.oldest_message.age metric.
@@ -482,9 +497,9 @@ func (ms *BackboneFolderOldestMessageAgeMetricConfig) Unmarshal(parser *confmap.
 func (ms *BackboneFolderOldestMessageAgeMetricConfig) Validate() error {
 	for _, val := range ms.EnabledAttributes {
 		switch val {
-		case BackboneFolderOldestMessageAgeMetricAttributeKeyBackboneConnectorKey, BackboneFolderOldestMessageAgeMetricAttributeKeyJiraProjectKey, BackboneFolderOldestMessageAgeMetricAttributeKeyBackboneFolder:
+		case BackboneFolderOldestMessageAgeMetricAttributeKeyBackboneConnectorKey, BackboneFolderOldestMessageAgeMetricAttributeKeyJiraProjectKey, BackboneFolderOldestMessageAgeMetricAttributeKeyBackboneConnectorBaseURL, BackboneFolderOldestMessageAgeMetricAttributeKeyBackboneFolder:
 		default:
-			return fmt.Errorf("metric backbone.folder.oldest_message.age doesn't have an attribute %v, valid attributes: [backbone.connector.key, jira.project.key, backbone.folder]", val)
+			return fmt.Errorf("metric backbone.folder.oldest_message.age doesn't have an attribute %v, valid attributes: [backbone.connector.key, jira.project.key, backbone.connector.base_url, backbone.folder]", val)
 		}
 	}
 
@@ -501,9 +516,10 @@ func (ms *BackboneFolderOldestMessageAgeMetricConfig) Validate() error {
 type BackboneFolderSizeMetricAttributeKey string
 
 const (
-	BackboneFolderSizeMetricAttributeKeyBackboneConnectorKey BackboneFolderSizeMetricAttributeKey = "backbone.connector.key"
-	BackboneFolderSizeMetricAttributeKeyJiraProjectKey       BackboneFolderSizeMetricAttributeKey = "jira.project.key"
-	BackboneFolderSizeMetricAttributeKeyBackboneFolder       BackboneFolderSizeMetricAttributeKey = "backbone.folder"
+	BackboneFolderSizeMetricAttributeKeyBackboneConnectorKey     BackboneFolderSizeMetricAttributeKey = "backbone.connector.key"
+	BackboneFolderSizeMetricAttributeKeyJiraProjectKey           BackboneFolderSizeMetricAttributeKey = "jira.project.key"
+	BackboneFolderSizeMetricAttributeKeyBackboneConnectorBaseURL BackboneFolderSizeMetricAttributeKey = "backbone.connector.base_url"
+	BackboneFolderSizeMetricAttributeKeyBackboneFolder           BackboneFolderSizeMetricAttributeKey = "backbone.folder"
 )
 
 // BackboneFolderSizeMetricConfig provides config for the backbone.folder.size metric.
@@ -532,9 +548,9 @@ func (ms *BackboneFolderSizeMetricConfig) Unmarshal(parser *confmap.Conf) error 
 func (ms *BackboneFolderSizeMetricConfig) Validate() error {
 	for _, val := range ms.EnabledAttributes {
 		switch val {
-		case BackboneFolderSizeMetricAttributeKeyBackboneConnectorKey, BackboneFolderSizeMetricAttributeKeyJiraProjectKey, BackboneFolderSizeMetricAttributeKeyBackboneFolder:
+		case BackboneFolderSizeMetricAttributeKeyBackboneConnectorKey, BackboneFolderSizeMetricAttributeKeyJiraProjectKey, BackboneFolderSizeMetricAttributeKeyBackboneConnectorBaseURL, BackboneFolderSizeMetricAttributeKeyBackboneFolder:
 		default:
-			return fmt.Errorf("metric backbone.folder.size doesn't have an attribute %v, valid attributes: [backbone.connector.key, jira.project.key, backbone.folder]", val)
+			return fmt.Errorf("metric backbone.folder.size doesn't have an attribute %v, valid attributes: [backbone.connector.key, jira.project.key, backbone.connector.base_url, backbone.folder]", val)
 		}
 	}
 
@@ -623,52 +639,52 @@ func DefaultMetricsConfig() MetricsConfig {
 		BackboneConnectorIssuesInError: BackboneConnectorIssuesInErrorMetricConfig{
 			Enabled:             true,
 			AggregationStrategy: AggregationStrategyAvg,
-			EnabledAttributes:   []BackboneConnectorIssuesInErrorMetricAttributeKey{BackboneConnectorIssuesInErrorMetricAttributeKeyBackboneConnectorKey, BackboneConnectorIssuesInErrorMetricAttributeKeyJiraProjectKey},
+			EnabledAttributes:   []BackboneConnectorIssuesInErrorMetricAttributeKey{BackboneConnectorIssuesInErrorMetricAttributeKeyBackboneConnectorKey, BackboneConnectorIssuesInErrorMetricAttributeKeyJiraProjectKey, BackboneConnectorIssuesInErrorMetricAttributeKeyBackboneConnectorBaseURL},
 		},
 		BackboneConnectorOnline: BackboneConnectorOnlineMetricConfig{
 			Enabled:             true,
 			AggregationStrategy: AggregationStrategyAvg,
-			EnabledAttributes:   []BackboneConnectorOnlineMetricAttributeKey{BackboneConnectorOnlineMetricAttributeKeyBackboneConnectorKey, BackboneConnectorOnlineMetricAttributeKeyJiraProjectKey},
+			EnabledAttributes:   []BackboneConnectorOnlineMetricAttributeKey{BackboneConnectorOnlineMetricAttributeKeyBackboneConnectorKey, BackboneConnectorOnlineMetricAttributeKeyJiraProjectKey, BackboneConnectorOnlineMetricAttributeKeyBackboneConnectorBaseURL},
 		},
 		BackboneConnectorProcessingStatus: BackboneConnectorProcessingStatusMetricConfig{
 			Enabled:             true,
 			AggregationStrategy: AggregationStrategySum,
-			EnabledAttributes:   []BackboneConnectorProcessingStatusMetricAttributeKey{BackboneConnectorProcessingStatusMetricAttributeKeyBackboneConnectorKey, BackboneConnectorProcessingStatusMetricAttributeKeyJiraProjectKey, BackboneConnectorProcessingStatusMetricAttributeKeyBackboneDirection, BackboneConnectorProcessingStatusMetricAttributeKeyBackboneProcessingState},
+			EnabledAttributes:   []BackboneConnectorProcessingStatusMetricAttributeKey{BackboneConnectorProcessingStatusMetricAttributeKeyBackboneConnectorKey, BackboneConnectorProcessingStatusMetricAttributeKeyJiraProjectKey, BackboneConnectorProcessingStatusMetricAttributeKeyBackboneConnectorBaseURL, BackboneConnectorProcessingStatusMetricAttributeKeyBackboneDirection, BackboneConnectorProcessingStatusMetricAttributeKeyBackboneProcessingState},
 		},
 		BackboneConnectorReconnecting: BackboneConnectorReconnectingMetricConfig{
 			Enabled:             true,
 			AggregationStrategy: AggregationStrategyAvg,
-			EnabledAttributes:   []BackboneConnectorReconnectingMetricAttributeKey{BackboneConnectorReconnectingMetricAttributeKeyBackboneConnectorKey, BackboneConnectorReconnectingMetricAttributeKeyJiraProjectKey},
+			EnabledAttributes:   []BackboneConnectorReconnectingMetricAttributeKey{BackboneConnectorReconnectingMetricAttributeKeyBackboneConnectorKey, BackboneConnectorReconnectingMetricAttributeKeyJiraProjectKey, BackboneConnectorReconnectingMetricAttributeKeyBackboneConnectorBaseURL},
 		},
 		BackboneConnectorRouteStatus: BackboneConnectorRouteStatusMetricConfig{
 			Enabled:             true,
 			AggregationStrategy: AggregationStrategySum,
-			EnabledAttributes:   []BackboneConnectorRouteStatusMetricAttributeKey{BackboneConnectorRouteStatusMetricAttributeKeyBackboneConnectorKey, BackboneConnectorRouteStatusMetricAttributeKeyJiraProjectKey, BackboneConnectorRouteStatusMetricAttributeKeyBackboneRoute, BackboneConnectorRouteStatusMetricAttributeKeyBackboneRouteState},
+			EnabledAttributes:   []BackboneConnectorRouteStatusMetricAttributeKey{BackboneConnectorRouteStatusMetricAttributeKeyBackboneConnectorKey, BackboneConnectorRouteStatusMetricAttributeKeyJiraProjectKey, BackboneConnectorRouteStatusMetricAttributeKeyBackboneConnectorBaseURL, BackboneConnectorRouteStatusMetricAttributeKeyBackboneRoute, BackboneConnectorRouteStatusMetricAttributeKeyBackboneRouteState},
 		},
 		BackboneConnectorUptime: BackboneConnectorUptimeMetricConfig{
 			Enabled:             true,
 			AggregationStrategy: AggregationStrategyAvg,
-			EnabledAttributes:   []BackboneConnectorUptimeMetricAttributeKey{BackboneConnectorUptimeMetricAttributeKeyBackboneConnectorKey, BackboneConnectorUptimeMetricAttributeKeyJiraProjectKey},
+			EnabledAttributes:   []BackboneConnectorUptimeMetricAttributeKey{BackboneConnectorUptimeMetricAttributeKeyBackboneConnectorKey, BackboneConnectorUptimeMetricAttributeKeyJiraProjectKey, BackboneConnectorUptimeMetricAttributeKeyBackboneConnectorBaseURL},
 		},
 		BackboneFolderIssues: BackboneFolderIssuesMetricConfig{
 			Enabled:             true,
 			AggregationStrategy: AggregationStrategyAvg,
-			EnabledAttributes:   []BackboneFolderIssuesMetricAttributeKey{BackboneFolderIssuesMetricAttributeKeyBackboneConnectorKey, BackboneFolderIssuesMetricAttributeKeyJiraProjectKey, BackboneFolderIssuesMetricAttributeKeyBackboneFolder},
+			EnabledAttributes:   []BackboneFolderIssuesMetricAttributeKey{BackboneFolderIssuesMetricAttributeKeyBackboneConnectorKey, BackboneFolderIssuesMetricAttributeKeyJiraProjectKey, BackboneFolderIssuesMetricAttributeKeyBackboneConnectorBaseURL, BackboneFolderIssuesMetricAttributeKeyBackboneFolder},
 		},
 		BackboneFolderMessages: BackboneFolderMessagesMetricConfig{
 			Enabled:             true,
 			AggregationStrategy: AggregationStrategyAvg,
-			EnabledAttributes:   []BackboneFolderMessagesMetricAttributeKey{BackboneFolderMessagesMetricAttributeKeyBackboneConnectorKey, BackboneFolderMessagesMetricAttributeKeyJiraProjectKey, BackboneFolderMessagesMetricAttributeKeyBackboneFolder},
+			EnabledAttributes:   []BackboneFolderMessagesMetricAttributeKey{BackboneFolderMessagesMetricAttributeKeyBackboneConnectorKey, BackboneFolderMessagesMetricAttributeKeyJiraProjectKey, BackboneFolderMessagesMetricAttributeKeyBackboneConnectorBaseURL, BackboneFolderMessagesMetricAttributeKeyBackboneFolder},
 		},
 		BackboneFolderOldestMessageAge: BackboneFolderOldestMessageAgeMetricConfig{
 			Enabled:             true,
 			AggregationStrategy: AggregationStrategyAvg,
-			EnabledAttributes:   []BackboneFolderOldestMessageAgeMetricAttributeKey{BackboneFolderOldestMessageAgeMetricAttributeKeyBackboneConnectorKey, BackboneFolderOldestMessageAgeMetricAttributeKeyJiraProjectKey, BackboneFolderOldestMessageAgeMetricAttributeKeyBackboneFolder},
+			EnabledAttributes:   []BackboneFolderOldestMessageAgeMetricAttributeKey{BackboneFolderOldestMessageAgeMetricAttributeKeyBackboneConnectorKey, BackboneFolderOldestMessageAgeMetricAttributeKeyJiraProjectKey, BackboneFolderOldestMessageAgeMetricAttributeKeyBackboneConnectorBaseURL, BackboneFolderOldestMessageAgeMetricAttributeKeyBackboneFolder},
 		},
 		BackboneFolderSize: BackboneFolderSizeMetricConfig{
 			Enabled:             true,
 			AggregationStrategy: AggregationStrategyAvg,
-			EnabledAttributes:   []BackboneFolderSizeMetricAttributeKey{BackboneFolderSizeMetricAttributeKeyBackboneConnectorKey, BackboneFolderSizeMetricAttributeKeyJiraProjectKey, BackboneFolderSizeMetricAttributeKeyBackboneFolder},
+			EnabledAttributes:   []BackboneFolderSizeMetricAttributeKey{BackboneFolderSizeMetricAttributeKeyBackboneConnectorKey, BackboneFolderSizeMetricAttributeKeyJiraProjectKey, BackboneFolderSizeMetricAttributeKeyBackboneConnectorBaseURL, BackboneFolderSizeMetricAttributeKeyBackboneFolder},
 		},
 		BackboneIntegrationStatus: BackboneIntegrationStatusMetricConfig{
 			Enabled:             true,
@@ -699,6 +715,7 @@ func (ec *EventConfig) Unmarshal(parser *confmap.Conf) error {
 
 // EventsConfig provides config for backbone events.
 type EventsConfig struct {
+	BackboneConnectorDetailsChanged  EventConfig `mapstructure:"backbone.connector.details_changed"`
 	BackboneConnectorOnlineChanged   EventConfig `mapstructure:"backbone.connector.online_changed"`
 	BackboneIntegrationStatusChanged EventConfig `mapstructure:"backbone.integration.status_changed"`
 	BackboneMessageError             EventConfig `mapstructure:"backbone.message.error"`
@@ -712,6 +729,9 @@ type EventsConfig struct {
 
 func DefaultEventsConfig() EventsConfig {
 	return EventsConfig{
+		BackboneConnectorDetailsChanged: EventConfig{
+			Enabled: true,
+		},
 		BackboneConnectorOnlineChanged: EventConfig{
 			Enabled: true,
 		},
@@ -777,15 +797,27 @@ func (rac *ResourceAttributeConfig) Unmarshal(parser *confmap.Conf) error {
 
 // ResourceAttributesConfig provides config for backbone resource attributes.
 type ResourceAttributesConfig struct {
-	BackboneIntegrationKey     ResourceAttributeConfig `mapstructure:"backbone.integration.key"`
-	BackboneIntegrationSummary ResourceAttributeConfig `mapstructure:"backbone.integration.summary"`
-	JiraBaseURL                ResourceAttributeConfig `mapstructure:"jira.base_url"`
+	BackboneIntegrationDistributed        ResourceAttributeConfig `mapstructure:"backbone.integration.distributed"`
+	BackboneIntegrationKey                ResourceAttributeConfig `mapstructure:"backbone.integration.key"`
+	BackboneIntegrationMaster             ResourceAttributeConfig `mapstructure:"backbone.integration.master"`
+	BackboneIntegrationPartnerProjectType ResourceAttributeConfig `mapstructure:"backbone.integration.partner_project_type"`
+	BackboneIntegrationSummary            ResourceAttributeConfig `mapstructure:"backbone.integration.summary"`
+	JiraBaseURL                           ResourceAttributeConfig `mapstructure:"jira.base_url"`
 }
 
 func DefaultResourceAttributesConfig() ResourceAttributesConfig {
 	return ResourceAttributesConfig{
+		BackboneIntegrationDistributed: ResourceAttributeConfig{
+			Enabled: false,
+		},
 		BackboneIntegrationKey: ResourceAttributeConfig{
 			Enabled: true,
+		},
+		BackboneIntegrationMaster: ResourceAttributeConfig{
+			Enabled: false,
+		},
+		BackboneIntegrationPartnerProjectType: ResourceAttributeConfig{
+			Enabled: false,
 		},
 		BackboneIntegrationSummary: ResourceAttributeConfig{
 			Enabled: true,

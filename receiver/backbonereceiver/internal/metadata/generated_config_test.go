@@ -35,52 +35,52 @@ func TestMetricsBuilderConfig(t *testing.T) {
 					BackboneConnectorIssuesInError: BackboneConnectorIssuesInErrorMetricConfig{
 						Enabled:             true,
 						AggregationStrategy: AggregationStrategyAvg,
-						EnabledAttributes:   []BackboneConnectorIssuesInErrorMetricAttributeKey{BackboneConnectorIssuesInErrorMetricAttributeKeyBackboneConnectorKey, BackboneConnectorIssuesInErrorMetricAttributeKeyJiraProjectKey},
+						EnabledAttributes:   []BackboneConnectorIssuesInErrorMetricAttributeKey{BackboneConnectorIssuesInErrorMetricAttributeKeyBackboneConnectorKey, BackboneConnectorIssuesInErrorMetricAttributeKeyJiraProjectKey, BackboneConnectorIssuesInErrorMetricAttributeKeyBackboneConnectorBaseURL, BackboneConnectorIssuesInErrorMetricAttributeKeyBackboneConnectorQueueType},
 					},
 					BackboneConnectorOnline: BackboneConnectorOnlineMetricConfig{
 						Enabled:             true,
 						AggregationStrategy: AggregationStrategyAvg,
-						EnabledAttributes:   []BackboneConnectorOnlineMetricAttributeKey{BackboneConnectorOnlineMetricAttributeKeyBackboneConnectorKey, BackboneConnectorOnlineMetricAttributeKeyJiraProjectKey},
+						EnabledAttributes:   []BackboneConnectorOnlineMetricAttributeKey{BackboneConnectorOnlineMetricAttributeKeyBackboneConnectorKey, BackboneConnectorOnlineMetricAttributeKeyJiraProjectKey, BackboneConnectorOnlineMetricAttributeKeyBackboneConnectorBaseURL, BackboneConnectorOnlineMetricAttributeKeyBackboneConnectorQueueType},
 					},
 					BackboneConnectorProcessingStatus: BackboneConnectorProcessingStatusMetricConfig{
 						Enabled:             true,
 						AggregationStrategy: AggregationStrategySum,
-						EnabledAttributes:   []BackboneConnectorProcessingStatusMetricAttributeKey{BackboneConnectorProcessingStatusMetricAttributeKeyBackboneConnectorKey, BackboneConnectorProcessingStatusMetricAttributeKeyJiraProjectKey, BackboneConnectorProcessingStatusMetricAttributeKeyBackboneDirection, BackboneConnectorProcessingStatusMetricAttributeKeyBackboneProcessingState},
+						EnabledAttributes:   []BackboneConnectorProcessingStatusMetricAttributeKey{BackboneConnectorProcessingStatusMetricAttributeKeyBackboneConnectorKey, BackboneConnectorProcessingStatusMetricAttributeKeyJiraProjectKey, BackboneConnectorProcessingStatusMetricAttributeKeyBackboneConnectorBaseURL, BackboneConnectorProcessingStatusMetricAttributeKeyBackboneConnectorQueueType, BackboneConnectorProcessingStatusMetricAttributeKeyBackboneDirection, BackboneConnectorProcessingStatusMetricAttributeKeyBackboneProcessingState},
 					},
 					BackboneConnectorReconnecting: BackboneConnectorReconnectingMetricConfig{
 						Enabled:             true,
 						AggregationStrategy: AggregationStrategyAvg,
-						EnabledAttributes:   []BackboneConnectorReconnectingMetricAttributeKey{BackboneConnectorReconnectingMetricAttributeKeyBackboneConnectorKey, BackboneConnectorReconnectingMetricAttributeKeyJiraProjectKey},
+						EnabledAttributes:   []BackboneConnectorReconnectingMetricAttributeKey{BackboneConnectorReconnectingMetricAttributeKeyBackboneConnectorKey, BackboneConnectorReconnectingMetricAttributeKeyJiraProjectKey, BackboneConnectorReconnectingMetricAttributeKeyBackboneConnectorBaseURL, BackboneConnectorReconnectingMetricAttributeKeyBackboneConnectorQueueType},
 					},
 					BackboneConnectorRouteStatus: BackboneConnectorRouteStatusMetricConfig{
 						Enabled:             true,
 						AggregationStrategy: AggregationStrategySum,
-						EnabledAttributes:   []BackboneConnectorRouteStatusMetricAttributeKey{BackboneConnectorRouteStatusMetricAttributeKeyBackboneConnectorKey, BackboneConnectorRouteStatusMetricAttributeKeyJiraProjectKey, BackboneConnectorRouteStatusMetricAttributeKeyBackboneRoute, BackboneConnectorRouteStatusMetricAttributeKeyBackboneRouteState},
+						EnabledAttributes:   []BackboneConnectorRouteStatusMetricAttributeKey{BackboneConnectorRouteStatusMetricAttributeKeyBackboneConnectorKey, BackboneConnectorRouteStatusMetricAttributeKeyJiraProjectKey, BackboneConnectorRouteStatusMetricAttributeKeyBackboneConnectorBaseURL, BackboneConnectorRouteStatusMetricAttributeKeyBackboneConnectorQueueType, BackboneConnectorRouteStatusMetricAttributeKeyBackboneRoute, BackboneConnectorRouteStatusMetricAttributeKeyBackboneRouteState},
 					},
 					BackboneConnectorUptime: BackboneConnectorUptimeMetricConfig{
 						Enabled:             true,
 						AggregationStrategy: AggregationStrategyAvg,
-						EnabledAttributes:   []BackboneConnectorUptimeMetricAttributeKey{BackboneConnectorUptimeMetricAttributeKeyBackboneConnectorKey, BackboneConnectorUptimeMetricAttributeKeyJiraProjectKey},
+						EnabledAttributes:   []BackboneConnectorUptimeMetricAttributeKey{BackboneConnectorUptimeMetricAttributeKeyBackboneConnectorKey, BackboneConnectorUptimeMetricAttributeKeyJiraProjectKey, BackboneConnectorUptimeMetricAttributeKeyBackboneConnectorBaseURL, BackboneConnectorUptimeMetricAttributeKeyBackboneConnectorQueueType},
 					},
 					BackboneFolderIssues: BackboneFolderIssuesMetricConfig{
 						Enabled:             true,
 						AggregationStrategy: AggregationStrategyAvg,
-						EnabledAttributes:   []BackboneFolderIssuesMetricAttributeKey{BackboneFolderIssuesMetricAttributeKeyBackboneConnectorKey, BackboneFolderIssuesMetricAttributeKeyJiraProjectKey, BackboneFolderIssuesMetricAttributeKeyBackboneFolder},
+						EnabledAttributes:   []BackboneFolderIssuesMetricAttributeKey{BackboneFolderIssuesMetricAttributeKeyBackboneConnectorKey, BackboneFolderIssuesMetricAttributeKeyJiraProjectKey, BackboneFolderIssuesMetricAttributeKeyBackboneConnectorBaseURL, BackboneFolderIssuesMetricAttributeKeyBackboneFolder},
 					},
 					BackboneFolderMessages: BackboneFolderMessagesMetricConfig{
 						Enabled:             true,
 						AggregationStrategy: AggregationStrategyAvg,
-						EnabledAttributes:   []BackboneFolderMessagesMetricAttributeKey{BackboneFolderMessagesMetricAttributeKeyBackboneConnectorKey, BackboneFolderMessagesMetricAttributeKeyJiraProjectKey, BackboneFolderMessagesMetricAttributeKeyBackboneFolder},
+						EnabledAttributes:   []BackboneFolderMessagesMetricAttributeKey{BackboneFolderMessagesMetricAttributeKeyBackboneConnectorKey, BackboneFolderMessagesMetricAttributeKeyJiraProjectKey, BackboneFolderMessagesMetricAttributeKeyBackboneConnectorBaseURL, BackboneFolderMessagesMetricAttributeKeyBackboneFolder},
 					},
 					BackboneFolderOldestMessageAge: BackboneFolderOldestMessageAgeMetricConfig{
 						Enabled:             true,
 						AggregationStrategy: AggregationStrategyAvg,
-						EnabledAttributes:   []BackboneFolderOldestMessageAgeMetricAttributeKey{BackboneFolderOldestMessageAgeMetricAttributeKeyBackboneConnectorKey, BackboneFolderOldestMessageAgeMetricAttributeKeyJiraProjectKey, BackboneFolderOldestMessageAgeMetricAttributeKeyBackboneFolder},
+						EnabledAttributes:   []BackboneFolderOldestMessageAgeMetricAttributeKey{BackboneFolderOldestMessageAgeMetricAttributeKeyBackboneConnectorKey, BackboneFolderOldestMessageAgeMetricAttributeKeyJiraProjectKey, BackboneFolderOldestMessageAgeMetricAttributeKeyBackboneConnectorBaseURL, BackboneFolderOldestMessageAgeMetricAttributeKeyBackboneFolder},
 					},
 					BackboneFolderSize: BackboneFolderSizeMetricConfig{
 						Enabled:             true,
 						AggregationStrategy: AggregationStrategyAvg,
-						EnabledAttributes:   []BackboneFolderSizeMetricAttributeKey{BackboneFolderSizeMetricAttributeKeyBackboneConnectorKey, BackboneFolderSizeMetricAttributeKeyJiraProjectKey, BackboneFolderSizeMetricAttributeKeyBackboneFolder},
+						EnabledAttributes:   []BackboneFolderSizeMetricAttributeKey{BackboneFolderSizeMetricAttributeKeyBackboneConnectorKey, BackboneFolderSizeMetricAttributeKeyJiraProjectKey, BackboneFolderSizeMetricAttributeKeyBackboneConnectorBaseURL, BackboneFolderSizeMetricAttributeKeyBackboneFolder},
 					},
 					BackboneIntegrationStatus: BackboneIntegrationStatusMetricConfig{
 						Enabled:             true,
@@ -89,9 +89,12 @@ func TestMetricsBuilderConfig(t *testing.T) {
 					},
 				},
 				ResourceAttributes: ResourceAttributesConfig{
-					BackboneIntegrationKey:     ResourceAttributeConfig{Enabled: true},
-					BackboneIntegrationSummary: ResourceAttributeConfig{Enabled: true},
-					JiraBaseURL:                ResourceAttributeConfig{Enabled: true},
+					BackboneIntegrationDistributed:        ResourceAttributeConfig{Enabled: true},
+					BackboneIntegrationKey:                ResourceAttributeConfig{Enabled: true},
+					BackboneIntegrationMaster:             ResourceAttributeConfig{Enabled: true},
+					BackboneIntegrationPartnerProjectType: ResourceAttributeConfig{Enabled: true},
+					BackboneIntegrationSummary:            ResourceAttributeConfig{Enabled: true},
+					JiraBaseURL:                           ResourceAttributeConfig{Enabled: true},
 				},
 			},
 		},
@@ -108,52 +111,52 @@ func TestMetricsBuilderConfig(t *testing.T) {
 					BackboneConnectorIssuesInError: BackboneConnectorIssuesInErrorMetricConfig{
 						Enabled:             false,
 						AggregationStrategy: AggregationStrategyAvg,
-						EnabledAttributes:   []BackboneConnectorIssuesInErrorMetricAttributeKey{BackboneConnectorIssuesInErrorMetricAttributeKeyBackboneConnectorKey, BackboneConnectorIssuesInErrorMetricAttributeKeyJiraProjectKey},
+						EnabledAttributes:   []BackboneConnectorIssuesInErrorMetricAttributeKey{BackboneConnectorIssuesInErrorMetricAttributeKeyBackboneConnectorKey, BackboneConnectorIssuesInErrorMetricAttributeKeyJiraProjectKey, BackboneConnectorIssuesInErrorMetricAttributeKeyBackboneConnectorBaseURL, BackboneConnectorIssuesInErrorMetricAttributeKeyBackboneConnectorQueueType},
 					},
 					BackboneConnectorOnline: BackboneConnectorOnlineMetricConfig{
 						Enabled:             false,
 						AggregationStrategy: AggregationStrategyAvg,
-						EnabledAttributes:   []BackboneConnectorOnlineMetricAttributeKey{BackboneConnectorOnlineMetricAttributeKeyBackboneConnectorKey, BackboneConnectorOnlineMetricAttributeKeyJiraProjectKey},
+						EnabledAttributes:   []BackboneConnectorOnlineMetricAttributeKey{BackboneConnectorOnlineMetricAttributeKeyBackboneConnectorKey, BackboneConnectorOnlineMetricAttributeKeyJiraProjectKey, BackboneConnectorOnlineMetricAttributeKeyBackboneConnectorBaseURL, BackboneConnectorOnlineMetricAttributeKeyBackboneConnectorQueueType},
 					},
 					BackboneConnectorProcessingStatus: BackboneConnectorProcessingStatusMetricConfig{
 						Enabled:             false,
 						AggregationStrategy: AggregationStrategySum,
-						EnabledAttributes:   []BackboneConnectorProcessingStatusMetricAttributeKey{BackboneConnectorProcessingStatusMetricAttributeKeyBackboneConnectorKey, BackboneConnectorProcessingStatusMetricAttributeKeyJiraProjectKey, BackboneConnectorProcessingStatusMetricAttributeKeyBackboneDirection, BackboneConnectorProcessingStatusMetricAttributeKeyBackboneProcessingState},
+						EnabledAttributes:   []BackboneConnectorProcessingStatusMetricAttributeKey{BackboneConnectorProcessingStatusMetricAttributeKeyBackboneConnectorKey, BackboneConnectorProcessingStatusMetricAttributeKeyJiraProjectKey, BackboneConnectorProcessingStatusMetricAttributeKeyBackboneConnectorBaseURL, BackboneConnectorProcessingStatusMetricAttributeKeyBackboneConnectorQueueType, BackboneConnectorProcessingStatusMetricAttributeKeyBackboneDirection, BackboneConnectorProcessingStatusMetricAttributeKeyBackboneProcessingState},
 					},
 					BackboneConnectorReconnecting: BackboneConnectorReconnectingMetricConfig{
 						Enabled:             false,
 						AggregationStrategy: AggregationStrategyAvg,
-						EnabledAttributes:   []BackboneConnectorReconnectingMetricAttributeKey{BackboneConnectorReconnectingMetricAttributeKeyBackboneConnectorKey, BackboneConnectorReconnectingMetricAttributeKeyJiraProjectKey},
+						EnabledAttributes:   []BackboneConnectorReconnectingMetricAttributeKey{BackboneConnectorReconnectingMetricAttributeKeyBackboneConnectorKey, BackboneConnectorReconnectingMetricAttributeKeyJiraProjectKey, BackboneConnectorReconnectingMetricAttributeKeyBackboneConnectorBaseURL, BackboneConnectorReconnectingMetricAttributeKeyBackboneConnectorQueueType},
 					},
 					BackboneConnectorRouteStatus: BackboneConnectorRouteStatusMetricConfig{
 						Enabled:             false,
 						AggregationStrategy: AggregationStrategySum,
-						EnabledAttributes:   []BackboneConnectorRouteStatusMetricAttributeKey{BackboneConnectorRouteStatusMetricAttributeKeyBackboneConnectorKey, BackboneConnectorRouteStatusMetricAttributeKeyJiraProjectKey, BackboneConnectorRouteStatusMetricAttributeKeyBackboneRoute, BackboneConnectorRouteStatusMetricAttributeKeyBackboneRouteState},
+						EnabledAttributes:   []BackboneConnectorRouteStatusMetricAttributeKey{BackboneConnectorRouteStatusMetricAttributeKeyBackboneConnectorKey, BackboneConnectorRouteStatusMetricAttributeKeyJiraProjectKey, BackboneConnectorRouteStatusMetricAttributeKeyBackboneConnectorBaseURL, BackboneConnectorRouteStatusMetricAttributeKeyBackboneConnectorQueueType, BackboneConnectorRouteStatusMetricAttributeKeyBackboneRoute, BackboneConnectorRouteStatusMetricAttributeKeyBackboneRouteState},
 					},
 					BackboneConnectorUptime: BackboneConnectorUptimeMetricConfig{
 						Enabled:             false,
 						AggregationStrategy: AggregationStrategyAvg,
-						EnabledAttributes:   []BackboneConnectorUptimeMetricAttributeKey{BackboneConnectorUptimeMetricAttributeKeyBackboneConnectorKey, BackboneConnectorUptimeMetricAttributeKeyJiraProjectKey},
+						EnabledAttributes:   []BackboneConnectorUptimeMetricAttributeKey{BackboneConnectorUptimeMetricAttributeKeyBackboneConnectorKey, BackboneConnectorUptimeMetricAttributeKeyJiraProjectKey, BackboneConnectorUptimeMetricAttributeKeyBackboneConnectorBaseURL, BackboneConnectorUptimeMetricAttributeKeyBackboneConnectorQueueType},
 					},
 					BackboneFolderIssues: BackboneFolderIssuesMetricConfig{
 						Enabled:             false,
 						AggregationStrategy: AggregationStrategyAvg,
-						EnabledAttributes:   []BackboneFolderIssuesMetricAttributeKey{BackboneFolderIssuesMetricAttributeKeyBackboneConnectorKey, BackboneFolderIssuesMetricAttributeKeyJiraProjectKey, BackboneFolderIssuesMetricAttributeKeyBackboneFolder},
+						EnabledAttributes:   []BackboneFolderIssuesMetricAttributeKey{BackboneFolderIssuesMetricAttributeKeyBackboneConnectorKey, BackboneFolderIssuesMetricAttributeKeyJiraProjectKey, BackboneFolderIssuesMetricAttributeKeyBackboneConnectorBaseURL, BackboneFolderIssuesMetricAttributeKeyBackboneFolder},
 					},
 					BackboneFolderMessages: BackboneFolderMessagesMetricConfig{
 						Enabled:             false,
 						AggregationStrategy: AggregationStrategyAvg,
-						EnabledAttributes:   []BackboneFolderMessagesMetricAttributeKey{BackboneFolderMessagesMetricAttributeKeyBackboneConnectorKey, BackboneFolderMessagesMetricAttributeKeyJiraProjectKey, BackboneFolderMessagesMetricAttributeKeyBackboneFolder},
+						EnabledAttributes:   []BackboneFolderMessagesMetricAttributeKey{BackboneFolderMessagesMetricAttributeKeyBackboneConnectorKey, BackboneFolderMessagesMetricAttributeKeyJiraProjectKey, BackboneFolderMessagesMetricAttributeKeyBackboneConnectorBaseURL, BackboneFolderMessagesMetricAttributeKeyBackboneFolder},
 					},
 					BackboneFolderOldestMessageAge: BackboneFolderOldestMessageAgeMetricConfig{
 						Enabled:             false,
 						AggregationStrategy: AggregationStrategyAvg,
-						EnabledAttributes:   []BackboneFolderOldestMessageAgeMetricAttributeKey{BackboneFolderOldestMessageAgeMetricAttributeKeyBackboneConnectorKey, BackboneFolderOldestMessageAgeMetricAttributeKeyJiraProjectKey, BackboneFolderOldestMessageAgeMetricAttributeKeyBackboneFolder},
+						EnabledAttributes:   []BackboneFolderOldestMessageAgeMetricAttributeKey{BackboneFolderOldestMessageAgeMetricAttributeKeyBackboneConnectorKey, BackboneFolderOldestMessageAgeMetricAttributeKeyJiraProjectKey, BackboneFolderOldestMessageAgeMetricAttributeKeyBackboneConnectorBaseURL, BackboneFolderOldestMessageAgeMetricAttributeKeyBackboneFolder},
 					},
 					BackboneFolderSize: BackboneFolderSizeMetricConfig{
 						Enabled:             false,
 						AggregationStrategy: AggregationStrategyAvg,
-						EnabledAttributes:   []BackboneFolderSizeMetricAttributeKey{BackboneFolderSizeMetricAttributeKeyBackboneConnectorKey, BackboneFolderSizeMetricAttributeKeyJiraProjectKey, BackboneFolderSizeMetricAttributeKeyBackboneFolder},
+						EnabledAttributes:   []BackboneFolderSizeMetricAttributeKey{BackboneFolderSizeMetricAttributeKeyBackboneConnectorKey, BackboneFolderSizeMetricAttributeKeyJiraProjectKey, BackboneFolderSizeMetricAttributeKeyBackboneConnectorBaseURL, BackboneFolderSizeMetricAttributeKeyBackboneFolder},
 					},
 					BackboneIntegrationStatus: BackboneIntegrationStatusMetricConfig{
 						Enabled:             false,
@@ -162,9 +165,12 @@ func TestMetricsBuilderConfig(t *testing.T) {
 					},
 				},
 				ResourceAttributes: ResourceAttributesConfig{
-					BackboneIntegrationKey:     ResourceAttributeConfig{Enabled: false},
-					BackboneIntegrationSummary: ResourceAttributeConfig{Enabled: false},
-					JiraBaseURL:                ResourceAttributeConfig{Enabled: false},
+					BackboneIntegrationDistributed:        ResourceAttributeConfig{Enabled: false},
+					BackboneIntegrationKey:                ResourceAttributeConfig{Enabled: false},
+					BackboneIntegrationMaster:             ResourceAttributeConfig{Enabled: false},
+					BackboneIntegrationPartnerProjectType: ResourceAttributeConfig{Enabled: false},
+					BackboneIntegrationSummary:            ResourceAttributeConfig{Enabled: false},
+					JiraBaseURL:                           ResourceAttributeConfig{Enabled: false},
 				},
 			},
 		},
@@ -183,7 +189,7 @@ func TestBackboneConnectorIssuesInErrorMetricsConfig_Validate(t *testing.T) {
 	require.NoError(t, cfg.Validate())
 
 	cfg.EnabledAttributes = []BackboneConnectorIssuesInErrorMetricAttributeKey{"invalid"}
-	require.ErrorContains(t, cfg.Validate(), "metric backbone.connector.issues_in_error doesn't have an attribute invalid, valid attributes: [backbone.connector.key, jira.project.key]")
+	require.ErrorContains(t, cfg.Validate(), "metric backbone.connector.issues_in_error doesn't have an attribute invalid, valid attributes: [backbone.connector.key, jira.project.key, backbone.connector.base_url, backbone.connector.queue.type]")
 
 	cfg = DefaultMetricsConfig().BackboneConnectorIssuesInError
 	cfg.AggregationStrategy = "invalid"
@@ -195,7 +201,7 @@ func TestBackboneConnectorOnlineMetricsConfig_Validate(t *testing.T) {
 	require.NoError(t, cfg.Validate())
 
 	cfg.EnabledAttributes = []BackboneConnectorOnlineMetricAttributeKey{"invalid"}
-	require.ErrorContains(t, cfg.Validate(), "metric backbone.connector.online doesn't have an attribute invalid, valid attributes: [backbone.connector.key, jira.project.key]")
+	require.ErrorContains(t, cfg.Validate(), "metric backbone.connector.online doesn't have an attribute invalid, valid attributes: [backbone.connector.key, jira.project.key, backbone.connector.base_url, backbone.connector.queue.type]")
 
 	cfg = DefaultMetricsConfig().BackboneConnectorOnline
 	cfg.AggregationStrategy = "invalid"
@@ -207,7 +213,7 @@ func TestBackboneConnectorProcessingStatusMetricsConfig_Validate(t *testing.T) {
 	require.NoError(t, cfg.Validate())
 
 	cfg.EnabledAttributes = []BackboneConnectorProcessingStatusMetricAttributeKey{"invalid"}
-	require.ErrorContains(t, cfg.Validate(), "metric backbone.connector.processing.status doesn't have an attribute invalid, valid attributes: [backbone.connector.key, jira.project.key, backbone.direction, backbone.processing.state]")
+	require.ErrorContains(t, cfg.Validate(), "metric backbone.connector.processing.status doesn't have an attribute invalid, valid attributes: [backbone.connector.key, jira.project.key, backbone.connector.base_url, backbone.connector.queue.type, backbone.direction, backbone.processing.state]")
 
 	cfg = DefaultMetricsConfig().BackboneConnectorProcessingStatus
 	cfg.AggregationStrategy = "invalid"
@@ -219,7 +225,7 @@ func TestBackboneConnectorReconnectingMetricsConfig_Validate(t *testing.T) {
 	require.NoError(t, cfg.Validate())
 
 	cfg.EnabledAttributes = []BackboneConnectorReconnectingMetricAttributeKey{"invalid"}
-	require.ErrorContains(t, cfg.Validate(), "metric backbone.connector.reconnecting doesn't have an attribute invalid, valid attributes: [backbone.connector.key, jira.project.key]")
+	require.ErrorContains(t, cfg.Validate(), "metric backbone.connector.reconnecting doesn't have an attribute invalid, valid attributes: [backbone.connector.key, jira.project.key, backbone.connector.base_url, backbone.connector.queue.type]")
 
 	cfg = DefaultMetricsConfig().BackboneConnectorReconnecting
 	cfg.AggregationStrategy = "invalid"
@@ -231,7 +237,7 @@ func TestBackboneConnectorRouteStatusMetricsConfig_Validate(t *testing.T) {
 	require.NoError(t, cfg.Validate())
 
 	cfg.EnabledAttributes = []BackboneConnectorRouteStatusMetricAttributeKey{"invalid"}
-	require.ErrorContains(t, cfg.Validate(), "metric backbone.connector.route.status doesn't have an attribute invalid, valid attributes: [backbone.connector.key, jira.project.key, backbone.route, backbone.route.state]")
+	require.ErrorContains(t, cfg.Validate(), "metric backbone.connector.route.status doesn't have an attribute invalid, valid attributes: [backbone.connector.key, jira.project.key, backbone.connector.base_url, backbone.connector.queue.type, backbone.route, backbone.route.state]")
 
 	cfg = DefaultMetricsConfig().BackboneConnectorRouteStatus
 	cfg.AggregationStrategy = "invalid"
@@ -243,7 +249,7 @@ func TestBackboneConnectorUptimeMetricsConfig_Validate(t *testing.T) {
 	require.NoError(t, cfg.Validate())
 
 	cfg.EnabledAttributes = []BackboneConnectorUptimeMetricAttributeKey{"invalid"}
-	require.ErrorContains(t, cfg.Validate(), "metric backbone.connector.uptime doesn't have an attribute invalid, valid attributes: [backbone.connector.key, jira.project.key]")
+	require.ErrorContains(t, cfg.Validate(), "metric backbone.connector.uptime doesn't have an attribute invalid, valid attributes: [backbone.connector.key, jira.project.key, backbone.connector.base_url, backbone.connector.queue.type]")
 
 	cfg = DefaultMetricsConfig().BackboneConnectorUptime
 	cfg.AggregationStrategy = "invalid"
@@ -255,7 +261,7 @@ func TestBackboneFolderIssuesMetricsConfig_Validate(t *testing.T) {
 	require.NoError(t, cfg.Validate())
 
 	cfg.EnabledAttributes = []BackboneFolderIssuesMetricAttributeKey{"invalid"}
-	require.ErrorContains(t, cfg.Validate(), "metric backbone.folder.issues doesn't have an attribute invalid, valid attributes: [backbone.connector.key, jira.project.key, backbone.folder]")
+	require.ErrorContains(t, cfg.Validate(), "metric backbone.folder.issues doesn't have an attribute invalid, valid attributes: [backbone.connector.key, jira.project.key, backbone.connector.base_url, backbone.folder]")
 
 	cfg = DefaultMetricsConfig().BackboneFolderIssues
 	cfg.AggregationStrategy = "invalid"
@@ -267,7 +273,7 @@ func TestBackboneFolderMessagesMetricsConfig_Validate(t *testing.T) {
 	require.NoError(t, cfg.Validate())
 
 	cfg.EnabledAttributes = []BackboneFolderMessagesMetricAttributeKey{"invalid"}
-	require.ErrorContains(t, cfg.Validate(), "metric backbone.folder.messages doesn't have an attribute invalid, valid attributes: [backbone.connector.key, jira.project.key, backbone.folder]")
+	require.ErrorContains(t, cfg.Validate(), "metric backbone.folder.messages doesn't have an attribute invalid, valid attributes: [backbone.connector.key, jira.project.key, backbone.connector.base_url, backbone.folder]")
 
 	cfg = DefaultMetricsConfig().BackboneFolderMessages
 	cfg.AggregationStrategy = "invalid"
@@ -279,7 +285,7 @@ func TestBackboneFolderOldestMessageAgeMetricsConfig_Validate(t *testing.T) {
 	require.NoError(t, cfg.Validate())
 
 	cfg.EnabledAttributes = []BackboneFolderOldestMessageAgeMetricAttributeKey{"invalid"}
-	require.ErrorContains(t, cfg.Validate(), "metric backbone.folder.oldest_message.age doesn't have an attribute invalid, valid attributes: [backbone.connector.key, jira.project.key, backbone.folder]")
+	require.ErrorContains(t, cfg.Validate(), "metric backbone.folder.oldest_message.age doesn't have an attribute invalid, valid attributes: [backbone.connector.key, jira.project.key, backbone.connector.base_url, backbone.folder]")
 
 	cfg = DefaultMetricsConfig().BackboneFolderOldestMessageAge
 	cfg.AggregationStrategy = "invalid"
@@ -291,7 +297,7 @@ func TestBackboneFolderSizeMetricsConfig_Validate(t *testing.T) {
 	require.NoError(t, cfg.Validate())
 
 	cfg.EnabledAttributes = []BackboneFolderSizeMetricAttributeKey{"invalid"}
-	require.ErrorContains(t, cfg.Validate(), "metric backbone.folder.size doesn't have an attribute invalid, valid attributes: [backbone.connector.key, jira.project.key, backbone.folder]")
+	require.ErrorContains(t, cfg.Validate(), "metric backbone.folder.size doesn't have an attribute invalid, valid attributes: [backbone.connector.key, jira.project.key, backbone.connector.base_url, backbone.folder]")
 
 	cfg = DefaultMetricsConfig().BackboneFolderSize
 	cfg.AggregationStrategy = "invalid"
@@ -342,17 +348,23 @@ func TestResourceAttributesConfig(t *testing.T) {
 		{
 			name: "all_set",
 			want: ResourceAttributesConfig{
-				BackboneIntegrationKey:     ResourceAttributeConfig{Enabled: true},
-				BackboneIntegrationSummary: ResourceAttributeConfig{Enabled: true},
-				JiraBaseURL:                ResourceAttributeConfig{Enabled: true},
+				BackboneIntegrationDistributed:        ResourceAttributeConfig{Enabled: true},
+				BackboneIntegrationKey:                ResourceAttributeConfig{Enabled: true},
+				BackboneIntegrationMaster:             ResourceAttributeConfig{Enabled: true},
+				BackboneIntegrationPartnerProjectType: ResourceAttributeConfig{Enabled: true},
+				BackboneIntegrationSummary:            ResourceAttributeConfig{Enabled: true},
+				JiraBaseURL:                           ResourceAttributeConfig{Enabled: true},
 			},
 		},
 		{
 			name: "none_set",
 			want: ResourceAttributesConfig{
-				BackboneIntegrationKey:     ResourceAttributeConfig{Enabled: false},
-				BackboneIntegrationSummary: ResourceAttributeConfig{Enabled: false},
-				JiraBaseURL:                ResourceAttributeConfig{Enabled: false},
+				BackboneIntegrationDistributed:        ResourceAttributeConfig{Enabled: false},
+				BackboneIntegrationKey:                ResourceAttributeConfig{Enabled: false},
+				BackboneIntegrationMaster:             ResourceAttributeConfig{Enabled: false},
+				BackboneIntegrationPartnerProjectType: ResourceAttributeConfig{Enabled: false},
+				BackboneIntegrationSummary:            ResourceAttributeConfig{Enabled: false},
+				JiraBaseURL:                           ResourceAttributeConfig{Enabled: false},
 			},
 		},
 	}

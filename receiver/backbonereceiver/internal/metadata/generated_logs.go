@@ -22,10 +22,69 @@ func (eaof eventAttributeOptionFunc) apply(lr plog.LogRecord) {
 	eaof(lr)
 }
 
+func WithBackboneConnectorBaseURLEventAttribute(backboneConnectorBaseURLAttributeValue string) EventAttributeOption {
+	return eventAttributeOptionFunc(func(dp plog.LogRecord) {
+		dp.Attributes().PutStr("backbone.connector.base_url", backboneConnectorBaseURLAttributeValue)
+	})
+}
+
+func WithBackboneConnectorIncomingDetailsEventAttribute(backboneConnectorIncomingDetailsAttributeValue string) EventAttributeOption {
+	return eventAttributeOptionFunc(func(dp plog.LogRecord) {
+		dp.Attributes().PutStr("backbone.connector.incoming_details", backboneConnectorIncomingDetailsAttributeValue)
+	})
+}
+
+func WithBackboneConnectorOutgoingDetailsEventAttribute(backboneConnectorOutgoingDetailsAttributeValue string) EventAttributeOption {
+	return eventAttributeOptionFunc(func(dp plog.LogRecord) {
+		dp.Attributes().PutStr("backbone.connector.outgoing_details", backboneConnectorOutgoingDetailsAttributeValue)
+	})
+}
+
 func WithBackboneIssueEventAttribute(backboneIssueAttributeValue string) EventAttributeOption {
 	return eventAttributeOptionFunc(func(dp plog.LogRecord) {
 		dp.Attributes().PutStr("backbone.issue", backboneIssueAttributeValue)
 	})
+}
+
+type eventBackboneConnectorDetailsChanged struct {
+	data   plog.LogRecordSlice // data buffer for generated log records.
+	config EventConfig         // event config provided by user.
+}
+
+func (e *eventBackboneConnectorDetailsChanged) recordEvent(ctx context.Context, timestamp pcommon.Timestamp, backboneConnectorKeyAttributeValue string, jiraProjectKeyAttributeValue string, backboneDirectionAttributeValue string, options ...EventAttributeOption) {
+	if !e.config.Enabled {
+		return
+	}
+	dp := e.data.AppendEmpty()
+	dp.SetEventName("backbone.connector.details_changed")
+	dp.SetTimestamp(timestamp)
+
+	if span := trace.SpanContextFromContext(ctx); span.IsValid() {
+		dp.SetTraceID(pcommon.TraceID(span.TraceID()))
+		dp.SetSpanID(pcommon.SpanID(span.SpanID()))
+	}
+	dp.Attributes().PutStr("backbone.connector.key", backboneConnectorKeyAttributeValue)
+	dp.Attributes().PutStr("jira.project.key", jiraProjectKeyAttributeValue)
+	dp.Attributes().PutStr("backbone.direction", backboneDirectionAttributeValue)
+
+	for _, op := range options {
+		op.apply(dp)
+	}
+}
+
+// emit appends recorded event data to a events slice and prepares it for recording another set of log records.
+func (e *eventBackboneConnectorDetailsChanged) emit(lrs plog.LogRecordSlice) {
+	if e.config.Enabled && e.data.Len() > 0 {
+		e.data.MoveAndAppendTo(lrs)
+	}
+}
+
+func newEventBackboneConnectorDetailsChanged(cfg EventConfig) eventBackboneConnectorDetailsChanged {
+	e := eventBackboneConnectorDetailsChanged{config: cfg}
+	if cfg.Enabled {
+		e.data = plog.NewLogRecordSlice()
+	}
+	return e
 }
 
 type eventBackboneConnectorOnlineChanged struct {
@@ -33,7 +92,7 @@ type eventBackboneConnectorOnlineChanged struct {
 	config EventConfig         // event config provided by user.
 }
 
-func (e *eventBackboneConnectorOnlineChanged) recordEvent(ctx context.Context, timestamp pcommon.Timestamp, backboneConnectorKeyAttributeValue string, jiraProjectKeyAttributeValue string, backboneConnectorOnlineAttributeValue bool) {
+func (e *eventBackboneConnectorOnlineChanged) recordEvent(ctx context.Context, timestamp pcommon.Timestamp, backboneConnectorKeyAttributeValue string, jiraProjectKeyAttributeValue string, backboneConnectorOnlineAttributeValue bool, options ...EventAttributeOption) {
 	if !e.config.Enabled {
 		return
 	}
@@ -49,6 +108,9 @@ func (e *eventBackboneConnectorOnlineChanged) recordEvent(ctx context.Context, t
 	dp.Attributes().PutStr("jira.project.key", jiraProjectKeyAttributeValue)
 	dp.Attributes().PutBool("backbone.connector.online", backboneConnectorOnlineAttributeValue)
 
+	for _, op := range options {
+		op.apply(dp)
+	}
 }
 
 // emit appends recorded event data to a events slice and prepares it for recording another set of log records.
@@ -196,7 +258,7 @@ type eventBackboneMessageIssueMissing struct {
 	config EventConfig         // event config provided by user.
 }
 
-func (e *eventBackboneMessageIssueMissing) recordEvent(ctx context.Context, timestamp pcommon.Timestamp, backboneConnectorKeyAttributeValue string, jiraProjectKeyAttributeValue string, backboneFolderAttributeValue string, fileNameAttributeValue string, filePathAttributeValue string, fileSizeAttributeValue int64, options ...EventAttributeOption) {
+func (e *eventBackboneMessageIssueMissing) recordEvent(ctx context.Context, timestamp pcommon.Timestamp, backboneConnectorKeyAttributeValue string, jiraProjectKeyAttributeValue string, backboneFolderAttributeValue string, fileNameAttributeValue string, filePathAttributeValue string, fileSizeAttributeValue int64, backboneMessageTimeInFolderAttributeValue float64, options ...EventAttributeOption) {
 	if !e.config.Enabled {
 		return
 	}
@@ -214,6 +276,7 @@ func (e *eventBackboneMessageIssueMissing) recordEvent(ctx context.Context, time
 	dp.Attributes().PutStr("file.name", fileNameAttributeValue)
 	dp.Attributes().PutStr("file.path", filePathAttributeValue)
 	dp.Attributes().PutInt("file.size", fileSizeAttributeValue)
+	dp.Attributes().PutDouble("backbone.message.time_in_folder", backboneMessageTimeInFolderAttributeValue)
 
 	for _, op := range options {
 		op.apply(dp)
@@ -240,7 +303,7 @@ type eventBackboneMessageOffline struct {
 	config EventConfig         // event config provided by user.
 }
 
-func (e *eventBackboneMessageOffline) recordEvent(ctx context.Context, timestamp pcommon.Timestamp, backboneConnectorKeyAttributeValue string, jiraProjectKeyAttributeValue string, backboneFolderAttributeValue string, fileNameAttributeValue string, filePathAttributeValue string, fileSizeAttributeValue int64, options ...EventAttributeOption) {
+func (e *eventBackboneMessageOffline) recordEvent(ctx context.Context, timestamp pcommon.Timestamp, backboneConnectorKeyAttributeValue string, jiraProjectKeyAttributeValue string, backboneFolderAttributeValue string, fileNameAttributeValue string, filePathAttributeValue string, fileSizeAttributeValue int64, backboneMessageTimeInFolderAttributeValue float64, options ...EventAttributeOption) {
 	if !e.config.Enabled {
 		return
 	}
@@ -258,6 +321,7 @@ func (e *eventBackboneMessageOffline) recordEvent(ctx context.Context, timestamp
 	dp.Attributes().PutStr("file.name", fileNameAttributeValue)
 	dp.Attributes().PutStr("file.path", filePathAttributeValue)
 	dp.Attributes().PutInt("file.size", fileSizeAttributeValue)
+	dp.Attributes().PutDouble("backbone.message.time_in_folder", backboneMessageTimeInFolderAttributeValue)
 
 	for _, op := range options {
 		op.apply(dp)
@@ -373,7 +437,7 @@ type eventBackboneMessageSequenceError struct {
 	config EventConfig         // event config provided by user.
 }
 
-func (e *eventBackboneMessageSequenceError) recordEvent(ctx context.Context, timestamp pcommon.Timestamp, backboneConnectorKeyAttributeValue string, jiraProjectKeyAttributeValue string, backboneFolderAttributeValue string, fileNameAttributeValue string, filePathAttributeValue string, fileSizeAttributeValue int64, options ...EventAttributeOption) {
+func (e *eventBackboneMessageSequenceError) recordEvent(ctx context.Context, timestamp pcommon.Timestamp, backboneConnectorKeyAttributeValue string, jiraProjectKeyAttributeValue string, backboneFolderAttributeValue string, fileNameAttributeValue string, filePathAttributeValue string, fileSizeAttributeValue int64, backboneMessageTimeInFolderAttributeValue float64, options ...EventAttributeOption) {
 	if !e.config.Enabled {
 		return
 	}
@@ -391,6 +455,7 @@ func (e *eventBackboneMessageSequenceError) recordEvent(ctx context.Context, tim
 	dp.Attributes().PutStr("file.name", fileNameAttributeValue)
 	dp.Attributes().PutStr("file.path", filePathAttributeValue)
 	dp.Attributes().PutInt("file.size", fileSizeAttributeValue)
+	dp.Attributes().PutDouble("backbone.message.time_in_folder", backboneMessageTimeInFolderAttributeValue)
 
 	for _, op := range options {
 		op.apply(dp)
@@ -421,6 +486,7 @@ type LogsBuilder struct {
 	buildInfo                             component.BuildInfo // contains version information.
 	resourceAttributeIncludeFilter        map[string]filter.Filter
 	resourceAttributeExcludeFilter        map[string]filter.Filter
+	eventBackboneConnectorDetailsChanged  eventBackboneConnectorDetailsChanged
 	eventBackboneConnectorOnlineChanged   eventBackboneConnectorOnlineChanged
 	eventBackboneIntegrationStatusChanged eventBackboneIntegrationStatusChanged
 	eventBackboneMessageError             eventBackboneMessageError
@@ -443,6 +509,7 @@ func NewLogsBuilder(lbc LogsBuilderConfig, settings receiver.Settings) *LogsBuil
 		logsBuffer:                            plog.NewLogs(),
 		logRecordsBuffer:                      plog.NewLogRecordSlice(),
 		buildInfo:                             settings.BuildInfo,
+		eventBackboneConnectorDetailsChanged:  newEventBackboneConnectorDetailsChanged(lbc.Events.BackboneConnectorDetailsChanged),
 		eventBackboneConnectorOnlineChanged:   newEventBackboneConnectorOnlineChanged(lbc.Events.BackboneConnectorOnlineChanged),
 		eventBackboneIntegrationStatusChanged: newEventBackboneIntegrationStatusChanged(lbc.Events.BackboneIntegrationStatusChanged),
 		eventBackboneMessageError:             newEventBackboneMessageError(lbc.Events.BackboneMessageError),
@@ -455,11 +522,29 @@ func NewLogsBuilder(lbc LogsBuilderConfig, settings receiver.Settings) *LogsBuil
 		resourceAttributeIncludeFilter:        make(map[string]filter.Filter),
 		resourceAttributeExcludeFilter:        make(map[string]filter.Filter),
 	}
+	if lbc.ResourceAttributes.BackboneIntegrationDistributed.EventsInclude != nil {
+		lb.resourceAttributeIncludeFilter["backbone.integration.distributed"] = filter.CreateFilter(lbc.ResourceAttributes.BackboneIntegrationDistributed.EventsInclude)
+	}
+	if lbc.ResourceAttributes.BackboneIntegrationDistributed.EventsExclude != nil {
+		lb.resourceAttributeExcludeFilter["backbone.integration.distributed"] = filter.CreateFilter(lbc.ResourceAttributes.BackboneIntegrationDistributed.EventsExclude)
+	}
 	if lbc.ResourceAttributes.BackboneIntegrationKey.EventsInclude != nil {
 		lb.resourceAttributeIncludeFilter["backbone.integration.key"] = filter.CreateFilter(lbc.ResourceAttributes.BackboneIntegrationKey.EventsInclude)
 	}
 	if lbc.ResourceAttributes.BackboneIntegrationKey.EventsExclude != nil {
 		lb.resourceAttributeExcludeFilter["backbone.integration.key"] = filter.CreateFilter(lbc.ResourceAttributes.BackboneIntegrationKey.EventsExclude)
+	}
+	if lbc.ResourceAttributes.BackboneIntegrationMaster.EventsInclude != nil {
+		lb.resourceAttributeIncludeFilter["backbone.integration.master"] = filter.CreateFilter(lbc.ResourceAttributes.BackboneIntegrationMaster.EventsInclude)
+	}
+	if lbc.ResourceAttributes.BackboneIntegrationMaster.EventsExclude != nil {
+		lb.resourceAttributeExcludeFilter["backbone.integration.master"] = filter.CreateFilter(lbc.ResourceAttributes.BackboneIntegrationMaster.EventsExclude)
+	}
+	if lbc.ResourceAttributes.BackboneIntegrationPartnerProjectType.EventsInclude != nil {
+		lb.resourceAttributeIncludeFilter["backbone.integration.partner_project_type"] = filter.CreateFilter(lbc.ResourceAttributes.BackboneIntegrationPartnerProjectType.EventsInclude)
+	}
+	if lbc.ResourceAttributes.BackboneIntegrationPartnerProjectType.EventsExclude != nil {
+		lb.resourceAttributeExcludeFilter["backbone.integration.partner_project_type"] = filter.CreateFilter(lbc.ResourceAttributes.BackboneIntegrationPartnerProjectType.EventsExclude)
 	}
 	if lbc.ResourceAttributes.BackboneIntegrationSummary.EventsInclude != nil {
 		lb.resourceAttributeIncludeFilter["backbone.integration.summary"] = filter.CreateFilter(lbc.ResourceAttributes.BackboneIntegrationSummary.EventsInclude)
@@ -516,6 +601,7 @@ func (lb *LogsBuilder) EmitForResource(options ...ResourceLogsOption) {
 	ils := rl.ScopeLogs().AppendEmpty()
 	ils.Scope().SetName(ScopeName)
 	ils.Scope().SetVersion(lb.buildInfo.Version)
+	lb.eventBackboneConnectorDetailsChanged.emit(ils.LogRecords())
 	lb.eventBackboneConnectorOnlineChanged.emit(ils.LogRecords())
 	lb.eventBackboneIntegrationStatusChanged.emit(ils.LogRecords())
 	lb.eventBackboneMessageError.emit(ils.LogRecords())
@@ -561,9 +647,14 @@ func (lb *LogsBuilder) Emit(options ...ResourceLogsOption) plog.Logs {
 	return logs
 }
 
+// RecordBackboneConnectorDetailsChangedEvent adds a log record of backbone.connector.details_changed event.
+func (lb *LogsBuilder) RecordBackboneConnectorDetailsChangedEvent(ctx context.Context, timestamp pcommon.Timestamp, backboneConnectorKeyAttributeValue string, jiraProjectKeyAttributeValue string, backboneDirectionAttributeValue AttributeBackboneDirection, options ...EventAttributeOption) {
+	lb.eventBackboneConnectorDetailsChanged.recordEvent(ctx, timestamp, backboneConnectorKeyAttributeValue, jiraProjectKeyAttributeValue, backboneDirectionAttributeValue.String(), options...)
+}
+
 // RecordBackboneConnectorOnlineChangedEvent adds a log record of backbone.connector.online_changed event.
-func (lb *LogsBuilder) RecordBackboneConnectorOnlineChangedEvent(ctx context.Context, timestamp pcommon.Timestamp, backboneConnectorKeyAttributeValue string, jiraProjectKeyAttributeValue string, backboneConnectorOnlineAttributeValue bool) {
-	lb.eventBackboneConnectorOnlineChanged.recordEvent(ctx, timestamp, backboneConnectorKeyAttributeValue, jiraProjectKeyAttributeValue, backboneConnectorOnlineAttributeValue)
+func (lb *LogsBuilder) RecordBackboneConnectorOnlineChangedEvent(ctx context.Context, timestamp pcommon.Timestamp, backboneConnectorKeyAttributeValue string, jiraProjectKeyAttributeValue string, backboneConnectorOnlineAttributeValue bool, options ...EventAttributeOption) {
+	lb.eventBackboneConnectorOnlineChanged.recordEvent(ctx, timestamp, backboneConnectorKeyAttributeValue, jiraProjectKeyAttributeValue, backboneConnectorOnlineAttributeValue, options...)
 }
 
 // RecordBackboneIntegrationStatusChangedEvent adds a log record of backbone.integration.status_changed event.
@@ -582,13 +673,13 @@ func (lb *LogsBuilder) RecordBackboneMessageInvalidEvent(ctx context.Context, ti
 }
 
 // RecordBackboneMessageIssueMissingEvent adds a log record of backbone.message.issue_missing event.
-func (lb *LogsBuilder) RecordBackboneMessageIssueMissingEvent(ctx context.Context, timestamp pcommon.Timestamp, backboneConnectorKeyAttributeValue string, jiraProjectKeyAttributeValue string, backboneFolderAttributeValue AttributeBackboneFolder, fileNameAttributeValue string, filePathAttributeValue string, fileSizeAttributeValue int64, options ...EventAttributeOption) {
-	lb.eventBackboneMessageIssueMissing.recordEvent(ctx, timestamp, backboneConnectorKeyAttributeValue, jiraProjectKeyAttributeValue, backboneFolderAttributeValue.String(), fileNameAttributeValue, filePathAttributeValue, fileSizeAttributeValue, options...)
+func (lb *LogsBuilder) RecordBackboneMessageIssueMissingEvent(ctx context.Context, timestamp pcommon.Timestamp, backboneConnectorKeyAttributeValue string, jiraProjectKeyAttributeValue string, backboneFolderAttributeValue AttributeBackboneFolder, fileNameAttributeValue string, filePathAttributeValue string, fileSizeAttributeValue int64, backboneMessageTimeInFolderAttributeValue float64, options ...EventAttributeOption) {
+	lb.eventBackboneMessageIssueMissing.recordEvent(ctx, timestamp, backboneConnectorKeyAttributeValue, jiraProjectKeyAttributeValue, backboneFolderAttributeValue.String(), fileNameAttributeValue, filePathAttributeValue, fileSizeAttributeValue, backboneMessageTimeInFolderAttributeValue, options...)
 }
 
 // RecordBackboneMessageOfflineEvent adds a log record of backbone.message.offline event.
-func (lb *LogsBuilder) RecordBackboneMessageOfflineEvent(ctx context.Context, timestamp pcommon.Timestamp, backboneConnectorKeyAttributeValue string, jiraProjectKeyAttributeValue string, backboneFolderAttributeValue AttributeBackboneFolder, fileNameAttributeValue string, filePathAttributeValue string, fileSizeAttributeValue int64, options ...EventAttributeOption) {
-	lb.eventBackboneMessageOffline.recordEvent(ctx, timestamp, backboneConnectorKeyAttributeValue, jiraProjectKeyAttributeValue, backboneFolderAttributeValue.String(), fileNameAttributeValue, filePathAttributeValue, fileSizeAttributeValue, options...)
+func (lb *LogsBuilder) RecordBackboneMessageOfflineEvent(ctx context.Context, timestamp pcommon.Timestamp, backboneConnectorKeyAttributeValue string, jiraProjectKeyAttributeValue string, backboneFolderAttributeValue AttributeBackboneFolder, fileNameAttributeValue string, filePathAttributeValue string, fileSizeAttributeValue int64, backboneMessageTimeInFolderAttributeValue float64, options ...EventAttributeOption) {
+	lb.eventBackboneMessageOffline.recordEvent(ctx, timestamp, backboneConnectorKeyAttributeValue, jiraProjectKeyAttributeValue, backboneFolderAttributeValue.String(), fileNameAttributeValue, filePathAttributeValue, fileSizeAttributeValue, backboneMessageTimeInFolderAttributeValue, options...)
 }
 
 // RecordBackboneMessageResolvedEvent adds a log record of backbone.message.resolved event.
@@ -602,6 +693,6 @@ func (lb *LogsBuilder) RecordBackboneMessageSendErrorEvent(ctx context.Context, 
 }
 
 // RecordBackboneMessageSequenceErrorEvent adds a log record of backbone.message.sequence_error event.
-func (lb *LogsBuilder) RecordBackboneMessageSequenceErrorEvent(ctx context.Context, timestamp pcommon.Timestamp, backboneConnectorKeyAttributeValue string, jiraProjectKeyAttributeValue string, backboneFolderAttributeValue AttributeBackboneFolder, fileNameAttributeValue string, filePathAttributeValue string, fileSizeAttributeValue int64, options ...EventAttributeOption) {
-	lb.eventBackboneMessageSequenceError.recordEvent(ctx, timestamp, backboneConnectorKeyAttributeValue, jiraProjectKeyAttributeValue, backboneFolderAttributeValue.String(), fileNameAttributeValue, filePathAttributeValue, fileSizeAttributeValue, options...)
+func (lb *LogsBuilder) RecordBackboneMessageSequenceErrorEvent(ctx context.Context, timestamp pcommon.Timestamp, backboneConnectorKeyAttributeValue string, jiraProjectKeyAttributeValue string, backboneFolderAttributeValue AttributeBackboneFolder, fileNameAttributeValue string, filePathAttributeValue string, fileSizeAttributeValue int64, backboneMessageTimeInFolderAttributeValue float64, options ...EventAttributeOption) {
+	lb.eventBackboneMessageSequenceError.recordEvent(ctx, timestamp, backboneConnectorKeyAttributeValue, jiraProjectKeyAttributeValue, backboneFolderAttributeValue.String(), fileNameAttributeValue, filePathAttributeValue, fileSizeAttributeValue, backboneMessageTimeInFolderAttributeValue, options...)
 }

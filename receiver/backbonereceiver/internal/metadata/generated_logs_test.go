@@ -30,7 +30,10 @@ func TestLogsBuilderAppendLogRecord(t *testing.T) {
 	lb := NewLogsBuilder(loadLogsBuilderConfig(t, "all_set"), settings)
 
 	rb := lb.NewResourceBuilder()
+	rb.SetBackboneIntegrationDistributed(true)
 	rb.SetBackboneIntegrationKey("backbone.integration.key-val")
+	rb.SetBackboneIntegrationMaster(false)
+	rb.SetBackboneIntegrationPartnerProjectType("backbone.integration.partner_project_type-val")
 	rb.SetBackboneIntegrationSummary("backbone.integration.summary-val")
 	rb.SetJiraBaseURL("jira.base_url-val")
 	res := rb.Emit()
@@ -130,34 +133,40 @@ func TestLogsBuilder(t *testing.T) {
 			allEventsCount := 0
 			defaultEventsCount++
 			allEventsCount++
-			lb.RecordBackboneConnectorOnlineChangedEvent(ctx, timestamp, "backbone.connector.key-val", "jira.project.key-val", false)
+			lb.RecordBackboneConnectorDetailsChangedEvent(ctx, timestamp, "backbone.connector.key-val", "jira.project.key-val", AttributeBackboneDirectionIncoming, WithBackboneConnectorBaseURLEventAttribute("backbone.connector.base_url-val"))
+			defaultEventsCount++
+			allEventsCount++
+			lb.RecordBackboneConnectorOnlineChangedEvent(ctx, timestamp, "backbone.connector.key-val", "jira.project.key-val", false, WithBackboneConnectorBaseURLEventAttribute("backbone.connector.base_url-val"), WithBackboneConnectorIncomingDetailsEventAttribute("backbone.connector.incoming_details-val"), WithBackboneConnectorOutgoingDetailsEventAttribute("backbone.connector.outgoing_details-val"))
 			defaultEventsCount++
 			allEventsCount++
 			lb.RecordBackboneIntegrationStatusChangedEvent(ctx, timestamp, "backbone.integration.state-val", "backbone.integration.previous_state-val")
 			defaultEventsCount++
 			allEventsCount++
-			lb.RecordBackboneMessageErrorEvent(ctx, timestamp, "backbone.connector.key-val", "jira.project.key-val", AttributeBackboneFolderReceive, "file.name-val", "file.path-val", 9, WithBackboneIssueEventAttribute("backbone.issue-val"))
+			lb.RecordBackboneMessageErrorEvent(ctx, timestamp, "backbone.connector.key-val", "jira.project.key-val", AttributeBackboneFolderReceive, "file.name-val", "file.path-val", 9, WithBackboneConnectorBaseURLEventAttribute("backbone.connector.base_url-val"), WithBackboneIssueEventAttribute("backbone.issue-val"))
 
 			allEventsCount++
-			lb.RecordBackboneMessageInvalidEvent(ctx, timestamp, "backbone.connector.key-val", "jira.project.key-val", AttributeBackboneFolderReceive, "file.name-val", "file.path-val", 9, WithBackboneIssueEventAttribute("backbone.issue-val"))
+			lb.RecordBackboneMessageInvalidEvent(ctx, timestamp, "backbone.connector.key-val", "jira.project.key-val", AttributeBackboneFolderReceive, "file.name-val", "file.path-val", 9, WithBackboneConnectorBaseURLEventAttribute("backbone.connector.base_url-val"), WithBackboneIssueEventAttribute("backbone.issue-val"))
 
 			allEventsCount++
-			lb.RecordBackboneMessageIssueMissingEvent(ctx, timestamp, "backbone.connector.key-val", "jira.project.key-val", AttributeBackboneFolderReceive, "file.name-val", "file.path-val", 9, WithBackboneIssueEventAttribute("backbone.issue-val"))
+			lb.RecordBackboneMessageIssueMissingEvent(ctx, timestamp, "backbone.connector.key-val", "jira.project.key-val", AttributeBackboneFolderReceive, "file.name-val", "file.path-val", 9, 31.100000, WithBackboneConnectorBaseURLEventAttribute("backbone.connector.base_url-val"), WithBackboneIssueEventAttribute("backbone.issue-val"))
 
 			allEventsCount++
-			lb.RecordBackboneMessageOfflineEvent(ctx, timestamp, "backbone.connector.key-val", "jira.project.key-val", AttributeBackboneFolderReceive, "file.name-val", "file.path-val", 9, WithBackboneIssueEventAttribute("backbone.issue-val"))
+			lb.RecordBackboneMessageOfflineEvent(ctx, timestamp, "backbone.connector.key-val", "jira.project.key-val", AttributeBackboneFolderReceive, "file.name-val", "file.path-val", 9, 31.100000, WithBackboneConnectorBaseURLEventAttribute("backbone.connector.base_url-val"), WithBackboneIssueEventAttribute("backbone.issue-val"))
 			defaultEventsCount++
 			allEventsCount++
-			lb.RecordBackboneMessageResolvedEvent(ctx, timestamp, "backbone.connector.key-val", "jira.project.key-val", AttributeBackboneFolderReceive, "file.name-val", "file.path-val", 9, 31.100000, WithBackboneIssueEventAttribute("backbone.issue-val"))
+			lb.RecordBackboneMessageResolvedEvent(ctx, timestamp, "backbone.connector.key-val", "jira.project.key-val", AttributeBackboneFolderReceive, "file.name-val", "file.path-val", 9, 31.100000, WithBackboneConnectorBaseURLEventAttribute("backbone.connector.base_url-val"), WithBackboneIssueEventAttribute("backbone.issue-val"))
 			defaultEventsCount++
 			allEventsCount++
-			lb.RecordBackboneMessageSendErrorEvent(ctx, timestamp, "backbone.connector.key-val", "jira.project.key-val", AttributeBackboneFolderReceive, "file.name-val", "file.path-val", 9, WithBackboneIssueEventAttribute("backbone.issue-val"))
+			lb.RecordBackboneMessageSendErrorEvent(ctx, timestamp, "backbone.connector.key-val", "jira.project.key-val", AttributeBackboneFolderReceive, "file.name-val", "file.path-val", 9, WithBackboneConnectorBaseURLEventAttribute("backbone.connector.base_url-val"), WithBackboneIssueEventAttribute("backbone.issue-val"))
 			defaultEventsCount++
 			allEventsCount++
-			lb.RecordBackboneMessageSequenceErrorEvent(ctx, timestamp, "backbone.connector.key-val", "jira.project.key-val", AttributeBackboneFolderReceive, "file.name-val", "file.path-val", 9, WithBackboneIssueEventAttribute("backbone.issue-val"))
+			lb.RecordBackboneMessageSequenceErrorEvent(ctx, timestamp, "backbone.connector.key-val", "jira.project.key-val", AttributeBackboneFolderReceive, "file.name-val", "file.path-val", 9, 31.100000, WithBackboneConnectorBaseURLEventAttribute("backbone.connector.base_url-val"), WithBackboneIssueEventAttribute("backbone.issue-val"))
 
 			rb := lb.NewResourceBuilder()
+			rb.SetBackboneIntegrationDistributed(true)
 			rb.SetBackboneIntegrationKey("backbone.integration.key-val")
+			rb.SetBackboneIntegrationMaster(false)
+			rb.SetBackboneIntegrationPartnerProjectType("backbone.integration.partner_project_type-val")
 			rb.SetBackboneIntegrationSummary("backbone.integration.summary-val")
 			rb.SetJiraBaseURL("jira.base_url-val")
 			res := rb.Emit()
@@ -182,6 +191,25 @@ func TestLogsBuilder(t *testing.T) {
 			validatedEvents := make(map[string]bool)
 			for i := 0; i < lrs.Len(); i++ {
 				switch lrs.At(i).EventName() {
+				case "backbone.connector.details_changed":
+					assert.False(t, validatedEvents["backbone.connector.details_changed"], "Found a duplicate in the events slice: backbone.connector.details_changed")
+					validatedEvents["backbone.connector.details_changed"] = true
+					lr := lrs.At(i)
+					assert.Equal(t, timestamp, lr.Timestamp())
+					assert.Equal(t, pcommon.TraceID(traceID), lr.TraceID())
+					assert.Equal(t, pcommon.SpanID(spanID), lr.SpanID())
+					attrVal, ok := lr.Attributes().Get("backbone.connector.key")
+					assert.True(t, ok)
+					assert.Equal(t, "backbone.connector.key-val", attrVal.Str())
+					attrVal, ok = lr.Attributes().Get("jira.project.key")
+					assert.True(t, ok)
+					assert.Equal(t, "jira.project.key-val", attrVal.Str())
+					attrVal, ok = lr.Attributes().Get("backbone.connector.base_url")
+					assert.True(t, ok)
+					assert.Equal(t, "backbone.connector.base_url-val", attrVal.Str())
+					attrVal, ok = lr.Attributes().Get("backbone.direction")
+					assert.True(t, ok)
+					assert.Equal(t, "incoming", attrVal.Str())
 				case "backbone.connector.online_changed":
 					assert.False(t, validatedEvents["backbone.connector.online_changed"], "Found a duplicate in the events slice: backbone.connector.online_changed")
 					validatedEvents["backbone.connector.online_changed"] = true
@@ -195,9 +223,18 @@ func TestLogsBuilder(t *testing.T) {
 					attrVal, ok = lr.Attributes().Get("jira.project.key")
 					assert.True(t, ok)
 					assert.Equal(t, "jira.project.key-val", attrVal.Str())
+					attrVal, ok = lr.Attributes().Get("backbone.connector.base_url")
+					assert.True(t, ok)
+					assert.Equal(t, "backbone.connector.base_url-val", attrVal.Str())
 					attrVal, ok = lr.Attributes().Get("backbone.connector.online")
 					assert.True(t, ok)
 					assert.False(t, attrVal.Bool())
+					attrVal, ok = lr.Attributes().Get("backbone.connector.incoming_details")
+					assert.True(t, ok)
+					assert.Equal(t, "backbone.connector.incoming_details-val", attrVal.Str())
+					attrVal, ok = lr.Attributes().Get("backbone.connector.outgoing_details")
+					assert.True(t, ok)
+					assert.Equal(t, "backbone.connector.outgoing_details-val", attrVal.Str())
 				case "backbone.integration.status_changed":
 					assert.False(t, validatedEvents["backbone.integration.status_changed"], "Found a duplicate in the events slice: backbone.integration.status_changed")
 					validatedEvents["backbone.integration.status_changed"] = true
@@ -224,6 +261,9 @@ func TestLogsBuilder(t *testing.T) {
 					attrVal, ok = lr.Attributes().Get("jira.project.key")
 					assert.True(t, ok)
 					assert.Equal(t, "jira.project.key-val", attrVal.Str())
+					attrVal, ok = lr.Attributes().Get("backbone.connector.base_url")
+					assert.True(t, ok)
+					assert.Equal(t, "backbone.connector.base_url-val", attrVal.Str())
 					attrVal, ok = lr.Attributes().Get("backbone.folder")
 					assert.True(t, ok)
 					assert.Equal(t, "receive", attrVal.Str())
@@ -252,6 +292,9 @@ func TestLogsBuilder(t *testing.T) {
 					attrVal, ok = lr.Attributes().Get("jira.project.key")
 					assert.True(t, ok)
 					assert.Equal(t, "jira.project.key-val", attrVal.Str())
+					attrVal, ok = lr.Attributes().Get("backbone.connector.base_url")
+					assert.True(t, ok)
+					assert.Equal(t, "backbone.connector.base_url-val", attrVal.Str())
 					attrVal, ok = lr.Attributes().Get("backbone.folder")
 					assert.True(t, ok)
 					assert.Equal(t, "receive", attrVal.Str())
@@ -280,6 +323,9 @@ func TestLogsBuilder(t *testing.T) {
 					attrVal, ok = lr.Attributes().Get("jira.project.key")
 					assert.True(t, ok)
 					assert.Equal(t, "jira.project.key-val", attrVal.Str())
+					attrVal, ok = lr.Attributes().Get("backbone.connector.base_url")
+					assert.True(t, ok)
+					assert.Equal(t, "backbone.connector.base_url-val", attrVal.Str())
 					attrVal, ok = lr.Attributes().Get("backbone.folder")
 					assert.True(t, ok)
 					assert.Equal(t, "receive", attrVal.Str())
@@ -295,6 +341,9 @@ func TestLogsBuilder(t *testing.T) {
 					attrVal, ok = lr.Attributes().Get("file.size")
 					assert.True(t, ok)
 					assert.EqualValues(t, 9, attrVal.Int())
+					attrVal, ok = lr.Attributes().Get("backbone.message.time_in_folder")
+					assert.True(t, ok)
+					assert.Equal(t, 31.100000, attrVal.Double())
 				case "backbone.message.offline":
 					assert.False(t, validatedEvents["backbone.message.offline"], "Found a duplicate in the events slice: backbone.message.offline")
 					validatedEvents["backbone.message.offline"] = true
@@ -308,6 +357,9 @@ func TestLogsBuilder(t *testing.T) {
 					attrVal, ok = lr.Attributes().Get("jira.project.key")
 					assert.True(t, ok)
 					assert.Equal(t, "jira.project.key-val", attrVal.Str())
+					attrVal, ok = lr.Attributes().Get("backbone.connector.base_url")
+					assert.True(t, ok)
+					assert.Equal(t, "backbone.connector.base_url-val", attrVal.Str())
 					attrVal, ok = lr.Attributes().Get("backbone.folder")
 					assert.True(t, ok)
 					assert.Equal(t, "receive", attrVal.Str())
@@ -323,6 +375,9 @@ func TestLogsBuilder(t *testing.T) {
 					attrVal, ok = lr.Attributes().Get("file.size")
 					assert.True(t, ok)
 					assert.EqualValues(t, 9, attrVal.Int())
+					attrVal, ok = lr.Attributes().Get("backbone.message.time_in_folder")
+					assert.True(t, ok)
+					assert.Equal(t, 31.100000, attrVal.Double())
 				case "backbone.message.resolved":
 					assert.False(t, validatedEvents["backbone.message.resolved"], "Found a duplicate in the events slice: backbone.message.resolved")
 					validatedEvents["backbone.message.resolved"] = true
@@ -336,6 +391,9 @@ func TestLogsBuilder(t *testing.T) {
 					attrVal, ok = lr.Attributes().Get("jira.project.key")
 					assert.True(t, ok)
 					assert.Equal(t, "jira.project.key-val", attrVal.Str())
+					attrVal, ok = lr.Attributes().Get("backbone.connector.base_url")
+					assert.True(t, ok)
+					assert.Equal(t, "backbone.connector.base_url-val", attrVal.Str())
 					attrVal, ok = lr.Attributes().Get("backbone.folder")
 					assert.True(t, ok)
 					assert.Equal(t, "receive", attrVal.Str())
@@ -367,6 +425,9 @@ func TestLogsBuilder(t *testing.T) {
 					attrVal, ok = lr.Attributes().Get("jira.project.key")
 					assert.True(t, ok)
 					assert.Equal(t, "jira.project.key-val", attrVal.Str())
+					attrVal, ok = lr.Attributes().Get("backbone.connector.base_url")
+					assert.True(t, ok)
+					assert.Equal(t, "backbone.connector.base_url-val", attrVal.Str())
 					attrVal, ok = lr.Attributes().Get("backbone.folder")
 					assert.True(t, ok)
 					assert.Equal(t, "receive", attrVal.Str())
@@ -395,6 +456,9 @@ func TestLogsBuilder(t *testing.T) {
 					attrVal, ok = lr.Attributes().Get("jira.project.key")
 					assert.True(t, ok)
 					assert.Equal(t, "jira.project.key-val", attrVal.Str())
+					attrVal, ok = lr.Attributes().Get("backbone.connector.base_url")
+					assert.True(t, ok)
+					assert.Equal(t, "backbone.connector.base_url-val", attrVal.Str())
 					attrVal, ok = lr.Attributes().Get("backbone.folder")
 					assert.True(t, ok)
 					assert.Equal(t, "receive", attrVal.Str())
@@ -410,6 +474,9 @@ func TestLogsBuilder(t *testing.T) {
 					attrVal, ok = lr.Attributes().Get("file.size")
 					assert.True(t, ok)
 					assert.EqualValues(t, 9, attrVal.Int())
+					attrVal, ok = lr.Attributes().Get("backbone.message.time_in_folder")
+					assert.True(t, ok)
+					assert.Equal(t, 31.100000, attrVal.Double())
 				}
 			}
 		})

@@ -143,43 +143,43 @@ var MetricsInfo = metricsInfo{
 	},
 	BackboneConnectorIssuesInError: metricInfo{
 		Name:       "backbone.connector.issues_in_error",
-		Attributes: []string{"backbone.connector.key", "jira.project.key"},
+		Attributes: []string{"backbone.connector.key", "jira.project.key", "backbone.connector.base_url", "backbone.connector.queue.type"},
 	},
 	BackboneConnectorOnline: metricInfo{
 		Name:       "backbone.connector.online",
-		Attributes: []string{"backbone.connector.key", "jira.project.key"},
+		Attributes: []string{"backbone.connector.key", "jira.project.key", "backbone.connector.base_url", "backbone.connector.queue.type"},
 	},
 	BackboneConnectorProcessingStatus: metricInfo{
 		Name:       "backbone.connector.processing.status",
-		Attributes: []string{"backbone.connector.key", "jira.project.key", "backbone.direction", "backbone.processing.state"},
+		Attributes: []string{"backbone.connector.key", "jira.project.key", "backbone.connector.base_url", "backbone.connector.queue.type", "backbone.direction", "backbone.processing.state"},
 	},
 	BackboneConnectorReconnecting: metricInfo{
 		Name:       "backbone.connector.reconnecting",
-		Attributes: []string{"backbone.connector.key", "jira.project.key"},
+		Attributes: []string{"backbone.connector.key", "jira.project.key", "backbone.connector.base_url", "backbone.connector.queue.type"},
 	},
 	BackboneConnectorRouteStatus: metricInfo{
 		Name:       "backbone.connector.route.status",
-		Attributes: []string{"backbone.connector.key", "jira.project.key", "backbone.route", "backbone.route.state"},
+		Attributes: []string{"backbone.connector.key", "jira.project.key", "backbone.connector.base_url", "backbone.connector.queue.type", "backbone.route", "backbone.route.state"},
 	},
 	BackboneConnectorUptime: metricInfo{
 		Name:       "backbone.connector.uptime",
-		Attributes: []string{"backbone.connector.key", "jira.project.key"},
+		Attributes: []string{"backbone.connector.key", "jira.project.key", "backbone.connector.base_url", "backbone.connector.queue.type"},
 	},
 	BackboneFolderIssues: metricInfo{
 		Name:       "backbone.folder.issues",
-		Attributes: []string{"backbone.connector.key", "jira.project.key", "backbone.folder"},
+		Attributes: []string{"backbone.connector.key", "jira.project.key", "backbone.connector.base_url", "backbone.folder"},
 	},
 	BackboneFolderMessages: metricInfo{
 		Name:       "backbone.folder.messages",
-		Attributes: []string{"backbone.connector.key", "jira.project.key", "backbone.folder"},
+		Attributes: []string{"backbone.connector.key", "jira.project.key", "backbone.connector.base_url", "backbone.folder"},
 	},
 	BackboneFolderOldestMessageAge: metricInfo{
 		Name:       "backbone.folder.oldest_message.age",
-		Attributes: []string{"backbone.connector.key", "jira.project.key", "backbone.folder"},
+		Attributes: []string{"backbone.connector.key", "jira.project.key", "backbone.connector.base_url", "backbone.folder"},
 	},
 	BackboneFolderSize: metricInfo{
 		Name:       "backbone.folder.size",
-		Attributes: []string{"backbone.connector.key", "jira.project.key", "backbone.folder"},
+		Attributes: []string{"backbone.connector.key", "jira.project.key", "backbone.connector.base_url", "backbone.folder"},
 	},
 	BackboneIntegrationStatus: metricInfo{
 		Name:       "backbone.integration.status",
@@ -216,6 +216,12 @@ type metricAttributeOptionFunc func(pmetric.NumberDataPoint)
 
 func (maof metricAttributeOptionFunc) apply(dp pmetric.NumberDataPoint) {
 	maof(dp)
+}
+
+func WithBackboneConnectorBaseURLMetricAttribute(backboneConnectorBaseURLAttributeValue string) MetricAttributeOption {
+	return metricAttributeOptionFunc(func(dp pmetric.NumberDataPoint) {
+		dp.Attributes().PutStr("backbone.connector.base_url", backboneConnectorBaseURLAttributeValue)
+	})
 }
 
 func WithErrorTypeMetricAttribute(errorTypeAttributeValue string) MetricAttributeOption {
@@ -283,7 +289,7 @@ type metricBackboneAPIUp struct {
 // init fills backbone.api.up metric with initial data.
 func (m *metricBackboneAPIUp) init() {
 	m.data.SetName("backbone.api.up")
-	m.data.SetDescription("1 when every call of this interval to Backbone's REST API returned usable data, 0 otherwise; on 0, error.type gives the kind of the interval's first failed call.")
+	m.data.SetDescription("1 when this interval read the integrations list (once per project key; a project key that matches nothing counts as read), 0 otherwise; on 0, error.type gives the kind of the first failed list call. A failed status call of one integration does not make it 0: that integration's backbone.integration.status reports unknown instead.")
 	m.data.SetUnit("1")
 	m.data.SetEmptyGauge()
 	m.data.Gauge().DataPoints().EnsureCapacity(m.capacity)
@@ -345,7 +351,7 @@ func (m *metricBackboneConnectorIssuesInError) init() {
 	m.aggDataPoints = m.aggDataPoints[:0]
 }
 
-func (m *metricBackboneConnectorIssuesInError) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64, backboneConnectorKeyAttributeValue string, jiraProjectKeyAttributeValue string) {
+func (m *metricBackboneConnectorIssuesInError) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64, backboneConnectorKeyAttributeValue string, jiraProjectKeyAttributeValue string, backboneConnectorQueueTypeAttributeValue string, options ...MetricAttributeOption) {
 	if !m.config.Enabled {
 		return
 	}
@@ -358,6 +364,12 @@ func (m *metricBackboneConnectorIssuesInError) recordDataPoint(start pcommon.Tim
 	}
 	if slices.Contains(m.config.EnabledAttributes, BackboneConnectorIssuesInErrorMetricAttributeKeyJiraProjectKey) {
 		dp.Attributes().PutStr("jira.project.key", jiraProjectKeyAttributeValue)
+	}
+	if slices.Contains(m.config.EnabledAttributes, BackboneConnectorIssuesInErrorMetricAttributeKeyBackboneConnectorQueueType) {
+		dp.Attributes().PutStr("backbone.connector.queue.type", backboneConnectorQueueTypeAttributeValue)
+	}
+	for _, op := range options {
+		op.apply(dp)
 	}
 
 	var s string
@@ -437,7 +449,7 @@ func (m *metricBackboneConnectorOnline) init() {
 	m.aggDataPoints = m.aggDataPoints[:0]
 }
 
-func (m *metricBackboneConnectorOnline) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64, backboneConnectorKeyAttributeValue string, jiraProjectKeyAttributeValue string) {
+func (m *metricBackboneConnectorOnline) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64, backboneConnectorKeyAttributeValue string, jiraProjectKeyAttributeValue string, backboneConnectorQueueTypeAttributeValue string, options ...MetricAttributeOption) {
 	if !m.config.Enabled {
 		return
 	}
@@ -450,6 +462,12 @@ func (m *metricBackboneConnectorOnline) recordDataPoint(start pcommon.Timestamp,
 	}
 	if slices.Contains(m.config.EnabledAttributes, BackboneConnectorOnlineMetricAttributeKeyJiraProjectKey) {
 		dp.Attributes().PutStr("jira.project.key", jiraProjectKeyAttributeValue)
+	}
+	if slices.Contains(m.config.EnabledAttributes, BackboneConnectorOnlineMetricAttributeKeyBackboneConnectorQueueType) {
+		dp.Attributes().PutStr("backbone.connector.queue.type", backboneConnectorQueueTypeAttributeValue)
+	}
+	for _, op := range options {
+		op.apply(dp)
 	}
 
 	var s string
@@ -531,7 +549,7 @@ func (m *metricBackboneConnectorProcessingStatus) init() {
 	m.aggDataPoints = m.aggDataPoints[:0]
 }
 
-func (m *metricBackboneConnectorProcessingStatus) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64, backboneConnectorKeyAttributeValue string, jiraProjectKeyAttributeValue string, backboneDirectionAttributeValue string, backboneProcessingStateAttributeValue string) {
+func (m *metricBackboneConnectorProcessingStatus) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64, backboneConnectorKeyAttributeValue string, jiraProjectKeyAttributeValue string, backboneConnectorQueueTypeAttributeValue string, backboneDirectionAttributeValue string, backboneProcessingStateAttributeValue string, options ...MetricAttributeOption) {
 	if !m.config.Enabled {
 		return
 	}
@@ -545,11 +563,17 @@ func (m *metricBackboneConnectorProcessingStatus) recordDataPoint(start pcommon.
 	if slices.Contains(m.config.EnabledAttributes, BackboneConnectorProcessingStatusMetricAttributeKeyJiraProjectKey) {
 		dp.Attributes().PutStr("jira.project.key", jiraProjectKeyAttributeValue)
 	}
+	if slices.Contains(m.config.EnabledAttributes, BackboneConnectorProcessingStatusMetricAttributeKeyBackboneConnectorQueueType) {
+		dp.Attributes().PutStr("backbone.connector.queue.type", backboneConnectorQueueTypeAttributeValue)
+	}
 	if slices.Contains(m.config.EnabledAttributes, BackboneConnectorProcessingStatusMetricAttributeKeyBackboneDirection) {
 		dp.Attributes().PutStr("backbone.direction", backboneDirectionAttributeValue)
 	}
 	if slices.Contains(m.config.EnabledAttributes, BackboneConnectorProcessingStatusMetricAttributeKeyBackboneProcessingState) {
 		dp.Attributes().PutStr("backbone.processing.state", backboneProcessingStateAttributeValue)
+	}
+	for _, op := range options {
+		op.apply(dp)
 	}
 
 	var s string
@@ -629,7 +653,7 @@ func (m *metricBackboneConnectorReconnecting) init() {
 	m.aggDataPoints = m.aggDataPoints[:0]
 }
 
-func (m *metricBackboneConnectorReconnecting) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64, backboneConnectorKeyAttributeValue string, jiraProjectKeyAttributeValue string) {
+func (m *metricBackboneConnectorReconnecting) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64, backboneConnectorKeyAttributeValue string, jiraProjectKeyAttributeValue string, backboneConnectorQueueTypeAttributeValue string, options ...MetricAttributeOption) {
 	if !m.config.Enabled {
 		return
 	}
@@ -642,6 +666,12 @@ func (m *metricBackboneConnectorReconnecting) recordDataPoint(start pcommon.Time
 	}
 	if slices.Contains(m.config.EnabledAttributes, BackboneConnectorReconnectingMetricAttributeKeyJiraProjectKey) {
 		dp.Attributes().PutStr("jira.project.key", jiraProjectKeyAttributeValue)
+	}
+	if slices.Contains(m.config.EnabledAttributes, BackboneConnectorReconnectingMetricAttributeKeyBackboneConnectorQueueType) {
+		dp.Attributes().PutStr("backbone.connector.queue.type", backboneConnectorQueueTypeAttributeValue)
+	}
+	for _, op := range options {
+		op.apply(dp)
 	}
 
 	var s string
@@ -723,7 +753,7 @@ func (m *metricBackboneConnectorRouteStatus) init() {
 	m.aggDataPoints = m.aggDataPoints[:0]
 }
 
-func (m *metricBackboneConnectorRouteStatus) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64, backboneConnectorKeyAttributeValue string, jiraProjectKeyAttributeValue string, backboneRouteAttributeValue string, backboneRouteStateAttributeValue string) {
+func (m *metricBackboneConnectorRouteStatus) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64, backboneConnectorKeyAttributeValue string, jiraProjectKeyAttributeValue string, backboneConnectorQueueTypeAttributeValue string, backboneRouteAttributeValue string, backboneRouteStateAttributeValue string, options ...MetricAttributeOption) {
 	if !m.config.Enabled {
 		return
 	}
@@ -737,11 +767,17 @@ func (m *metricBackboneConnectorRouteStatus) recordDataPoint(start pcommon.Times
 	if slices.Contains(m.config.EnabledAttributes, BackboneConnectorRouteStatusMetricAttributeKeyJiraProjectKey) {
 		dp.Attributes().PutStr("jira.project.key", jiraProjectKeyAttributeValue)
 	}
+	if slices.Contains(m.config.EnabledAttributes, BackboneConnectorRouteStatusMetricAttributeKeyBackboneConnectorQueueType) {
+		dp.Attributes().PutStr("backbone.connector.queue.type", backboneConnectorQueueTypeAttributeValue)
+	}
 	if slices.Contains(m.config.EnabledAttributes, BackboneConnectorRouteStatusMetricAttributeKeyBackboneRoute) {
 		dp.Attributes().PutStr("backbone.route", backboneRouteAttributeValue)
 	}
 	if slices.Contains(m.config.EnabledAttributes, BackboneConnectorRouteStatusMetricAttributeKeyBackboneRouteState) {
 		dp.Attributes().PutStr("backbone.route.state", backboneRouteStateAttributeValue)
+	}
+	for _, op := range options {
+		op.apply(dp)
 	}
 
 	var s string
@@ -821,7 +857,7 @@ func (m *metricBackboneConnectorUptime) init() {
 	m.aggDataPoints = m.aggDataPoints[:0]
 }
 
-func (m *metricBackboneConnectorUptime) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val float64, backboneConnectorKeyAttributeValue string, jiraProjectKeyAttributeValue string) {
+func (m *metricBackboneConnectorUptime) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val float64, backboneConnectorKeyAttributeValue string, jiraProjectKeyAttributeValue string, backboneConnectorQueueTypeAttributeValue string, options ...MetricAttributeOption) {
 	if !m.config.Enabled {
 		return
 	}
@@ -834,6 +870,12 @@ func (m *metricBackboneConnectorUptime) recordDataPoint(start pcommon.Timestamp,
 	}
 	if slices.Contains(m.config.EnabledAttributes, BackboneConnectorUptimeMetricAttributeKeyJiraProjectKey) {
 		dp.Attributes().PutStr("jira.project.key", jiraProjectKeyAttributeValue)
+	}
+	if slices.Contains(m.config.EnabledAttributes, BackboneConnectorUptimeMetricAttributeKeyBackboneConnectorQueueType) {
+		dp.Attributes().PutStr("backbone.connector.queue.type", backboneConnectorQueueTypeAttributeValue)
+	}
+	for _, op := range options {
+		op.apply(dp)
 	}
 
 	var s string
@@ -913,7 +955,7 @@ func (m *metricBackboneFolderIssues) init() {
 	m.aggDataPoints = m.aggDataPoints[:0]
 }
 
-func (m *metricBackboneFolderIssues) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64, backboneConnectorKeyAttributeValue string, jiraProjectKeyAttributeValue string, backboneFolderAttributeValue string) {
+func (m *metricBackboneFolderIssues) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64, backboneConnectorKeyAttributeValue string, jiraProjectKeyAttributeValue string, backboneFolderAttributeValue string, options ...MetricAttributeOption) {
 	if !m.config.Enabled {
 		return
 	}
@@ -929,6 +971,9 @@ func (m *metricBackboneFolderIssues) recordDataPoint(start pcommon.Timestamp, ts
 	}
 	if slices.Contains(m.config.EnabledAttributes, BackboneFolderIssuesMetricAttributeKeyBackboneFolder) {
 		dp.Attributes().PutStr("backbone.folder", backboneFolderAttributeValue)
+	}
+	for _, op := range options {
+		op.apply(dp)
 	}
 
 	var s string
@@ -1008,7 +1053,7 @@ func (m *metricBackboneFolderMessages) init() {
 	m.aggDataPoints = m.aggDataPoints[:0]
 }
 
-func (m *metricBackboneFolderMessages) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64, backboneConnectorKeyAttributeValue string, jiraProjectKeyAttributeValue string, backboneFolderAttributeValue string) {
+func (m *metricBackboneFolderMessages) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64, backboneConnectorKeyAttributeValue string, jiraProjectKeyAttributeValue string, backboneFolderAttributeValue string, options ...MetricAttributeOption) {
 	if !m.config.Enabled {
 		return
 	}
@@ -1024,6 +1069,9 @@ func (m *metricBackboneFolderMessages) recordDataPoint(start pcommon.Timestamp, 
 	}
 	if slices.Contains(m.config.EnabledAttributes, BackboneFolderMessagesMetricAttributeKeyBackboneFolder) {
 		dp.Attributes().PutStr("backbone.folder", backboneFolderAttributeValue)
+	}
+	for _, op := range options {
+		op.apply(dp)
 	}
 
 	var s string
@@ -1096,14 +1144,14 @@ type metricBackboneFolderOldestMessageAge struct {
 // init fills backbone.folder.oldest_message.age metric with initial data.
 func (m *metricBackboneFolderOldestMessageAge) init() {
 	m.data.SetName("backbone.folder.oldest_message.age")
-	m.data.SetDescription("Now minus the modification time of the oldest message in the folder; 0 when it is empty. For archive only with archive_details enabled.")
+	m.data.SetDescription("Now minus the time the longest-waiting message entered the folder (the later of its modification and change times, as a move sets the change time only); 0 when it is empty. For archive only with archive_details enabled.")
 	m.data.SetUnit("s")
 	m.data.SetEmptyGauge()
 	m.data.Gauge().DataPoints().EnsureCapacity(m.capacity)
 	m.aggDataPoints = m.aggDataPoints[:0]
 }
 
-func (m *metricBackboneFolderOldestMessageAge) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val float64, backboneConnectorKeyAttributeValue string, jiraProjectKeyAttributeValue string, backboneFolderAttributeValue string) {
+func (m *metricBackboneFolderOldestMessageAge) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val float64, backboneConnectorKeyAttributeValue string, jiraProjectKeyAttributeValue string, backboneFolderAttributeValue string, options ...MetricAttributeOption) {
 	if !m.config.Enabled {
 		return
 	}
@@ -1119,6 +1167,9 @@ func (m *metricBackboneFolderOldestMessageAge) recordDataPoint(start pcommon.Tim
 	}
 	if slices.Contains(m.config.EnabledAttributes, BackboneFolderOldestMessageAgeMetricAttributeKeyBackboneFolder) {
 		dp.Attributes().PutStr("backbone.folder", backboneFolderAttributeValue)
+	}
+	for _, op := range options {
+		op.apply(dp)
 	}
 
 	var s string
@@ -1198,7 +1249,7 @@ func (m *metricBackboneFolderSize) init() {
 	m.aggDataPoints = m.aggDataPoints[:0]
 }
 
-func (m *metricBackboneFolderSize) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64, backboneConnectorKeyAttributeValue string, jiraProjectKeyAttributeValue string, backboneFolderAttributeValue string) {
+func (m *metricBackboneFolderSize) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64, backboneConnectorKeyAttributeValue string, jiraProjectKeyAttributeValue string, backboneFolderAttributeValue string, options ...MetricAttributeOption) {
 	if !m.config.Enabled {
 		return
 	}
@@ -1214,6 +1265,9 @@ func (m *metricBackboneFolderSize) recordDataPoint(start pcommon.Timestamp, ts p
 	}
 	if slices.Contains(m.config.EnabledAttributes, BackboneFolderSizeMetricAttributeKeyBackboneFolder) {
 		dp.Attributes().PutStr("backbone.folder", backboneFolderAttributeValue)
+	}
+	for _, op := range options {
+		op.apply(dp)
 	}
 
 	var s string
@@ -1286,7 +1340,7 @@ type metricBackboneIntegrationStatus struct {
 // init fills backbone.integration.status metric with initial data.
 func (m *metricBackboneIntegrationStatus) init() {
 	m.data.SetName("backbone.integration.status")
-	m.data.SetDescription("The integration's state, 1 for the current state and 0 for every other known state.")
+	m.data.SetDescription("The integration's state, 1 for the current state and 0 for every other known state; the state unknown (1) when the integration is listed but its status could not be read.")
 	m.data.SetUnit("1")
 	m.data.SetEmptySum()
 	m.data.Sum().SetIsMonotonic(false)
@@ -1431,11 +1485,29 @@ func NewMetricsBuilder(mbc MetricsBuilderConfig, settings receiver.Settings, opt
 		resourceAttributeIncludeFilter:          make(map[string]filter.Filter),
 		resourceAttributeExcludeFilter:          make(map[string]filter.Filter),
 	}
+	if mbc.ResourceAttributes.BackboneIntegrationDistributed.MetricsInclude != nil {
+		mb.resourceAttributeIncludeFilter["backbone.integration.distributed"] = filter.CreateFilter(mbc.ResourceAttributes.BackboneIntegrationDistributed.MetricsInclude)
+	}
+	if mbc.ResourceAttributes.BackboneIntegrationDistributed.MetricsExclude != nil {
+		mb.resourceAttributeExcludeFilter["backbone.integration.distributed"] = filter.CreateFilter(mbc.ResourceAttributes.BackboneIntegrationDistributed.MetricsExclude)
+	}
 	if mbc.ResourceAttributes.BackboneIntegrationKey.MetricsInclude != nil {
 		mb.resourceAttributeIncludeFilter["backbone.integration.key"] = filter.CreateFilter(mbc.ResourceAttributes.BackboneIntegrationKey.MetricsInclude)
 	}
 	if mbc.ResourceAttributes.BackboneIntegrationKey.MetricsExclude != nil {
 		mb.resourceAttributeExcludeFilter["backbone.integration.key"] = filter.CreateFilter(mbc.ResourceAttributes.BackboneIntegrationKey.MetricsExclude)
+	}
+	if mbc.ResourceAttributes.BackboneIntegrationMaster.MetricsInclude != nil {
+		mb.resourceAttributeIncludeFilter["backbone.integration.master"] = filter.CreateFilter(mbc.ResourceAttributes.BackboneIntegrationMaster.MetricsInclude)
+	}
+	if mbc.ResourceAttributes.BackboneIntegrationMaster.MetricsExclude != nil {
+		mb.resourceAttributeExcludeFilter["backbone.integration.master"] = filter.CreateFilter(mbc.ResourceAttributes.BackboneIntegrationMaster.MetricsExclude)
+	}
+	if mbc.ResourceAttributes.BackboneIntegrationPartnerProjectType.MetricsInclude != nil {
+		mb.resourceAttributeIncludeFilter["backbone.integration.partner_project_type"] = filter.CreateFilter(mbc.ResourceAttributes.BackboneIntegrationPartnerProjectType.MetricsInclude)
+	}
+	if mbc.ResourceAttributes.BackboneIntegrationPartnerProjectType.MetricsExclude != nil {
+		mb.resourceAttributeExcludeFilter["backbone.integration.partner_project_type"] = filter.CreateFilter(mbc.ResourceAttributes.BackboneIntegrationPartnerProjectType.MetricsExclude)
 	}
 	if mbc.ResourceAttributes.BackboneIntegrationSummary.MetricsInclude != nil {
 		mb.resourceAttributeIncludeFilter["backbone.integration.summary"] = filter.CreateFilter(mbc.ResourceAttributes.BackboneIntegrationSummary.MetricsInclude)
@@ -1573,53 +1645,53 @@ func (mb *MetricsBuilder) RecordBackboneAPIUpDataPoint(ts pcommon.Timestamp, val
 }
 
 // RecordBackboneConnectorIssuesInErrorDataPoint adds a data point to backbone.connector.issues_in_error metric.
-func (mb *MetricsBuilder) RecordBackboneConnectorIssuesInErrorDataPoint(ts pcommon.Timestamp, val int64, backboneConnectorKeyAttributeValue string, jiraProjectKeyAttributeValue string) {
-	mb.metricBackboneConnectorIssuesInError.recordDataPoint(mb.startTime, ts, val, backboneConnectorKeyAttributeValue, jiraProjectKeyAttributeValue)
+func (mb *MetricsBuilder) RecordBackboneConnectorIssuesInErrorDataPoint(ts pcommon.Timestamp, val int64, backboneConnectorKeyAttributeValue string, jiraProjectKeyAttributeValue string, backboneConnectorQueueTypeAttributeValue string, options ...MetricAttributeOption) {
+	mb.metricBackboneConnectorIssuesInError.recordDataPoint(mb.startTime, ts, val, backboneConnectorKeyAttributeValue, jiraProjectKeyAttributeValue, backboneConnectorQueueTypeAttributeValue, options...)
 }
 
 // RecordBackboneConnectorOnlineDataPoint adds a data point to backbone.connector.online metric.
-func (mb *MetricsBuilder) RecordBackboneConnectorOnlineDataPoint(ts pcommon.Timestamp, val int64, backboneConnectorKeyAttributeValue string, jiraProjectKeyAttributeValue string) {
-	mb.metricBackboneConnectorOnline.recordDataPoint(mb.startTime, ts, val, backboneConnectorKeyAttributeValue, jiraProjectKeyAttributeValue)
+func (mb *MetricsBuilder) RecordBackboneConnectorOnlineDataPoint(ts pcommon.Timestamp, val int64, backboneConnectorKeyAttributeValue string, jiraProjectKeyAttributeValue string, backboneConnectorQueueTypeAttributeValue string, options ...MetricAttributeOption) {
+	mb.metricBackboneConnectorOnline.recordDataPoint(mb.startTime, ts, val, backboneConnectorKeyAttributeValue, jiraProjectKeyAttributeValue, backboneConnectorQueueTypeAttributeValue, options...)
 }
 
 // RecordBackboneConnectorProcessingStatusDataPoint adds a data point to backbone.connector.processing.status metric.
-func (mb *MetricsBuilder) RecordBackboneConnectorProcessingStatusDataPoint(ts pcommon.Timestamp, val int64, backboneConnectorKeyAttributeValue string, jiraProjectKeyAttributeValue string, backboneDirectionAttributeValue AttributeBackboneDirection, backboneProcessingStateAttributeValue string) {
-	mb.metricBackboneConnectorProcessingStatus.recordDataPoint(mb.startTime, ts, val, backboneConnectorKeyAttributeValue, jiraProjectKeyAttributeValue, backboneDirectionAttributeValue.String(), backboneProcessingStateAttributeValue)
+func (mb *MetricsBuilder) RecordBackboneConnectorProcessingStatusDataPoint(ts pcommon.Timestamp, val int64, backboneConnectorKeyAttributeValue string, jiraProjectKeyAttributeValue string, backboneConnectorQueueTypeAttributeValue string, backboneDirectionAttributeValue AttributeBackboneDirection, backboneProcessingStateAttributeValue string, options ...MetricAttributeOption) {
+	mb.metricBackboneConnectorProcessingStatus.recordDataPoint(mb.startTime, ts, val, backboneConnectorKeyAttributeValue, jiraProjectKeyAttributeValue, backboneConnectorQueueTypeAttributeValue, backboneDirectionAttributeValue.String(), backboneProcessingStateAttributeValue, options...)
 }
 
 // RecordBackboneConnectorReconnectingDataPoint adds a data point to backbone.connector.reconnecting metric.
-func (mb *MetricsBuilder) RecordBackboneConnectorReconnectingDataPoint(ts pcommon.Timestamp, val int64, backboneConnectorKeyAttributeValue string, jiraProjectKeyAttributeValue string) {
-	mb.metricBackboneConnectorReconnecting.recordDataPoint(mb.startTime, ts, val, backboneConnectorKeyAttributeValue, jiraProjectKeyAttributeValue)
+func (mb *MetricsBuilder) RecordBackboneConnectorReconnectingDataPoint(ts pcommon.Timestamp, val int64, backboneConnectorKeyAttributeValue string, jiraProjectKeyAttributeValue string, backboneConnectorQueueTypeAttributeValue string, options ...MetricAttributeOption) {
+	mb.metricBackboneConnectorReconnecting.recordDataPoint(mb.startTime, ts, val, backboneConnectorKeyAttributeValue, jiraProjectKeyAttributeValue, backboneConnectorQueueTypeAttributeValue, options...)
 }
 
 // RecordBackboneConnectorRouteStatusDataPoint adds a data point to backbone.connector.route.status metric.
-func (mb *MetricsBuilder) RecordBackboneConnectorRouteStatusDataPoint(ts pcommon.Timestamp, val int64, backboneConnectorKeyAttributeValue string, jiraProjectKeyAttributeValue string, backboneRouteAttributeValue AttributeBackboneRoute, backboneRouteStateAttributeValue string) {
-	mb.metricBackboneConnectorRouteStatus.recordDataPoint(mb.startTime, ts, val, backboneConnectorKeyAttributeValue, jiraProjectKeyAttributeValue, backboneRouteAttributeValue.String(), backboneRouteStateAttributeValue)
+func (mb *MetricsBuilder) RecordBackboneConnectorRouteStatusDataPoint(ts pcommon.Timestamp, val int64, backboneConnectorKeyAttributeValue string, jiraProjectKeyAttributeValue string, backboneConnectorQueueTypeAttributeValue string, backboneRouteAttributeValue AttributeBackboneRoute, backboneRouteStateAttributeValue string, options ...MetricAttributeOption) {
+	mb.metricBackboneConnectorRouteStatus.recordDataPoint(mb.startTime, ts, val, backboneConnectorKeyAttributeValue, jiraProjectKeyAttributeValue, backboneConnectorQueueTypeAttributeValue, backboneRouteAttributeValue.String(), backboneRouteStateAttributeValue, options...)
 }
 
 // RecordBackboneConnectorUptimeDataPoint adds a data point to backbone.connector.uptime metric.
-func (mb *MetricsBuilder) RecordBackboneConnectorUptimeDataPoint(ts pcommon.Timestamp, val float64, backboneConnectorKeyAttributeValue string, jiraProjectKeyAttributeValue string) {
-	mb.metricBackboneConnectorUptime.recordDataPoint(mb.startTime, ts, val, backboneConnectorKeyAttributeValue, jiraProjectKeyAttributeValue)
+func (mb *MetricsBuilder) RecordBackboneConnectorUptimeDataPoint(ts pcommon.Timestamp, val float64, backboneConnectorKeyAttributeValue string, jiraProjectKeyAttributeValue string, backboneConnectorQueueTypeAttributeValue string, options ...MetricAttributeOption) {
+	mb.metricBackboneConnectorUptime.recordDataPoint(mb.startTime, ts, val, backboneConnectorKeyAttributeValue, jiraProjectKeyAttributeValue, backboneConnectorQueueTypeAttributeValue, options...)
 }
 
 // RecordBackboneFolderIssuesDataPoint adds a data point to backbone.folder.issues metric.
-func (mb *MetricsBuilder) RecordBackboneFolderIssuesDataPoint(ts pcommon.Timestamp, val int64, backboneConnectorKeyAttributeValue string, jiraProjectKeyAttributeValue string, backboneFolderAttributeValue AttributeBackboneFolder) {
-	mb.metricBackboneFolderIssues.recordDataPoint(mb.startTime, ts, val, backboneConnectorKeyAttributeValue, jiraProjectKeyAttributeValue, backboneFolderAttributeValue.String())
+func (mb *MetricsBuilder) RecordBackboneFolderIssuesDataPoint(ts pcommon.Timestamp, val int64, backboneConnectorKeyAttributeValue string, jiraProjectKeyAttributeValue string, backboneFolderAttributeValue AttributeBackboneFolder, options ...MetricAttributeOption) {
+	mb.metricBackboneFolderIssues.recordDataPoint(mb.startTime, ts, val, backboneConnectorKeyAttributeValue, jiraProjectKeyAttributeValue, backboneFolderAttributeValue.String(), options...)
 }
 
 // RecordBackboneFolderMessagesDataPoint adds a data point to backbone.folder.messages metric.
-func (mb *MetricsBuilder) RecordBackboneFolderMessagesDataPoint(ts pcommon.Timestamp, val int64, backboneConnectorKeyAttributeValue string, jiraProjectKeyAttributeValue string, backboneFolderAttributeValue AttributeBackboneFolder) {
-	mb.metricBackboneFolderMessages.recordDataPoint(mb.startTime, ts, val, backboneConnectorKeyAttributeValue, jiraProjectKeyAttributeValue, backboneFolderAttributeValue.String())
+func (mb *MetricsBuilder) RecordBackboneFolderMessagesDataPoint(ts pcommon.Timestamp, val int64, backboneConnectorKeyAttributeValue string, jiraProjectKeyAttributeValue string, backboneFolderAttributeValue AttributeBackboneFolder, options ...MetricAttributeOption) {
+	mb.metricBackboneFolderMessages.recordDataPoint(mb.startTime, ts, val, backboneConnectorKeyAttributeValue, jiraProjectKeyAttributeValue, backboneFolderAttributeValue.String(), options...)
 }
 
 // RecordBackboneFolderOldestMessageAgeDataPoint adds a data point to backbone.folder.oldest_message.age metric.
-func (mb *MetricsBuilder) RecordBackboneFolderOldestMessageAgeDataPoint(ts pcommon.Timestamp, val float64, backboneConnectorKeyAttributeValue string, jiraProjectKeyAttributeValue string, backboneFolderAttributeValue AttributeBackboneFolder) {
-	mb.metricBackboneFolderOldestMessageAge.recordDataPoint(mb.startTime, ts, val, backboneConnectorKeyAttributeValue, jiraProjectKeyAttributeValue, backboneFolderAttributeValue.String())
+func (mb *MetricsBuilder) RecordBackboneFolderOldestMessageAgeDataPoint(ts pcommon.Timestamp, val float64, backboneConnectorKeyAttributeValue string, jiraProjectKeyAttributeValue string, backboneFolderAttributeValue AttributeBackboneFolder, options ...MetricAttributeOption) {
+	mb.metricBackboneFolderOldestMessageAge.recordDataPoint(mb.startTime, ts, val, backboneConnectorKeyAttributeValue, jiraProjectKeyAttributeValue, backboneFolderAttributeValue.String(), options...)
 }
 
 // RecordBackboneFolderSizeDataPoint adds a data point to backbone.folder.size metric.
-func (mb *MetricsBuilder) RecordBackboneFolderSizeDataPoint(ts pcommon.Timestamp, val int64, backboneConnectorKeyAttributeValue string, jiraProjectKeyAttributeValue string, backboneFolderAttributeValue AttributeBackboneFolder) {
-	mb.metricBackboneFolderSize.recordDataPoint(mb.startTime, ts, val, backboneConnectorKeyAttributeValue, jiraProjectKeyAttributeValue, backboneFolderAttributeValue.String())
+func (mb *MetricsBuilder) RecordBackboneFolderSizeDataPoint(ts pcommon.Timestamp, val int64, backboneConnectorKeyAttributeValue string, jiraProjectKeyAttributeValue string, backboneFolderAttributeValue AttributeBackboneFolder, options ...MetricAttributeOption) {
+	mb.metricBackboneFolderSize.recordDataPoint(mb.startTime, ts, val, backboneConnectorKeyAttributeValue, jiraProjectKeyAttributeValue, backboneFolderAttributeValue.String(), options...)
 }
 
 // RecordBackboneIntegrationStatusDataPoint adds a data point to backbone.integration.status metric.

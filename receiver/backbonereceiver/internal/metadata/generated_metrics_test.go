@@ -94,63 +94,63 @@ func TestMetricsBuilder(t *testing.T) {
 			mb.RecordBackboneAPIUpDataPoint(ts, 1, WithErrorTypeMetricAttribute("error.type-val"))
 			defaultMetricsCount++
 			allMetricsCount++
-			mb.RecordBackboneConnectorIssuesInErrorDataPoint(ts, 1, "backbone.connector.key-val", "jira.project.key-val")
+			mb.RecordBackboneConnectorIssuesInErrorDataPoint(ts, 1, "backbone.connector.key-val", "jira.project.key-val", "backbone.connector.queue.type-val", WithBackboneConnectorBaseURLMetricAttribute("backbone.connector.base_url-val"))
 			if tt.name == "reaggregate_set" {
-				mb.RecordBackboneConnectorIssuesInErrorDataPoint(ts, 3, "backbone.connector.key-val-2", "jira.project.key-val-2")
+				mb.RecordBackboneConnectorIssuesInErrorDataPoint(ts, 3, "backbone.connector.key-val-2", "jira.project.key-val-2", "backbone.connector.queue.type-val-2", WithBackboneConnectorBaseURLMetricAttribute("backbone.connector.base_url-val"))
 			}
 			defaultMetricsCount++
 			allMetricsCount++
-			mb.RecordBackboneConnectorOnlineDataPoint(ts, 1, "backbone.connector.key-val", "jira.project.key-val")
+			mb.RecordBackboneConnectorOnlineDataPoint(ts, 1, "backbone.connector.key-val", "jira.project.key-val", "backbone.connector.queue.type-val", WithBackboneConnectorBaseURLMetricAttribute("backbone.connector.base_url-val"))
 			if tt.name == "reaggregate_set" {
-				mb.RecordBackboneConnectorOnlineDataPoint(ts, 3, "backbone.connector.key-val-2", "jira.project.key-val-2")
+				mb.RecordBackboneConnectorOnlineDataPoint(ts, 3, "backbone.connector.key-val-2", "jira.project.key-val-2", "backbone.connector.queue.type-val-2", WithBackboneConnectorBaseURLMetricAttribute("backbone.connector.base_url-val"))
 			}
 			defaultMetricsCount++
 			allMetricsCount++
-			mb.RecordBackboneConnectorProcessingStatusDataPoint(ts, 1, "backbone.connector.key-val", "jira.project.key-val", AttributeBackboneDirectionIncoming, "backbone.processing.state-val")
+			mb.RecordBackboneConnectorProcessingStatusDataPoint(ts, 1, "backbone.connector.key-val", "jira.project.key-val", "backbone.connector.queue.type-val", AttributeBackboneDirectionIncoming, "backbone.processing.state-val", WithBackboneConnectorBaseURLMetricAttribute("backbone.connector.base_url-val"))
 			if tt.name == "reaggregate_set" {
-				mb.RecordBackboneConnectorProcessingStatusDataPoint(ts, 3, "backbone.connector.key-val-2", "jira.project.key-val-2", AttributeBackboneDirectionOutgoing, "backbone.processing.state-val-2")
+				mb.RecordBackboneConnectorProcessingStatusDataPoint(ts, 3, "backbone.connector.key-val-2", "jira.project.key-val-2", "backbone.connector.queue.type-val-2", AttributeBackboneDirectionOutgoing, "backbone.processing.state-val-2", WithBackboneConnectorBaseURLMetricAttribute("backbone.connector.base_url-val"))
 			}
 			defaultMetricsCount++
 			allMetricsCount++
-			mb.RecordBackboneConnectorReconnectingDataPoint(ts, 1, "backbone.connector.key-val", "jira.project.key-val")
+			mb.RecordBackboneConnectorReconnectingDataPoint(ts, 1, "backbone.connector.key-val", "jira.project.key-val", "backbone.connector.queue.type-val", WithBackboneConnectorBaseURLMetricAttribute("backbone.connector.base_url-val"))
 			if tt.name == "reaggregate_set" {
-				mb.RecordBackboneConnectorReconnectingDataPoint(ts, 3, "backbone.connector.key-val-2", "jira.project.key-val-2")
+				mb.RecordBackboneConnectorReconnectingDataPoint(ts, 3, "backbone.connector.key-val-2", "jira.project.key-val-2", "backbone.connector.queue.type-val-2", WithBackboneConnectorBaseURLMetricAttribute("backbone.connector.base_url-val"))
 			}
 			defaultMetricsCount++
 			allMetricsCount++
-			mb.RecordBackboneConnectorRouteStatusDataPoint(ts, 1, "backbone.connector.key-val", "jira.project.key-val", AttributeBackboneRouteIncoming, "backbone.route.state-val")
+			mb.RecordBackboneConnectorRouteStatusDataPoint(ts, 1, "backbone.connector.key-val", "jira.project.key-val", "backbone.connector.queue.type-val", AttributeBackboneRouteIncoming, "backbone.route.state-val", WithBackboneConnectorBaseURLMetricAttribute("backbone.connector.base_url-val"))
 			if tt.name == "reaggregate_set" {
-				mb.RecordBackboneConnectorRouteStatusDataPoint(ts, 3, "backbone.connector.key-val-2", "jira.project.key-val-2", AttributeBackboneRouteOutgoing, "backbone.route.state-val-2")
+				mb.RecordBackboneConnectorRouteStatusDataPoint(ts, 3, "backbone.connector.key-val-2", "jira.project.key-val-2", "backbone.connector.queue.type-val-2", AttributeBackboneRouteOutgoing, "backbone.route.state-val-2", WithBackboneConnectorBaseURLMetricAttribute("backbone.connector.base_url-val"))
 			}
 			defaultMetricsCount++
 			allMetricsCount++
-			mb.RecordBackboneConnectorUptimeDataPoint(ts, 1, "backbone.connector.key-val", "jira.project.key-val")
+			mb.RecordBackboneConnectorUptimeDataPoint(ts, 1, "backbone.connector.key-val", "jira.project.key-val", "backbone.connector.queue.type-val", WithBackboneConnectorBaseURLMetricAttribute("backbone.connector.base_url-val"))
 			if tt.name == "reaggregate_set" {
-				mb.RecordBackboneConnectorUptimeDataPoint(ts, 3, "backbone.connector.key-val-2", "jira.project.key-val-2")
+				mb.RecordBackboneConnectorUptimeDataPoint(ts, 3, "backbone.connector.key-val-2", "jira.project.key-val-2", "backbone.connector.queue.type-val-2", WithBackboneConnectorBaseURLMetricAttribute("backbone.connector.base_url-val"))
 			}
 			defaultMetricsCount++
 			allMetricsCount++
-			mb.RecordBackboneFolderIssuesDataPoint(ts, 1, "backbone.connector.key-val", "jira.project.key-val", AttributeBackboneFolderReceive)
+			mb.RecordBackboneFolderIssuesDataPoint(ts, 1, "backbone.connector.key-val", "jira.project.key-val", AttributeBackboneFolderReceive, WithBackboneConnectorBaseURLMetricAttribute("backbone.connector.base_url-val"))
 			if tt.name == "reaggregate_set" {
-				mb.RecordBackboneFolderIssuesDataPoint(ts, 3, "backbone.connector.key-val-2", "jira.project.key-val-2", AttributeBackboneFolderArchive)
+				mb.RecordBackboneFolderIssuesDataPoint(ts, 3, "backbone.connector.key-val-2", "jira.project.key-val-2", AttributeBackboneFolderArchive, WithBackboneConnectorBaseURLMetricAttribute("backbone.connector.base_url-val"))
 			}
 			defaultMetricsCount++
 			allMetricsCount++
-			mb.RecordBackboneFolderMessagesDataPoint(ts, 1, "backbone.connector.key-val", "jira.project.key-val", AttributeBackboneFolderReceive)
+			mb.RecordBackboneFolderMessagesDataPoint(ts, 1, "backbone.connector.key-val", "jira.project.key-val", AttributeBackboneFolderReceive, WithBackboneConnectorBaseURLMetricAttribute("backbone.connector.base_url-val"))
 			if tt.name == "reaggregate_set" {
-				mb.RecordBackboneFolderMessagesDataPoint(ts, 3, "backbone.connector.key-val-2", "jira.project.key-val-2", AttributeBackboneFolderArchive)
+				mb.RecordBackboneFolderMessagesDataPoint(ts, 3, "backbone.connector.key-val-2", "jira.project.key-val-2", AttributeBackboneFolderArchive, WithBackboneConnectorBaseURLMetricAttribute("backbone.connector.base_url-val"))
 			}
 			defaultMetricsCount++
 			allMetricsCount++
-			mb.RecordBackboneFolderOldestMessageAgeDataPoint(ts, 1, "backbone.connector.key-val", "jira.project.key-val", AttributeBackboneFolderReceive)
+			mb.RecordBackboneFolderOldestMessageAgeDataPoint(ts, 1, "backbone.connector.key-val", "jira.project.key-val", AttributeBackboneFolderReceive, WithBackboneConnectorBaseURLMetricAttribute("backbone.connector.base_url-val"))
 			if tt.name == "reaggregate_set" {
-				mb.RecordBackboneFolderOldestMessageAgeDataPoint(ts, 3, "backbone.connector.key-val-2", "jira.project.key-val-2", AttributeBackboneFolderArchive)
+				mb.RecordBackboneFolderOldestMessageAgeDataPoint(ts, 3, "backbone.connector.key-val-2", "jira.project.key-val-2", AttributeBackboneFolderArchive, WithBackboneConnectorBaseURLMetricAttribute("backbone.connector.base_url-val"))
 			}
 			defaultMetricsCount++
 			allMetricsCount++
-			mb.RecordBackboneFolderSizeDataPoint(ts, 1, "backbone.connector.key-val", "jira.project.key-val", AttributeBackboneFolderReceive)
+			mb.RecordBackboneFolderSizeDataPoint(ts, 1, "backbone.connector.key-val", "jira.project.key-val", AttributeBackboneFolderReceive, WithBackboneConnectorBaseURLMetricAttribute("backbone.connector.base_url-val"))
 			if tt.name == "reaggregate_set" {
-				mb.RecordBackboneFolderSizeDataPoint(ts, 3, "backbone.connector.key-val-2", "jira.project.key-val-2", AttributeBackboneFolderArchive)
+				mb.RecordBackboneFolderSizeDataPoint(ts, 3, "backbone.connector.key-val-2", "jira.project.key-val-2", AttributeBackboneFolderArchive, WithBackboneConnectorBaseURLMetricAttribute("backbone.connector.base_url-val"))
 			}
 			defaultMetricsCount++
 			allMetricsCount++
@@ -160,7 +160,10 @@ func TestMetricsBuilder(t *testing.T) {
 			}
 
 			rb := mb.NewResourceBuilder()
+			rb.SetBackboneIntegrationDistributed(true)
 			rb.SetBackboneIntegrationKey("backbone.integration.key-val")
+			rb.SetBackboneIntegrationMaster(false)
+			rb.SetBackboneIntegrationPartnerProjectType("backbone.integration.partner_project_type-val")
 			rb.SetBackboneIntegrationSummary("backbone.integration.summary-val")
 			rb.SetJiraBaseURL("jira.base_url-val")
 			res := rb.Emit()
@@ -221,7 +224,7 @@ func TestMetricsBuilder(t *testing.T) {
 					validatedMetrics["backbone.api.up"] = true
 					assert.Equal(t, pmetric.MetricTypeGauge, mi.Type())
 					assert.Equal(t, 1, mi.Gauge().DataPoints().Len())
-					assert.Equal(t, "1 when every call of this interval to Backbone's REST API returned usable data, 0 otherwise; on 0, error.type gives the kind of the interval's first failed call.", mi.Description())
+					assert.Equal(t, "1 when this interval read the integrations list (once per project key; a project key that matches nothing counts as read), 0 otherwise; on 0, error.type gives the kind of the first failed list call. A failed status call of one integration does not make it 0: that integration's backbone.integration.status reports unknown instead.", mi.Description())
 					assert.Equal(t, "1", mi.Unit())
 					dp := mi.Gauge().DataPoints().At(0)
 					assert.Equal(t, start, dp.StartTimestamp())
@@ -250,6 +253,9 @@ func TestMetricsBuilder(t *testing.T) {
 						jiraProjectKeyAttrVal, ok := dp.Attributes().Get("jira.project.key")
 						assert.True(t, ok)
 						assert.Equal(t, "jira.project.key-val", jiraProjectKeyAttrVal.Str())
+						backboneConnectorBaseURLAttrVal, ok := dp.Attributes().Get("backbone.connector.base_url")
+						assert.True(t, ok)
+						assert.Equal(t, "backbone.connector.base_url-val", backboneConnectorBaseURLAttrVal.Str())
 					} else {
 						assert.False(t, validatedMetrics["backbone.connector.issues_in_error"], "Found a duplicate in the metrics slice: backbone.connector.issues_in_error")
 						validatedMetrics["backbone.connector.issues_in_error"] = true
@@ -275,6 +281,8 @@ func TestMetricsBuilder(t *testing.T) {
 						assert.False(t, ok)
 						_, ok = dp.Attributes().Get("jira.project.key")
 						assert.False(t, ok)
+						_, ok = dp.Attributes().Get("backbone.connector.queue.type")
+						assert.False(t, ok)
 					}
 				case "backbone.connector.online":
 					if tt.name != "reaggregate_set" {
@@ -295,6 +303,9 @@ func TestMetricsBuilder(t *testing.T) {
 						jiraProjectKeyAttrVal, ok := dp.Attributes().Get("jira.project.key")
 						assert.True(t, ok)
 						assert.Equal(t, "jira.project.key-val", jiraProjectKeyAttrVal.Str())
+						backboneConnectorBaseURLAttrVal, ok := dp.Attributes().Get("backbone.connector.base_url")
+						assert.True(t, ok)
+						assert.Equal(t, "backbone.connector.base_url-val", backboneConnectorBaseURLAttrVal.Str())
 					} else {
 						assert.False(t, validatedMetrics["backbone.connector.online"], "Found a duplicate in the metrics slice: backbone.connector.online")
 						validatedMetrics["backbone.connector.online"] = true
@@ -320,6 +331,8 @@ func TestMetricsBuilder(t *testing.T) {
 						assert.False(t, ok)
 						_, ok = dp.Attributes().Get("jira.project.key")
 						assert.False(t, ok)
+						_, ok = dp.Attributes().Get("backbone.connector.queue.type")
+						assert.False(t, ok)
 					}
 				case "backbone.connector.processing.status":
 					if tt.name != "reaggregate_set" {
@@ -342,6 +355,9 @@ func TestMetricsBuilder(t *testing.T) {
 						jiraProjectKeyAttrVal, ok := dp.Attributes().Get("jira.project.key")
 						assert.True(t, ok)
 						assert.Equal(t, "jira.project.key-val", jiraProjectKeyAttrVal.Str())
+						backboneConnectorBaseURLAttrVal, ok := dp.Attributes().Get("backbone.connector.base_url")
+						assert.True(t, ok)
+						assert.Equal(t, "backbone.connector.base_url-val", backboneConnectorBaseURLAttrVal.Str())
 						backboneDirectionAttrVal, ok := dp.Attributes().Get("backbone.direction")
 						assert.True(t, ok)
 						assert.Equal(t, "incoming", backboneDirectionAttrVal.Str())
@@ -375,6 +391,8 @@ func TestMetricsBuilder(t *testing.T) {
 						assert.False(t, ok)
 						_, ok = dp.Attributes().Get("jira.project.key")
 						assert.False(t, ok)
+						_, ok = dp.Attributes().Get("backbone.connector.queue.type")
+						assert.False(t, ok)
 						_, ok = dp.Attributes().Get("backbone.direction")
 						assert.False(t, ok)
 						_, ok = dp.Attributes().Get("backbone.processing.state")
@@ -399,6 +417,9 @@ func TestMetricsBuilder(t *testing.T) {
 						jiraProjectKeyAttrVal, ok := dp.Attributes().Get("jira.project.key")
 						assert.True(t, ok)
 						assert.Equal(t, "jira.project.key-val", jiraProjectKeyAttrVal.Str())
+						backboneConnectorBaseURLAttrVal, ok := dp.Attributes().Get("backbone.connector.base_url")
+						assert.True(t, ok)
+						assert.Equal(t, "backbone.connector.base_url-val", backboneConnectorBaseURLAttrVal.Str())
 					} else {
 						assert.False(t, validatedMetrics["backbone.connector.reconnecting"], "Found a duplicate in the metrics slice: backbone.connector.reconnecting")
 						validatedMetrics["backbone.connector.reconnecting"] = true
@@ -424,6 +445,8 @@ func TestMetricsBuilder(t *testing.T) {
 						assert.False(t, ok)
 						_, ok = dp.Attributes().Get("jira.project.key")
 						assert.False(t, ok)
+						_, ok = dp.Attributes().Get("backbone.connector.queue.type")
+						assert.False(t, ok)
 					}
 				case "backbone.connector.route.status":
 					if tt.name != "reaggregate_set" {
@@ -446,6 +469,9 @@ func TestMetricsBuilder(t *testing.T) {
 						jiraProjectKeyAttrVal, ok := dp.Attributes().Get("jira.project.key")
 						assert.True(t, ok)
 						assert.Equal(t, "jira.project.key-val", jiraProjectKeyAttrVal.Str())
+						backboneConnectorBaseURLAttrVal, ok := dp.Attributes().Get("backbone.connector.base_url")
+						assert.True(t, ok)
+						assert.Equal(t, "backbone.connector.base_url-val", backboneConnectorBaseURLAttrVal.Str())
 						backboneRouteAttrVal, ok := dp.Attributes().Get("backbone.route")
 						assert.True(t, ok)
 						assert.Equal(t, "incoming", backboneRouteAttrVal.Str())
@@ -479,6 +505,8 @@ func TestMetricsBuilder(t *testing.T) {
 						assert.False(t, ok)
 						_, ok = dp.Attributes().Get("jira.project.key")
 						assert.False(t, ok)
+						_, ok = dp.Attributes().Get("backbone.connector.queue.type")
+						assert.False(t, ok)
 						_, ok = dp.Attributes().Get("backbone.route")
 						assert.False(t, ok)
 						_, ok = dp.Attributes().Get("backbone.route.state")
@@ -503,6 +531,9 @@ func TestMetricsBuilder(t *testing.T) {
 						jiraProjectKeyAttrVal, ok := dp.Attributes().Get("jira.project.key")
 						assert.True(t, ok)
 						assert.Equal(t, "jira.project.key-val", jiraProjectKeyAttrVal.Str())
+						backboneConnectorBaseURLAttrVal, ok := dp.Attributes().Get("backbone.connector.base_url")
+						assert.True(t, ok)
+						assert.Equal(t, "backbone.connector.base_url-val", backboneConnectorBaseURLAttrVal.Str())
 					} else {
 						assert.False(t, validatedMetrics["backbone.connector.uptime"], "Found a duplicate in the metrics slice: backbone.connector.uptime")
 						validatedMetrics["backbone.connector.uptime"] = true
@@ -528,6 +559,8 @@ func TestMetricsBuilder(t *testing.T) {
 						assert.False(t, ok)
 						_, ok = dp.Attributes().Get("jira.project.key")
 						assert.False(t, ok)
+						_, ok = dp.Attributes().Get("backbone.connector.queue.type")
+						assert.False(t, ok)
 					}
 				case "backbone.folder.issues":
 					if tt.name != "reaggregate_set" {
@@ -548,6 +581,9 @@ func TestMetricsBuilder(t *testing.T) {
 						jiraProjectKeyAttrVal, ok := dp.Attributes().Get("jira.project.key")
 						assert.True(t, ok)
 						assert.Equal(t, "jira.project.key-val", jiraProjectKeyAttrVal.Str())
+						backboneConnectorBaseURLAttrVal, ok := dp.Attributes().Get("backbone.connector.base_url")
+						assert.True(t, ok)
+						assert.Equal(t, "backbone.connector.base_url-val", backboneConnectorBaseURLAttrVal.Str())
 						backboneFolderAttrVal, ok := dp.Attributes().Get("backbone.folder")
 						assert.True(t, ok)
 						assert.Equal(t, "receive", backboneFolderAttrVal.Str())
@@ -598,6 +634,9 @@ func TestMetricsBuilder(t *testing.T) {
 						jiraProjectKeyAttrVal, ok := dp.Attributes().Get("jira.project.key")
 						assert.True(t, ok)
 						assert.Equal(t, "jira.project.key-val", jiraProjectKeyAttrVal.Str())
+						backboneConnectorBaseURLAttrVal, ok := dp.Attributes().Get("backbone.connector.base_url")
+						assert.True(t, ok)
+						assert.Equal(t, "backbone.connector.base_url-val", backboneConnectorBaseURLAttrVal.Str())
 						backboneFolderAttrVal, ok := dp.Attributes().Get("backbone.folder")
 						assert.True(t, ok)
 						assert.Equal(t, "receive", backboneFolderAttrVal.Str())
@@ -635,7 +674,7 @@ func TestMetricsBuilder(t *testing.T) {
 						validatedMetrics["backbone.folder.oldest_message.age"] = true
 						assert.Equal(t, pmetric.MetricTypeGauge, mi.Type())
 						assert.Equal(t, 1, mi.Gauge().DataPoints().Len())
-						assert.Equal(t, "Now minus the modification time of the oldest message in the folder; 0 when it is empty. For archive only with archive_details enabled.", mi.Description())
+						assert.Equal(t, "Now minus the time the longest-waiting message entered the folder (the later of its modification and change times, as a move sets the change time only); 0 when it is empty. For archive only with archive_details enabled.", mi.Description())
 						assert.Equal(t, "s", mi.Unit())
 						dp := mi.Gauge().DataPoints().At(0)
 						assert.Equal(t, start, dp.StartTimestamp())
@@ -648,6 +687,9 @@ func TestMetricsBuilder(t *testing.T) {
 						jiraProjectKeyAttrVal, ok := dp.Attributes().Get("jira.project.key")
 						assert.True(t, ok)
 						assert.Equal(t, "jira.project.key-val", jiraProjectKeyAttrVal.Str())
+						backboneConnectorBaseURLAttrVal, ok := dp.Attributes().Get("backbone.connector.base_url")
+						assert.True(t, ok)
+						assert.Equal(t, "backbone.connector.base_url-val", backboneConnectorBaseURLAttrVal.Str())
 						backboneFolderAttrVal, ok := dp.Attributes().Get("backbone.folder")
 						assert.True(t, ok)
 						assert.Equal(t, "receive", backboneFolderAttrVal.Str())
@@ -656,7 +698,7 @@ func TestMetricsBuilder(t *testing.T) {
 						validatedMetrics["backbone.folder.oldest_message.age"] = true
 						assert.Equal(t, pmetric.MetricTypeGauge, mi.Type())
 						assert.Equal(t, 1, mi.Gauge().DataPoints().Len())
-						assert.Equal(t, "Now minus the modification time of the oldest message in the folder; 0 when it is empty. For archive only with archive_details enabled.", mi.Description())
+						assert.Equal(t, "Now minus the time the longest-waiting message entered the folder (the later of its modification and change times, as a move sets the change time only); 0 when it is empty. For archive only with archive_details enabled.", mi.Description())
 						assert.Equal(t, "s", mi.Unit())
 						dp := mi.Gauge().DataPoints().At(0)
 						assert.Equal(t, start, dp.StartTimestamp())
@@ -698,6 +740,9 @@ func TestMetricsBuilder(t *testing.T) {
 						jiraProjectKeyAttrVal, ok := dp.Attributes().Get("jira.project.key")
 						assert.True(t, ok)
 						assert.Equal(t, "jira.project.key-val", jiraProjectKeyAttrVal.Str())
+						backboneConnectorBaseURLAttrVal, ok := dp.Attributes().Get("backbone.connector.base_url")
+						assert.True(t, ok)
+						assert.Equal(t, "backbone.connector.base_url-val", backboneConnectorBaseURLAttrVal.Str())
 						backboneFolderAttrVal, ok := dp.Attributes().Get("backbone.folder")
 						assert.True(t, ok)
 						assert.Equal(t, "receive", backboneFolderAttrVal.Str())
@@ -735,7 +780,7 @@ func TestMetricsBuilder(t *testing.T) {
 						validatedMetrics["backbone.integration.status"] = true
 						assert.Equal(t, pmetric.MetricTypeSum, mi.Type())
 						assert.Equal(t, 1, mi.Sum().DataPoints().Len())
-						assert.Equal(t, "The integration's state, 1 for the current state and 0 for every other known state.", mi.Description())
+						assert.Equal(t, "The integration's state, 1 for the current state and 0 for every other known state; the state unknown (1) when the integration is listed but its status could not be read.", mi.Description())
 						assert.Equal(t, "1", mi.Unit())
 						assert.False(t, mi.Sum().IsMonotonic())
 						assert.Equal(t, pmetric.AggregationTemporalityCumulative, mi.Sum().AggregationTemporality())
@@ -752,7 +797,7 @@ func TestMetricsBuilder(t *testing.T) {
 						validatedMetrics["backbone.integration.status"] = true
 						assert.Equal(t, pmetric.MetricTypeSum, mi.Type())
 						assert.Equal(t, 1, mi.Sum().DataPoints().Len())
-						assert.Equal(t, "The integration's state, 1 for the current state and 0 for every other known state.", mi.Description())
+						assert.Equal(t, "The integration's state, 1 for the current state and 0 for every other known state; the state unknown (1) when the integration is listed but its status could not be read.", mi.Description())
 						assert.Equal(t, "1", mi.Unit())
 						assert.False(t, mi.Sum().IsMonotonic())
 						assert.Equal(t, pmetric.AggregationTemporalityCumulative, mi.Sum().AggregationTemporality())

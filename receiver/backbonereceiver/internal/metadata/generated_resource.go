@@ -21,10 +21,31 @@ func NewResourceBuilder(rac ResourceAttributesConfig) *ResourceBuilder {
 	}
 }
 
+// SetBackboneIntegrationDistributed sets provided value as "backbone.integration.distributed" attribute.
+func (rb *ResourceBuilder) SetBackboneIntegrationDistributed(val bool) {
+	if rb.config.BackboneIntegrationDistributed.Enabled {
+		rb.res.Attributes().PutBool("backbone.integration.distributed", val)
+	}
+}
+
 // SetBackboneIntegrationKey sets provided value as "backbone.integration.key" attribute.
 func (rb *ResourceBuilder) SetBackboneIntegrationKey(val string) {
 	if rb.config.BackboneIntegrationKey.Enabled {
 		rb.res.Attributes().PutStr("backbone.integration.key", val)
+	}
+}
+
+// SetBackboneIntegrationMaster sets provided value as "backbone.integration.master" attribute.
+func (rb *ResourceBuilder) SetBackboneIntegrationMaster(val bool) {
+	if rb.config.BackboneIntegrationMaster.Enabled {
+		rb.res.Attributes().PutBool("backbone.integration.master", val)
+	}
+}
+
+// SetBackboneIntegrationPartnerProjectType sets provided value as "backbone.integration.partner_project_type" attribute.
+func (rb *ResourceBuilder) SetBackboneIntegrationPartnerProjectType(val string) {
+	if rb.config.BackboneIntegrationPartnerProjectType.Enabled {
+		rb.res.Attributes().PutStr("backbone.integration.partner_project_type", val)
 	}
 }
 

@@ -13,7 +13,10 @@ func TestResourceBuilder(t *testing.T) {
 		t.Run(tt, func(t *testing.T) {
 			cfg := loadResourceAttributesConfig(t, tt)
 			rb := NewResourceBuilder(cfg)
+			rb.SetBackboneIntegrationDistributed(true)
 			rb.SetBackboneIntegrationKey("backbone.integration.key-val")
+			rb.SetBackboneIntegrationMaster(false)
+			rb.SetBackboneIntegrationPartnerProjectType("backbone.integration.partner_project_type-val")
 			rb.SetBackboneIntegrationSummary("backbone.integration.summary-val")
 			rb.SetJiraBaseURL("jira.base_url-val")
 
@@ -24,17 +27,32 @@ func TestResourceBuilder(t *testing.T) {
 			case "default":
 				assert.Equal(t, 3, res.Attributes().Len())
 			case "all_set":
-				assert.Equal(t, 3, res.Attributes().Len())
+				assert.Equal(t, 6, res.Attributes().Len())
 			case "none_set":
 				assert.Equal(t, 0, res.Attributes().Len())
 				return
 			default:
 				assert.Failf(t, "unexpected test case: %s", tt)
 			}
+			backboneIntegrationDistributedAttrVal, ok := res.Attributes().Get("backbone.integration.distributed")
+			assert.Equal(t, tt == "all_set", ok)
+			if ok {
+				assert.True(t, backboneIntegrationDistributedAttrVal.Bool())
+			}
 			backboneIntegrationKeyAttrVal, ok := res.Attributes().Get("backbone.integration.key")
 			assert.True(t, ok)
 			if ok {
 				assert.Equal(t, "backbone.integration.key-val", backboneIntegrationKeyAttrVal.Str())
+			}
+			backboneIntegrationMasterAttrVal, ok := res.Attributes().Get("backbone.integration.master")
+			assert.Equal(t, tt == "all_set", ok)
+			if ok {
+				assert.False(t, backboneIntegrationMasterAttrVal.Bool())
+			}
+			backboneIntegrationPartnerProjectTypeAttrVal, ok := res.Attributes().Get("backbone.integration.partner_project_type")
+			assert.Equal(t, tt == "all_set", ok)
+			if ok {
+				assert.Equal(t, "backbone.integration.partner_project_type-val", backboneIntegrationPartnerProjectTypeAttrVal.Str())
 			}
 			backboneIntegrationSummaryAttrVal, ok := res.Attributes().Get("backbone.integration.summary")
 			assert.True(t, ok)
