@@ -25,19 +25,48 @@ func (t *Tracker) ObserveIntegration(now time.Time, integration, state string) {
 	})
 }
 
-// ObserveConnector records a connector's online flag and emits an
-// online_changed event when it flips; the first observation is a baseline.
-func (t *Tracker) ObserveConnector(now time.Time, integration, connector, projectKey string, online bool) {
+// ConnectorState is what the API says of a connector that its events report.
+type ConnectorState struct {
+	ProjectKey      string
+	BaseURL         string // the connector's Jira
+	Online          bool
+	IncomingDetails string // Backbone's free text on each direction, usually empty
+	OutgoingDetails string
+}
+
+// ObserveConnector records a connector's state: an online_changed event
+// when its online flag flips, carrying the current details texts, and a
+// details_changed event for each direction whose text changed. The first
+// observation is a baseline.
+func (t *Tracker) ObserveConnector(now time.Time, integration, connector string, st ConnectorState) {
 	id := connectorID{integration, connector}
 	prev, ok := t.connectors[id]
-	t.connectors[id] = online
-	if !ok || prev == online {
+	t.connectors[id] = st
+	if !ok {
 		return
 	}
-	t.enqueue(Event{
-		Kind: KindOnlineChanged, Observed: now.UTC(),
-		Integration: integration, Connector: connector, ProjectKey: projectKey, Online: online,
-	})
+	base := Event{
+		Observed: now.UTC(), Integration: integration, Connector: connector,
+		ProjectKey: st.ProjectKey, BaseURL: st.BaseURL,
+	}
+	var evs []Event
+	if prev.Online != st.Online {
+		ev := base
+		ev.Kind, ev.Online = KindOnlineChanged, st.Online
+		ev.IncomingDetails, ev.OutgoingDetails = st.IncomingDetails, st.OutgoingDetails
+		evs = append(evs, ev)
+	}
+	for _, d := range []struct{ direction, before, after string }{
+		{"incoming", prev.IncomingDetails, st.IncomingDetails},
+		{"outgoing", prev.OutgoingDetails, st.OutgoingDetails},
+	} {
+		if d.before != d.after {
+			ev := base
+			ev.Kind, ev.Direction, ev.Details = KindDetailsChanged, d.direction, d.after
+			evs = append(evs, ev)
+		}
+	}
+	t.enqueue(evs...)
 }
 
 // ForgetMissing drops the API state of integrations not in the list, and of

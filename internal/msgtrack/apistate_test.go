@@ -93,7 +93,7 @@ func TestStateChanges(t *testing.T) {
 				}
 				for id, online := range s.connectors {
 					integ, conn, _ := strings.Cut(id, "/")
-					tr.ObserveConnector(at(i), integ, conn, "AP", online)
+					tr.ObserveConnector(at(i), integ, conn, ConnectorState{ProjectKey: "AP", Online: online})
 				}
 				if s.forget != nil {
 					tr.ForgetMissing(s.forget)
@@ -107,9 +107,9 @@ func TestStateChanges(t *testing.T) {
 func TestStateChangeEvent(t *testing.T) {
 	tr := New(0)
 	tr.ObserveIntegration(at(0), "INT-1", "running")
-	tr.ObserveConnector(at(0), "INT-1", "AP-1", "AP", true)
+	tr.ObserveConnector(at(0), "INT-1", "AP-1", ConnectorState{ProjectKey: "AP", Online: true})
 	tr.ObserveIntegration(at(1), "INT-1", "restart_required")
-	tr.ObserveConnector(at(2), "INT-1", "AP-1", "AP", false)
+	tr.ObserveConnector(at(2), "INT-1", "AP-1", ConnectorState{ProjectKey: "AP", Online: false})
 	assert.Equal(t, []Event{
 		{Kind: KindStatusChanged, Observed: at(1), Integration: "INT-1", State: "restart_required", PreviousState: "running"},
 		{Kind: KindOnlineChanged, Observed: at(2), Integration: "INT-1", Connector: "AP-1", ProjectKey: "AP", Online: false},

@@ -14,6 +14,22 @@ type Message struct {
 	Path        string    `json:"path"`
 	Size        int64     `json:"size,omitempty"`
 	ModTime     time.Time `json:"modTime,omitzero"`
+	// Entered is when the message came into its folder: the scanner's time
+	// (the later of modification and change times), clamped by the tracker
+	// to no earlier than the previous listing that did not see it and no
+	// later than the listing that did. Zero in state written before it existed.
+	Entered time.Time `json:"entered,omitzero"`
+	// BaseURL is the Jira the connector lives on, when the API gives it.
+	BaseURL string `json:"baseUrl,omitempty"`
+}
+
+// enteredOrModified is when the message came into its folder, its
+// modification time for state written before Entered existed.
+func (m *Message) enteredOrModified() time.Time {
+	if !m.Entered.IsZero() {
+		return m.Entered
+	}
+	return m.ModTime
 }
 
 // Kind says what an Event reports.
@@ -21,17 +37,18 @@ type Kind string
 
 // The kinds of Event.
 const (
-	KindAppeared      Kind = "appeared"
-	KindResolved      Kind = "resolved"
-	KindStatusChanged Kind = "status_changed"
-	KindOnlineChanged Kind = "online_changed"
+	KindAppeared       Kind = "appeared"
+	KindResolved       Kind = "resolved"
+	KindStatusChanged  Kind = "status_changed"
+	KindOnlineChanged  Kind = "online_changed"
+	KindDetailsChanged Kind = "details_changed"
 )
 
 // valid reports whether k is one of the kinds above, so that Load rejects
 // events it could not turn into records.
 func (k Kind) valid() bool {
 	switch k {
-	case KindAppeared, KindResolved, KindStatusChanged, KindOnlineChanged:
+	case KindAppeared, KindResolved, KindStatusChanged, KindOnlineChanged, KindDetailsChanged:
 		return true
 	}
 	return false
@@ -44,8 +61,10 @@ type Event struct {
 	// as last seen, since the file is gone.
 	Message  Message   `json:"message,omitzero"`
 	Observed time.Time `json:"observed"`
-	// TimeInFolder is Observed minus Message.ModTime for resolved, never
-	// negative, and zero when the modification time is unknown.
+	// TimeInFolder is Observed minus the time the message entered its
+	// folder: for resolved, how long it stayed; for an appearance held back
+	// (see Tracker.Hold), how long it had waited; never negative, zero when
+	// unknown or for an appearance reported on arrival.
 	TimeInFolder time.Duration `json:"timeInFolder,omitempty"`
 
 	Integration   string `json:"integration,omitempty"`
@@ -54,14 +73,27 @@ type Event struct {
 	State         string `json:"state,omitempty"`
 	PreviousState string `json:"previousState,omitempty"`
 	Online        bool   `json:"online,omitempty"`
+	// BaseURL is the connector's Jira, for online_changed and details_changed.
+	BaseURL string `json:"baseUrl,omitempty"`
+	// IncomingDetails and OutgoingDetails are Backbone's texts about the
+	// connector after the change, for online_changed.
+	IncomingDetails string `json:"incomingDetails,omitempty"`
+	OutgoingDetails string `json:"outgoingDetails,omitempty"`
+	// Direction ("incoming" or "outgoing") and Details (the new text, empty
+	// when cleared) are set for details_changed.
+	Direction string `json:"direction,omitempty"`
+	Details   string `json:"details,omitempty"`
 }
 
-// Time is when the event happened, the record's timestamp: the file's
-// modification time for an appearance (the observation when unknown), the
-// observation that noticed it for every other kind.
+// Time is when the event happened, the record's timestamp: when the message
+// entered its folder for an appearance, also one held back until it was
+// stuck (the observation when unknown); the observation that noticed it for
+// every other kind. It is the one place a record's timestamp is decided.
 func (e *Event) Time() time.Time {
-	if e.Kind == KindAppeared && !e.Message.ModTime.IsZero() {
-		return e.Message.ModTime
+	if e.Kind == KindAppeared {
+		if t := e.Message.enteredOrModified(); !t.IsZero() {
+			return t
+		}
 	}
 	return e.Observed
 }

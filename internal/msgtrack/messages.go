@@ -70,11 +70,18 @@ func (t *Tracker) observe(now time.Time, scope folderSet, msgs []Message, unread
 				continue // a newer listing found it gone: this one is stale
 			}
 			delete(t.gone, m.Path)
-			t.known[m.Path] = &entry{msg: m, seen: t.gen, since: began, listed: began}
-			evs = append(evs, Event{Kind: KindAppeared, Message: m, Observed: now})
+			m.Entered = clampEntered(m.Entered, t.previousListing(m.Path), now)
+			e := &entry{msg: m, seen: t.gen, since: began, listed: began, waiting: t.hold[m.Folder] > 0}
+			t.known[m.Path] = e
+			if e.waiting {
+				t.dirty = true
+			} else {
+				evs = append(evs, Event{Kind: KindAppeared, Message: m, Observed: now})
+			}
 		case e.seen == t.gen: // duplicate in this scan
 		default:
 			e.seen = t.gen
+			m.Entered = e.msg.Entered                 // decided when first seen
 			if !e.listed.After(began) && e.msg != m { // same file, new size or time: not a new appearance
 				e.msg = m
 				t.dirty = true
@@ -84,7 +91,15 @@ func (t *Tracker) observe(now time.Time, scope folderSet, msgs []Message, unread
 	}
 	prefixes := trimPrefixes(unreadable)
 	for path, e := range t.known {
-		if e.seen == t.gen || e.since.After(began) || !scope.holds(path) || covered(prefixes, path) {
+		if e.seen == t.gen {
+			if e.waiting && !now.Before(e.msg.Entered.Add(t.hold[e.msg.Folder])) {
+				e.waiting = false
+				t.dirty = true
+				evs = append(evs, Event{Kind: KindAppeared, Message: e.msg, Observed: now, TimeInFolder: since(e.msg.enteredOrModified(), now)})
+			}
+			continue
+		}
+		if e.since.After(began) || !scope.holds(path) || covered(prefixes, path) {
 			continue
 		}
 		delete(t.known, path)
@@ -92,12 +107,76 @@ func (t *Tracker) observe(now time.Time, scope folderSet, msgs []Message, unread
 			t.gone = map[string]time.Time{}
 		}
 		t.gone[path] = began
+		if e.waiting {
+			t.dirty = true // healed before it was reported: no event
+			continue
+		}
 		evs = append(evs, resolved(now, e.msg))
 	}
+	t.listed(began, scope)
 	slices.SortFunc(evs, func(a, b Event) int {
 		return cmp.Or(a.Time().Compare(b.Time()), strings.Compare(a.Message.Path, b.Message.Path))
 	})
 	t.enqueue(evs...)
+}
+
+// previousListing returns when the latest listing that covered path began:
+// a file it did not see entered its folder after that.
+func (t *Tracker) previousListing(path string) time.Time {
+	prev := t.lastFull
+	for dir := path; ; {
+		i := strings.LastIndexAny(dir, separators)
+		if i < 0 {
+			return prev
+		}
+		dir = dir[:i]
+		if at, ok := t.lastListed[dir]; ok && at.After(prev) {
+			prev = at
+		}
+		if dir == "" {
+			return prev
+		}
+	}
+}
+
+// listed remembers that a listing of scope (everything when nil) began at began.
+func (t *Tracker) listed(began time.Time, scope folderSet) {
+	began = began.Round(0).UTC()
+	if scope == nil {
+		t.lastFull, t.lastListed = maxTime(t.lastFull, began), nil
+		return
+	}
+	if t.lastListed == nil {
+		t.lastListed = map[string]time.Time{}
+	}
+	for folder := range scope {
+		t.lastListed[folder] = maxTime(t.lastListed[folder], began)
+	}
+}
+
+// clampEntered bounds the time a file entered its folder by what the
+// listings prove: after the previous listing that did not see it (when there
+// was one), not after now, the listing that did. File times come from the
+// file system's clock, which may differ from this one.
+func clampEntered(entered, previous, now time.Time) time.Time {
+	if entered.IsZero() {
+		return entered
+	}
+	if entered.Before(previous) {
+		entered = previous
+	}
+	if entered.After(now) {
+		entered = now
+	}
+	return entered
+}
+
+// since returns now minus t, never negative, zero when t is unknown.
+func since(t, now time.Time) time.Duration {
+	if t.IsZero() || !now.After(t) {
+		return 0
+	}
+	return now.Sub(t)
 }
 
 func maxTime(a, b time.Time) time.Time {
@@ -135,17 +214,14 @@ func (t *Tracker) touch() {
 }
 
 func resolved(now time.Time, m Message) Event {
-	ev := Event{Kind: KindResolved, Message: m, Observed: now}
-	if !m.ModTime.IsZero() && now.After(m.ModTime) {
-		ev.TimeInFolder = now.Sub(m.ModTime)
-	}
-	return ev
+	return Event{Kind: KindResolved, Message: m, Observed: now, TimeInFolder: since(m.enteredOrModified(), now)}
 }
 
 // normalize drops location and monotonic clock from times, so that state
 // compares equal after a JSON round trip.
 func normalize(m Message) Message {
 	m.ModTime = m.ModTime.UTC()
+	m.Entered = m.Entered.UTC()
 	return m
 }
 

@@ -181,7 +181,7 @@ func TestFresh(t *testing.T) {
 	assert.False(t, tr.Changed(), "nothing to write before any observation")
 
 	tr.ObserveIntegration(at(0), "INT-1", "running")
-	tr.ObserveConnector(at(0), "INT-1", "AP-1", "AP", true)
+	tr.ObserveConnector(at(0), "INT-1", "AP-1", ConnectorState{ProjectKey: "AP", Online: true})
 	assert.True(t, tr.Fresh(), "API state is not persisted and does not decide start_at")
 
 	tr.ObserveMessages(at(0), nil, nil)

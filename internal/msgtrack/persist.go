@@ -8,9 +8,11 @@ import (
 	"strings"
 )
 
-// formatVersion is written into every value; Load refuses any other, so a
-// downgrade or a foreign value is reported instead of misread.
-const formatVersion = 1
+// formatVersion is written into every value; Load reads it and the
+// previous version (1, without held messages, whose known files were all
+// reported), and refuses any other, so a downgrade or a foreign value is
+// reported instead of misread.
+const formatVersion = 2
 
 // Errors returned by Load; the receiver then starts fresh.
 var (
@@ -24,6 +26,9 @@ var (
 type state struct {
 	Version int       `json:"version"`
 	Known   []Message `json:"known,omitempty"`
+	// Waiting are known files whose appearance is held back (Tracker.Hold)
+	// and not reported yet; version 2.
+	Waiting []Message `json:"waiting,omitempty"`
 	Pending []Event   `json:"pending,omitempty"`
 }
 
@@ -31,9 +36,15 @@ type state struct {
 func (t *Tracker) Marshal() ([]byte, error) {
 	s := state{Version: formatVersion, Known: make([]Message, 0, len(t.known)), Pending: t.pending}
 	for _, e := range t.known {
-		s.Known = append(s.Known, e.msg)
+		if e.waiting {
+			s.Waiting = append(s.Waiting, e.msg)
+		} else {
+			s.Known = append(s.Known, e.msg)
+		}
 	}
-	slices.SortFunc(s.Known, func(a, b Message) int { return strings.Compare(a.Path, b.Path) })
+	byPath := func(a, b Message) int { return strings.Compare(a.Path, b.Path) }
+	slices.SortFunc(s.Known, byPath)
+	slices.SortFunc(s.Waiting, byPath)
 	data, err := json.Marshal(s)
 	if err != nil {
 		return nil, fmt.Errorf("marshal tracker state: %w", err)
@@ -56,14 +67,14 @@ func (t *Tracker) Load(data []byte) error {
 	if err := json.Unmarshal(data, &head); err != nil {
 		return fmt.Errorf("%w: %w", ErrCorrupt, err)
 	}
-	if head.Version != formatVersion {
+	if head.Version != formatVersion && head.Version != 1 {
 		return fmt.Errorf("%w: %d", ErrUnknownVersion, head.Version)
 	}
 	var s state
 	if err := json.Unmarshal(data, &s); err != nil {
 		return fmt.Errorf("%w: %w", ErrCorrupt, err)
 	}
-	known, err := loadKnown(s.Known)
+	known, err := loadKnown(s.Known, s.Waiting)
 	if err != nil {
 		return err
 	}
@@ -79,16 +90,16 @@ func (t *Tracker) Load(data []byte) error {
 	return nil
 }
 
-func loadKnown(msgs []Message) (map[string]*entry, error) {
-	known := make(map[string]*entry, len(msgs))
-	for i, m := range msgs {
+func loadKnown(reported, waiting []Message) (map[string]*entry, error) {
+	known := make(map[string]*entry, len(reported)+len(waiting))
+	for i, m := range slices.Concat(reported, waiting) {
 		if m.Path == "" {
 			return nil, fmt.Errorf("%w: known file %d has no path", ErrCorrupt, i)
 		}
 		if _, dup := known[m.Path]; dup {
 			return nil, fmt.Errorf("%w: known file %q listed twice", ErrCorrupt, m.Path)
 		}
-		known[m.Path] = &entry{msg: normalize(m)}
+		known[m.Path] = &entry{msg: normalize(m), waiting: i >= len(reported)}
 	}
 	return known, nil
 }
@@ -100,7 +111,7 @@ func checkEvent(ev Event) error {
 		return fmt.Errorf("unknown kind %q", ev.Kind)
 	case (ev.Kind == KindAppeared || ev.Kind == KindResolved) && ev.Message.Path == "":
 		return errors.New("message has no path")
-	case (ev.Kind == KindStatusChanged || ev.Kind == KindOnlineChanged) && ev.Integration == "":
+	case (ev.Kind == KindStatusChanged || ev.Kind == KindOnlineChanged || ev.Kind == KindDetailsChanged) && ev.Integration == "":
 		return errors.New("no integration")
 	}
 	return nil

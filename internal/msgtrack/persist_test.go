@@ -13,11 +13,11 @@ func TestMarshalLoadRoundTrip(t *testing.T) {
 	m := msg("/r/INT-1/AP-1/RECEIVE/error/AP-7/1.bac")
 	m.ModTime = time.Date(2026, 2, 28, 23, 0, 0, 123, time.FixedZone("CET", 3600))
 	a.ObserveIntegration(at(0), "INT-1", "running")
-	a.ObserveConnector(at(0), "INT-1", "AP-1", "AP", true)
+	a.ObserveConnector(at(0), "INT-1", "AP-1", ConnectorState{ProjectKey: "AP", Online: true})
 	a.ObserveMessages(at(0), append(msgs("/r/gone.bac", "/r/kept.bac"), m), nil)
 	a.ObserveMessages(time.Now(), append(msgs("/r/kept.bac"), m), nil) // monotonic clock, local zone
 	a.ObserveIntegration(at(2), "INT-1", "stopped")
-	a.ObserveConnector(at(2), "INT-1", "AP-1", "AP", false)
+	a.ObserveConnector(at(2), "INT-1", "AP-1", ConnectorState{ProjectKey: "AP", Online: false})
 	require.Len(t, a.Pending(0), 6)
 
 	data, err := a.Marshal()
@@ -125,7 +125,7 @@ func TestLoadErrors(t *testing.T) {
 		{desc: "a JSON array", data: `[]`, want: ErrCorrupt},
 		{desc: "no version", data: `{"known":[]}`, want: ErrUnknownVersion},
 		{desc: "null", data: `null`, want: ErrUnknownVersion},
-		{desc: "a newer version", data: `{"version":2,"known":"elsewhere"}`, want: ErrUnknownVersion},
+		{desc: "a newer version", data: `{"version":3,"known":"elsewhere"}`, want: ErrUnknownVersion},
 		{desc: "known file without path", data: `{"version":1,"known":[{"size":3}]}`, want: ErrCorrupt},
 		{desc: "known file twice", data: `{"version":1,"known":[{"path":"/a"},{"path":"/a"}]}`, want: ErrCorrupt},
 		{desc: "pending event of unknown kind", data: `{"version":1,"pending":[{"kind":"exploded","observed":"2026-03-01T08:00:00Z"}]}`, want: ErrCorrupt},

@@ -27,8 +27,16 @@ type Tracker struct {
 	// later does not announce it again.
 	gone map[string]time.Time
 
+	// hold is, per folder, how long a message must stay before its
+	// appearance is reported (see Hold).
+	hold map[string]time.Duration
+	// lastFull is when the latest full scan began, and lastListed when the
+	// latest re-list of each folder since began: the clamp of Entered.
+	lastFull   time.Time
+	lastListed map[string]time.Time
+
 	integrations map[string]string
-	connectors   map[connectorID]bool
+	connectors   map[connectorID]ConnectorState
 
 	fresh bool
 	dirty bool // Marshal would differ from the last Marshal or Load
@@ -45,6 +53,10 @@ type entry struct {
 	// listed is when the latest listing that saw it began, so that an older
 	// listing does not overwrite newer details.
 	listed time.Time
+	// waiting is set while its appearance is held back (see Hold): it is
+	// reported once the message has stayed long enough, and a message that
+	// leaves before has no event at all.
+	waiting bool
 }
 
 // New returns an empty tracker; maxPending <= 0 means DefaultMaxPending.
@@ -56,10 +68,17 @@ func New(maxPending int) *Tracker {
 		maxPending:   maxPending,
 		known:        map[string]*entry{},
 		integrations: map[string]string{},
-		connectors:   map[connectorID]bool{},
+		connectors:   map[connectorID]ConnectorState{},
 		fresh:        true,
 	}
 }
+
+// Hold makes the appearance of a message in one of the folders (keys are
+// Message.Folder values) an event only once the message has stayed there
+// for the given time, reported by the first observation after that, with
+// the time it waited; a message that leaves sooner yields no event, nor a
+// resolution. Folders not listed, and a duration <= 0, report on arrival.
+func (t *Tracker) Hold(hold map[string]time.Duration) { t.hold = hold }
 
 // Fresh reports whether the tracker has neither loaded state nor observed or
 // baselined messages: only then does the receiver's start_at apply.

@@ -1,0 +1,166 @@
+package msgtrack
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const held = "/r/default/INT-1/AP-1/RECEIVE/sequence-error/s.bac"
+
+// heldMsg is a message of sequence-error/ that entered its folder at entered.
+func heldMsg(entered time.Time) Message {
+	m := msg(held)
+	m.Folder, m.Issue, m.Entered = "sequence_error", "", entered
+	return m
+}
+
+func TestHold(t *testing.T) {
+	hold := map[string]time.Duration{"sequence_error": 15 * time.Minute}
+	tests := []struct {
+		desc string
+		// present says, for scan i (at(i)), whether the held message is listed.
+		present []bool
+		want    []string // pending events after the last scan
+	}{
+		{desc: "heals sooner: no event and no resolution", present: []bool{true, true, false, false}},
+		{desc: "stays: one event once it has waited 15 minutes", present: repeat(true, 30), want: []string{"appeared " + held}},
+		{desc: "stays, then heals: reported, then resolved", present: append(repeat(true, 20), false), want: []string{"appeared " + held, "resolved " + held}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.desc, func(t *testing.T) {
+			tr := New(0)
+			tr.Hold(hold)
+			for i, p := range tt.present {
+				var list []Message
+				if p {
+					list = []Message{heldMsg(at(0))}
+				}
+				tr.ObserveMessages(at(i), list, nil)
+			}
+			assert.Equal(t, tt.want, brief(tr.Pending(0)))
+		})
+	}
+}
+
+func TestHoldReportsWaitAndEntryTime(t *testing.T) {
+	tr := New(0)
+	tr.Hold(map[string]time.Duration{"sequence_error": 15 * time.Minute})
+	for i := range 16 {
+		tr.ObserveMessages(at(i), []Message{heldMsg(at(0).Add(-30 * time.Second))}, nil)
+	}
+	evs := tr.Pending(0)
+	require.Len(t, evs, 1, "reported at the first scan 15 minutes after it entered")
+	assert.Equal(t, at(0).Add(-30*time.Second), evs[0].Time(), "the record's time is when it entered its folder")
+	assert.Equal(t, at(15), evs[0].Observed)
+	assert.Equal(t, 15*time.Minute+30*time.Second, evs[0].TimeInFolder, "the time it waited")
+}
+
+func TestHoldAcrossRestart(t *testing.T) {
+	hold := map[string]time.Duration{"sequence_error": 15 * time.Minute}
+	a := New(0)
+	a.Hold(hold)
+	a.ObserveMessages(at(0), []Message{heldMsg(at(0))}, nil)
+	data, err := a.Marshal()
+	require.NoError(t, err)
+
+	b := New(0)
+	b.Hold(hold)
+	require.NoError(t, b.Load(data))
+	b.ObserveMessages(at(10), []Message{heldMsg(at(0))}, nil)
+	assert.Empty(t, b.Pending(0), "still waiting after the restart")
+	b.ObserveMessages(at(16), []Message{heldMsg(at(0))}, nil)
+	require.Len(t, b.Pending(0), 1)
+	b.Delivered(1)
+	data, err = b.Marshal()
+	require.NoError(t, err)
+
+	c := New(0)
+	c.Hold(hold)
+	require.NoError(t, c.Load(data))
+	c.ObserveMessages(at(30), []Message{heldMsg(at(0))}, nil)
+	assert.Empty(t, c.Pending(0), "reported once, not again after the next restart")
+}
+
+func TestLoadVersion1(t *testing.T) {
+	// Written before held messages existed: every known file was reported on arrival.
+	data := `{"version":1,"known":[{"path":"` + held + `","folder":"sequence_error","modTime":"2026-03-01T07:00:00Z"}]}`
+	tr := New(0)
+	tr.Hold(map[string]time.Duration{"sequence_error": 15 * time.Minute})
+	require.NoError(t, tr.Load([]byte(data)))
+	tr.ObserveMessages(at(30), nil, nil)
+	evs := tr.Pending(0)
+	assert.Equal(t, []string{"resolved " + held}, brief(evs), "reported under version 1, so its departure is news")
+	assert.Equal(t, 90*time.Minute, evs[0].TimeInFolder, "from its modification time, the only time version 1 kept")
+}
+
+func TestEnteredClamp(t *testing.T) {
+	const f = "/r/default/INT-1/AP-1/RECEIVE/error/AP-7/f.bac"
+	tests := []struct {
+		desc    string
+		entered time.Time
+		want    time.Time
+	}{
+		{desc: "between the scans: as the file system says", entered: at(1).Add(-20 * time.Second), want: at(1).Add(-20 * time.Second)},
+		{desc: "days old (moved in, or a rewritten ctime long ago): the previous scan that did not see it", entered: at(-3000), want: at(0)},
+		{desc: "in the future (the file server's clock): the scan that saw it", entered: at(5), want: at(1)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.desc, func(t *testing.T) {
+			tr := New(0)
+			tr.ObserveMessages(at(0), nil, nil)
+			m := msg(f)
+			m.Entered = tt.entered
+			tr.ObserveMessages(at(1), []Message{m}, nil)
+			evs := tr.Pending(0)
+			require.Len(t, evs, 1)
+			assert.Equal(t, tt.want, evs[0].Time())
+			assert.Equal(t, at(1), evs[0].Observed)
+		})
+	}
+}
+
+func TestEnteredClampFollowsRelists(t *testing.T) {
+	const dir = "/r/default/INT-1/AP-1/RECEIVE/error/AP-7"
+	tr := New(0)
+	tr.ObserveMessages(at(0), nil, nil)
+	tr.ObserveFolders(at(5), []string{dir}, nil, nil)
+	m := msg(dir + "/g.bac")
+	m.Entered = at(-100)
+	tr.ObserveMessages(at(6), []Message{m}, nil)
+	evs := tr.Pending(0)
+	require.Len(t, evs, 1)
+	assert.Equal(t, at(5), evs[0].Time(), "the re-list of its folder at 5 did not see it")
+}
+
+func TestObserveConnectorDetails(t *testing.T) {
+	tr := New(0)
+	st := ConnectorState{ProjectKey: "AP", BaseURL: "http://jira2", Online: true}
+	tr.ObserveConnector(at(0), "INT-1", "AP-1", st)
+	st.OutgoingDetails = "Partner not reachable"
+	tr.ObserveConnector(at(1), "INT-1", "AP-1", st)
+	st.Online = false
+	tr.ObserveConnector(at(2), "INT-1", "AP-1", st)
+	st.OutgoingDetails = ""
+	tr.ObserveConnector(at(3), "INT-1", "AP-1", st)
+	tr.ObserveConnector(at(4), "INT-1", "AP-1", st)
+
+	evs := tr.Pending(0)
+	require.Len(t, evs, 3)
+	assert.Equal(t, Event{Kind: KindDetailsChanged, Observed: at(1), Integration: "INT-1", Connector: "AP-1", ProjectKey: "AP",
+		BaseURL: "http://jira2", Direction: "outgoing", Details: "Partner not reachable"}, evs[0])
+	assert.Equal(t, Event{Kind: KindOnlineChanged, Observed: at(2), Integration: "INT-1", Connector: "AP-1", ProjectKey: "AP",
+		BaseURL: "http://jira2", OutgoingDetails: "Partner not reachable"}, evs[1], "offline, with the current details")
+	assert.Equal(t, Event{Kind: KindDetailsChanged, Observed: at(3), Integration: "INT-1", Connector: "AP-1", ProjectKey: "AP",
+		BaseURL: "http://jira2", Direction: "outgoing"}, evs[2], "cleared")
+}
+
+func repeat(v bool, n int) []bool {
+	out := make([]bool, n)
+	for i := range out {
+		out[i] = v
+	}
+	return out
+}
