@@ -32,6 +32,7 @@ var (
 	errStartAt         = fmt.Errorf(`"start_at" must be %q or %q`, StartAtEnd, StartAtBeginning)
 	errAuthBackoff     = errors.New(`"auth_backoff": "initial_interval" must be positive and not above "max_interval"`)
 	errMaxEvents       = errors.New(`"max_events_per_request" must be at least 1`)
+	errStuckAfter      = errors.New(`"stuck_after" must not be negative (0 reports on arrival)`)
 )
 
 // Config defines the configuration of the backbone receiver.
@@ -69,6 +70,9 @@ type Config struct {
 	// MaxEventsPerRequest caps the log records of one call to the next consumer, so that a
 	// burst of failures never becomes one request too large for the backend.
 	MaxEventsPerRequest int `mapstructure:"max_events_per_request"`
+	// StuckAfter is how long a message must stay in a folder that heals by itself
+	// (sequence-error/, issue-missing/, offline/) before it is an event; 0 reports it on arrival.
+	StuckAfter time.Duration `mapstructure:"stuck_after"`
 
 	_ struct{}
 }
@@ -118,6 +122,9 @@ func (cfg *Config) Validate() error {
 	}
 	if cfg.MaxEventsPerRequest < 1 {
 		errs = append(errs, errMaxEvents)
+	}
+	if cfg.StuckAfter < 0 {
+		errs = append(errs, errStuckAfter)
 	}
 	return errors.Join(errs...)
 }

@@ -50,8 +50,16 @@ func newEventsOutput(cfg *Config, set receiver.Settings, next consumer.Logs, obs
 		obs:       obs,
 		telemetry: telemetry,
 		records:   newRecordBuilder(cfg, set),
-		tracker:   msgtrack.New(0),
+		tracker:   newTracker(cfg),
 	}
+}
+
+// newTracker returns an empty tracker that holds the events of self-healing folders back
+// for stuck_after.
+func newTracker(cfg *Config) *msgtrack.Tracker {
+	t := msgtrack.New(0)
+	t.Hold(heldFolders(cfg.StuckAfter))
+	return t
 }
 
 // start opens the storage extension, if one is configured, and loads the tracker's state.
@@ -78,7 +86,7 @@ func (e *eventsOutput) start(ctx context.Context, host component.Host) error {
 	}
 	if err := e.tracker.Load(data); err != nil {
 		e.logger.Warn("Stored message event state is unreadable; starting afresh as start_at says", zap.Error(err))
-		e.tracker = msgtrack.New(0)
+		e.tracker = newTracker(e.cfg)
 	}
 	// Files of a folder whose event was switched off since have not left it: forget them
 	// without a resolved record.
@@ -106,7 +114,7 @@ func (e *eventsOutput) observe(snap *snapshot) {
 		e.tracker.ObserveMessages(snap.time, msgs, unreadablePaths(snap.tree))
 	}
 	if snap.api != nil {
-		e.records.learnSummaries(snap.api.integrations)
+		e.records.learnResources(snap.api.integrations)
 		if snap.api.err == nil {
 			keys := make([]string, 0, len(snap.api.integrations))
 			for _, it := range snap.api.integrations {
@@ -120,7 +128,13 @@ func (e *eventsOutput) observe(snap *snapshot) {
 			}
 			e.tracker.ObserveIntegration(snap.time, it.IntegrationKey, backboneapi.NormalizeState(it.Status.Status))
 			for _, c := range it.Status.Connectors() {
-				e.tracker.ObserveConnector(snap.time, it.IntegrationKey, c.ConnectorKey, it.ProjectKey(c.ConnectorKey), c.Online)
+				e.tracker.ObserveConnector(snap.time, it.IntegrationKey, c.ConnectorKey, msgtrack.ConnectorState{
+					ProjectKey:      it.ProjectKey(c.ConnectorKey),
+					BaseURL:         it.Connector(c.ConnectorKey).BaseURL(),
+					Online:          c.Online,
+					IncomingDetails: c.IncomingDetails,
+					OutgoingDetails: c.OutgoingDetails,
+				})
 			}
 		}
 	}
@@ -202,29 +216,36 @@ func (e *eventsOutput) watchedMessages(snap *snapshot) []msgtrack.Message {
 	var msgs []msgtrack.Message
 	for _, g := range groupByIntegration(snap) {
 		for _, c := range g.folders {
-			project := g.api.ProjectKey(c.ConnectorKey)
 			for i := range messageFolders {
 				mf := &messageFolders[i]
 				if !mf.enabled(e.cfg.Events) {
 					continue
 				}
-				for _, file := range c.Folder(mf.folder).Files {
-					msgs = append(msgs, msgtrack.Message{
-						Integration: c.IntegrationKey,
-						Connector:   c.ConnectorKey,
-						ProjectKey:  project,
-						Folder:      string(mf.folder),
-						Issue:       file.Issue,
-						Name:        file.Name,
-						Path:        file.Path,
-						Size:        file.Size,
-						ModTime:     file.ModTime,
-					})
+				for j := range c.Folder(mf.folder).Files {
+					msgs = append(msgs, messageOf(g.api, c, mf.folder, &c.Folder(mf.folder).Files[j]))
 				}
 			}
 		}
 	}
 	return msgs
+}
+
+// messageOf is what the tracker knows of file, a message of connector c in folder, joined
+// with the integration it (nil when the API did not list it).
+func messageOf(it *backboneapi.Integration, c *queuetree.Connector, folder queuetree.Folder, file *queuetree.File) msgtrack.Message {
+	return msgtrack.Message{
+		Integration: c.IntegrationKey,
+		Connector:   c.ConnectorKey,
+		ProjectKey:  it.ProjectKey(c.ConnectorKey),
+		BaseURL:     it.Connector(c.ConnectorKey).BaseURL(),
+		Folder:      string(folder),
+		Issue:       file.Issue,
+		Name:        file.Name,
+		Path:        file.Path,
+		Size:        file.Size,
+		ModTime:     file.ModTime,
+		Entered:     file.Entered,
+	}
 }
 
 // judgeable tells whether a scan can be compared with the known files. A tree whose root

@@ -20,6 +20,8 @@ const (
 	defaultTimeout = 10 * time.Second
 	// defaultMaxEventsPerRequest keeps a burst of events in requests every backend accepts.
 	defaultMaxEventsPerRequest = 1000
+	// defaultStuckAfter lets a self-healing folder heal before a message in it is news.
+	defaultStuckAfter = 15 * time.Minute
 )
 
 // receivers holds one receiver per config, shared by the pipelines that use it.
@@ -51,6 +53,7 @@ func createDefaultConfig() component.Config {
 		},
 		StartAt:             StartAtEnd,
 		MaxEventsPerRequest: defaultMaxEventsPerRequest,
+		StuckAfter:          defaultStuckAfter,
 	}
 }
 

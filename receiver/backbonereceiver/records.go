@@ -21,8 +21,13 @@ const (
 	eventMessageResolved = "backbone.message.resolved"
 	eventStatusChanged   = "backbone.integration.status_changed"
 	eventOnlineChanged   = "backbone.connector.online_changed"
+	eventDetailsChanged  = "backbone.connector.details_changed"
 
 	attrConnectorKey  = "backbone.connector.key"
+	attrBaseURL       = "backbone.connector.base_url"
+	attrInDetails     = "backbone.connector.incoming_details"
+	attrOutDetails    = "backbone.connector.outgoing_details"
+	attrDirection     = "backbone.direction"
 	attrProjectKey    = "jira.project.key"
 	attrFolder        = "backbone.folder"
 	attrIssue         = "backbone.issue"
@@ -42,6 +47,9 @@ type messageFolder struct {
 	event    string
 	severity plog.SeverityNumber
 	enabled  func(metadata.EventsConfig) bool
+	// held folders heal by themselves (the vendor says so): their event waits until a
+	// message has stayed stuck_after, and carries the time it waited.
+	held bool
 	// body tells a person what a new message m in where (integration/connector) means.
 	body func(m *msgtrack.Message, where string) string
 }
@@ -55,7 +63,7 @@ var messageFolders = []messageFolder{
 		},
 	},
 	{
-		folder: queuetree.SequenceError, event: "backbone.message.sequence_error", severity: plog.SeverityNumberWarn,
+		folder: queuetree.SequenceError, held: true, event: "backbone.message.sequence_error", severity: plog.SeverityNumberWarn,
 		enabled: func(c metadata.EventsConfig) bool { return c.BackboneMessageSequenceError.Enabled },
 		body: func(m *msgtrack.Message, where string) string {
 			return fmt.Sprintf("message %s in %s is held back: an earlier message of its issue is missing", m.Name, where)
@@ -69,14 +77,14 @@ var messageFolders = []messageFolder{
 		},
 	},
 	{
-		folder: queuetree.IssueMissing, event: "backbone.message.issue_missing", severity: plog.SeverityNumberWarn,
+		folder: queuetree.IssueMissing, held: true, event: "backbone.message.issue_missing", severity: plog.SeverityNumberWarn,
 		enabled: func(c metadata.EventsConfig) bool { return c.BackboneMessageIssueMissing.Enabled },
 		body: func(m *msgtrack.Message, where string) string {
 			return fmt.Sprintf("message %s in %s waits for issue %s, which is not synchronized yet", m.Name, where, m.Issue)
 		},
 	},
 	{
-		folder: queuetree.Offline, event: "backbone.message.offline", severity: plog.SeverityNumberWarn,
+		folder: queuetree.Offline, held: true, event: "backbone.message.offline", severity: plog.SeverityNumberWarn,
 		enabled: func(c metadata.EventsConfig) bool { return c.BackboneMessageOffline.Enabled },
 		body: func(m *msgtrack.Message, where string) string {
 			return fmt.Sprintf("message %s in %s was not applied because Jira was offline", m.Name, where)
@@ -89,6 +97,18 @@ var messageFolders = []messageFolder{
 			return fmt.Sprintf("file %s in %s is not a Backbone message", m.Name, where)
 		},
 	},
+}
+
+// heldFolders maps the backbone.folder value of each held folder to stuckAfter, the
+// tracker's Hold.
+func heldFolders(stuckAfter time.Duration) map[string]time.Duration {
+	hold := map[string]time.Duration{}
+	for _, mf := range messageFolders {
+		if mf.held {
+			hold[string(mf.folder)] = stuckAfter
+		}
+	}
+	return hold
 }
 
 // messageFolderOf returns the row of f, or nil for a folder without events.
@@ -114,7 +134,7 @@ type recordBuilder struct {
 	events    metadata.EventsConfig
 	lb        *metadata.LogsBuilder
 	baseURL   string
-	summaries map[string]string // integration key -> summary, as last read from the API
+	resources map[string]integrationResource // by integration key, as last read from the API
 }
 
 func newRecordBuilder(cfg *Config, set receiver.Settings) *recordBuilder {
@@ -125,14 +145,14 @@ func newRecordBuilder(cfg *Config, set receiver.Settings) *recordBuilder {
 			ResourceAttributes: cfg.ResourceAttributes,
 		}, set),
 		baseURL:   jiraBaseURL(cfg.Endpoint),
-		summaries: map[string]string{},
+		resources: map[string]integrationResource{},
 	}
 }
 
-// learnSummaries keeps the integrations' summaries for the resources of later records.
-func (b *recordBuilder) learnSummaries(integrations []backboneapi.Integration) {
-	for _, it := range integrations {
-		b.summaries[it.IntegrationKey] = it.Summary
+// learnResources keeps what the API says of the integrations for the resources of later records.
+func (b *recordBuilder) learnResources(integrations []backboneapi.Integration) {
+	for i := range integrations {
+		b.resources[integrations[i].IntegrationKey] = resourceOf(&integrations[i])
 	}
 }
 
@@ -148,13 +168,7 @@ func (b *recordBuilder) build(events []msgtrack.Event) plog.Logs {
 			}
 		}
 		rb := b.lb.NewResourceBuilder()
-		rb.SetBackboneIntegrationKey(integration)
-		if summary := b.summaries[integration]; summary != "" {
-			rb.SetBackboneIntegrationSummary(summary)
-		}
-		if b.baseURL != "" {
-			rb.SetJiraBaseURL(b.baseURL)
-		}
+		b.resources[integration].set(rb, integration, b.baseURL)
 		b.lb.EmitForResource(metadata.WithLogsResource(rb.Emit()))
 	}
 	return b.lb.Emit()
@@ -196,11 +210,23 @@ func (b *recordBuilder) fill(lr plog.LogRecord, integration string, ev *msgtrack
 		if ev.Online {
 			severity, body = plog.SeverityNumberInfo, fmt.Sprintf("connector %s of %s is online again", ev.Connector, integration)
 		} else {
-			severity, body = plog.SeverityNumberWarn, fmt.Sprintf("connector %s of %s went offline", ev.Connector, integration)
+			severity, body = plog.SeverityNumberWarn, fmt.Sprintf("connector %s of %s went offline: %s", ev.Connector, integration, checkJira(ev.BaseURL))
 		}
-		attrs.PutStr(attrConnectorKey, ev.Connector)
-		attrs.PutStr(attrProjectKey, ev.ProjectKey)
+		putConnector(attrs, ev.Connector, ev.ProjectKey, ev.BaseURL)
 		attrs.PutBool(attrOnline, ev.Online)
+		putIfSet(attrs, attrInDetails, ev.IncomingDetails)
+		putIfSet(attrs, attrOutDetails, ev.OutgoingDetails)
+	case msgtrack.KindDetailsChanged:
+		if !b.events.BackboneConnectorDetailsChanged.Enabled {
+			return false
+		}
+		name, severity, body = eventDetailsChanged, plog.SeverityNumberWarn, ev.Details
+		if ev.Details == "" {
+			severity = plog.SeverityNumberInfo
+			body = fmt.Sprintf("Backbone's %s details of connector %s of %s are cleared", ev.Direction, ev.Connector, integration)
+		}
+		putConnector(attrs, ev.Connector, ev.ProjectKey, ev.BaseURL)
+		attrs.PutStr(attrDirection, ev.Direction)
 	case msgtrack.KindResolved:
 		if !b.events.BackboneMessageResolved.Enabled {
 			return false
@@ -220,6 +246,12 @@ func (b *recordBuilder) fill(lr plog.LogRecord, integration string, ev *msgtrack
 		name, severity = mf.event, mf.severity
 		body = mf.body(m, integration+"/"+m.Connector)
 		putMessage(attrs, m)
+		if mf.held {
+			if ev.TimeInFolder > 0 {
+				body += fmt.Sprintf("; it has waited %s", ev.TimeInFolder.Round(time.Second))
+			}
+			attrs.PutDouble(attrTimeInFolder, ev.TimeInFolder.Seconds())
+		}
 	default:
 		return false
 	}
@@ -232,10 +264,30 @@ func (b *recordBuilder) fill(lr plog.LogRecord, integration string, ev *msgtrack
 	return true
 }
 
+// checkJira tells an admin what to check when a connector on the Jira at baseURL is offline.
+func checkJira(baseURL string) string {
+	if baseURL == "" {
+		return "check that its Jira is up and reachable from this one, and the connection's user and password in the integration"
+	}
+	return fmt.Sprintf("check that the Jira at %s is up and reachable from this one (DNS, proxy, firewall, certificate), and the connection's user and password in the integration", baseURL)
+}
+
+// putConnector sets the attributes every connector record carries.
+func putConnector(attrs pcommon.Map, connector, project, baseURL string) {
+	attrs.PutStr(attrConnectorKey, connector)
+	attrs.PutStr(attrProjectKey, project)
+	putIfSet(attrs, attrBaseURL, baseURL)
+}
+
+func putIfSet(attrs pcommon.Map, key, value string) {
+	if value != "" {
+		attrs.PutStr(key, value)
+	}
+}
+
 // putMessage sets the attributes every message record carries, in metadata.yaml's order.
 func putMessage(attrs pcommon.Map, m *msgtrack.Message) {
-	attrs.PutStr(attrConnectorKey, m.Connector)
-	attrs.PutStr(attrProjectKey, m.ProjectKey)
+	putConnector(attrs, m.Connector, m.ProjectKey, m.BaseURL)
 	attrs.PutStr(attrFolder, m.Folder)
 	attrs.PutStr(attrFileName, m.Name)
 	attrs.PutStr(attrFilePath, m.Path)
@@ -250,7 +302,7 @@ func describeForLog(ev *msgtrack.Event) string {
 	switch ev.Kind {
 	case msgtrack.KindAppeared, msgtrack.KindResolved:
 		return string(ev.Kind) + " " + ev.Message.Path
-	case msgtrack.KindOnlineChanged:
+	case msgtrack.KindOnlineChanged, msgtrack.KindDetailsChanged:
 		return string(ev.Kind) + " " + ev.Integration + "/" + ev.Connector
 	}
 	return string(ev.Kind) + " " + ev.Integration

@@ -26,7 +26,9 @@ func TestRecordsMatchGeneratedBuilder(t *testing.T) {
 	msg := msgtrack.Message{
 		Integration: "INT-16", Connector: "AP-29", ProjectKey: "AP", Issue: "AP-123",
 		Name: "000123.bac", Path: "/tree/default/INT-16/AP-29/RECEIVE/error/AP-123/000123.bac", Size: 42, ModTime: at,
+		Entered: at, BaseURL: "http://localhost:8081/jira2",
 	}
+	base := metadata.WithBackboneConnectorBaseURLEventAttribute(msg.BaseURL)
 	type recordFunc func(lb *metadata.LogsBuilder)
 	messageCase := func(folder queuetree.Folder) (msgtrack.Event, recordFunc) {
 		m := msg
@@ -34,25 +36,29 @@ func TestRecordsMatchGeneratedBuilder(t *testing.T) {
 		attr := metadata.MapAttributeBackboneFolder[string(folder)]
 		issue := metadata.WithBackboneIssueEventAttribute(m.Issue)
 		ev := msgtrack.Event{Kind: msgtrack.KindAppeared, Message: m, Observed: seen}
+		if messageFolderOf(folder).held {
+			ev.TimeInFolder = 16 * time.Minute
+		}
+		const waited = 16 * 60
 		return ev, func(lb *metadata.LogsBuilder) {
 			record := map[queuetree.Folder]func(){
 				queuetree.Error: func() {
-					lb.RecordBackboneMessageErrorEvent(t.Context(), ts, m.Connector, m.ProjectKey, attr, m.Name, m.Path, m.Size, issue)
+					lb.RecordBackboneMessageErrorEvent(t.Context(), ts, m.Connector, m.ProjectKey, attr, m.Name, m.Path, m.Size, issue, base)
 				},
 				queuetree.SequenceError: func() {
-					lb.RecordBackboneMessageSequenceErrorEvent(t.Context(), ts, m.Connector, m.ProjectKey, attr, m.Name, m.Path, m.Size, issue)
+					lb.RecordBackboneMessageSequenceErrorEvent(t.Context(), ts, m.Connector, m.ProjectKey, attr, m.Name, m.Path, m.Size, waited, issue, base)
 				},
 				queuetree.SendError: func() {
-					lb.RecordBackboneMessageSendErrorEvent(t.Context(), ts, m.Connector, m.ProjectKey, attr, m.Name, m.Path, m.Size, issue)
+					lb.RecordBackboneMessageSendErrorEvent(t.Context(), ts, m.Connector, m.ProjectKey, attr, m.Name, m.Path, m.Size, issue, base)
 				},
 				queuetree.IssueMissing: func() {
-					lb.RecordBackboneMessageIssueMissingEvent(t.Context(), ts, m.Connector, m.ProjectKey, attr, m.Name, m.Path, m.Size, issue)
+					lb.RecordBackboneMessageIssueMissingEvent(t.Context(), ts, m.Connector, m.ProjectKey, attr, m.Name, m.Path, m.Size, waited, issue, base)
 				},
 				queuetree.Offline: func() {
-					lb.RecordBackboneMessageOfflineEvent(t.Context(), ts, m.Connector, m.ProjectKey, attr, m.Name, m.Path, m.Size, issue)
+					lb.RecordBackboneMessageOfflineEvent(t.Context(), ts, m.Connector, m.ProjectKey, attr, m.Name, m.Path, m.Size, waited, issue, base)
 				},
 				queuetree.Invalid: func() {
-					lb.RecordBackboneMessageInvalidEvent(t.Context(), ts, m.Connector, m.ProjectKey, attr, m.Name, m.Path, m.Size, issue)
+					lb.RecordBackboneMessageInvalidEvent(t.Context(), ts, m.Connector, m.ProjectKey, attr, m.Name, m.Path, m.Size, issue, base)
 				},
 			}[folder]
 			require.NotNil(t, record, "a generated record method for %s", folder)
@@ -69,7 +75,7 @@ func TestRecordsMatchGeneratedBuilder(t *testing.T) {
 			event: msgtrack.Event{Kind: msgtrack.KindResolved, Message: func() msgtrack.Message { m := msg; m.Folder = "error"; return m }(), Observed: seen, TimeInFolder: time.Minute},
 			record: func(lb *metadata.LogsBuilder) {
 				lb.RecordBackboneMessageResolvedEvent(t.Context(), observed, msg.Connector, msg.ProjectKey, metadata.AttributeBackboneFolderError,
-					msg.Name, msg.Path, msg.Size, 60, metadata.WithBackboneIssueEventAttribute(msg.Issue))
+					msg.Name, msg.Path, msg.Size, 60, metadata.WithBackboneIssueEventAttribute(msg.Issue), base)
 			},
 		},
 		{
@@ -81,9 +87,23 @@ func TestRecordsMatchGeneratedBuilder(t *testing.T) {
 		},
 		{
 			desc:  "online changed",
-			event: msgtrack.Event{Kind: msgtrack.KindOnlineChanged, Integration: "INT-16", Connector: "PB-30", ProjectKey: "PB", Online: false, Observed: seen},
+			event: msgtrack.Event{
+				Kind: msgtrack.KindOnlineChanged, Integration: "INT-16", Connector: "PB-30", ProjectKey: "PB", Online: false, Observed: seen,
+				BaseURL: msg.BaseURL, OutgoingDetails: "Partner not reachable",
+			},
 			record: func(lb *metadata.LogsBuilder) {
-				lb.RecordBackboneConnectorOnlineChangedEvent(t.Context(), observed, "PB-30", "PB", false)
+				lb.RecordBackboneConnectorOnlineChangedEvent(t.Context(), observed, "PB-30", "PB", false, base,
+					metadata.WithBackboneConnectorOutgoingDetailsEventAttribute("Partner not reachable"))
+			},
+		},
+		{
+			desc: "details changed",
+			event: msgtrack.Event{
+				Kind: msgtrack.KindDetailsChanged, Integration: "INT-16", Connector: "PB-30", ProjectKey: "PB", Observed: seen,
+				BaseURL: msg.BaseURL, Direction: "outgoing", Details: "Partner not reachable",
+			},
+			record: func(lb *metadata.LogsBuilder) {
+				lb.RecordBackboneConnectorDetailsChangedEvent(t.Context(), observed, "PB-30", "PB", metadata.AttributeBackboneDirectionOutgoing, base)
 			},
 		},
 	}
