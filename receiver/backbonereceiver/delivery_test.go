@@ -1,8 +1,10 @@
 package backbonereceiver
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -17,12 +19,13 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/otelcol-backbone/otelcol-backbone/internal/queuetree"
 	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/metadatatest"
 )
 
-// burstTree puts n error messages into AP-29's error folder, each modified a second after
-// the one before, with names of nameLen characters; it returns their paths below root in
-// the order they failed.
+// burstTree puts n error messages into AP-29's error folder, one after the other, with
+// names of nameLen characters; it returns their paths below root in the order they entered
+// the folder, the order of their records.
 func burstTree(t *testing.T, n, nameLen int) (root string, rels []string) {
 	t.Helper()
 	root = newEventsTree(t)
@@ -33,7 +36,29 @@ func burstTree(t *testing.T, n, nameLen int) (root string, rels []string) {
 		putMessageFile(t, root, rel, 1, eventsMTime.Add(time.Duration(i)*time.Second))
 		rels = append(rels, rel)
 	}
-	return root, rels
+	return root, entryOrder(t, root, rels)
+}
+
+// entryOrder sorts rels, message paths below root, as their records go out: by the time
+// each entered its folder as the scanner reads it (files written in a row may share one
+// tick of the file system's clock), then by path.
+func entryOrder(t *testing.T, root string, rels []string) []string {
+	t.Helper()
+	entered := map[string]time.Time{}
+	tree := queuetree.NewScanner(queuetree.Options{Root: root}).Scan(t.Context())
+	for _, c := range tree.Connectors {
+		for i := range c.Folders {
+			for _, f := range c.Folders[i].Files {
+				entered[relToRoot(root, f.Path)] = f.Entered
+			}
+		}
+	}
+	out := slices.Clone(rels)
+	slices.SortStableFunc(out, func(a, b string) int {
+		require.Contains(t, entered, a)
+		return cmp.Or(entered[a].Compare(entered[b]), strings.Compare(a, b))
+	})
+	return out
 }
 
 // requestPaths lists the file paths of each request the consumer was offered.

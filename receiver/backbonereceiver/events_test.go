@@ -3,8 +3,10 @@ package backbonereceiver
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -12,17 +14,19 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
-	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/otelcol-backbone/otelcol-backbone/internal/backbonesim"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/queuetree"
 )
 
 // eventsTreeFiles puts one message in every folder of AP-29 and PB-30 of INT-16 and of
-// SP-28 of the distributed INT-15: six watched folders, four that are not.
+// SP-28 of the distributed INT-15: six watched folders, four that are not. It writes them
+// in the order of their paths, so that the order they entered their folders (by the file
+// system's clock, which may give several the same time) is the order of their paths.
 func eventsTreeFiles(t *testing.T, root string) {
 	t.Helper()
-	for rel, size := range map[string]int{
+	files := map[string]int{
 		ap29Recv + "000100.bac":                          10,
 		ap29Recv + "archive/000090.bac":                  11,
 		ap29Recv + "error/AP-123/000123.bac":             123,
@@ -37,8 +41,9 @@ func eventsTreeFiles(t *testing.T, root string) {
 		ap29 + "SEND/error/000201.bac":                   201,
 		"default/INT-16/PB-30/SEND/error/000300.bac":     300,
 		"default/INT-15/SP-28/RECEIVE/error/10001/1.bac": 1,
-	} {
-		putMessageFile(t, root, rel, size, eventsMTime)
+	}
+	for _, rel := range slices.Sorted(maps.Keys(files)) {
+		putMessageFile(t, root, rel, files[rel], eventsMTime)
 	}
 }
 
@@ -67,6 +72,7 @@ func TestEventsMessageRecords(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.desc, func(t *testing.T) {
 			root := newEventsTree(t)
+			written := time.Now()
 			eventsTreeFiles(t, root)
 			cfg := newEventsConfig(root, time.Nanosecond)
 			cfg.StartAt = StartAtBeginning
@@ -77,10 +83,16 @@ func TestEventsMessageRecords(t *testing.T) {
 			ld, err := s.step(t)
 			require.NoError(t, err)
 			compareEventsGolden(t, tt.golden, root, ld)
+			entered := map[string]time.Time{}
 			for _, rl := range ld.ResourceLogs().All() {
 				for _, lr := range rl.ScopeLogs().At(0).LogRecords().All() {
-					assert.Equal(t, pcommon.NewTimestampFromTime(eventsMTime), lr.Timestamp(), "timestamp is the file's modification time")
+					// The file's modification time is days old; it entered its folder when
+					// the test wrote it, by the file system's coarser clock.
+					ts := lr.Timestamp().AsTime()
+					assert.WithinRange(t, ts, written.Add(-time.Second), before, "timestamp is when the file entered its folder, not its modification time")
 					assert.False(t, lr.ObservedTimestamp().AsTime().Before(before), "observed timestamp is when the scan saw it")
+					p, _ := lr.Attributes().Get("file.path")
+					entered[p.Str()] = ts
 				}
 			}
 
@@ -104,7 +116,9 @@ func TestEventsMessageRecords(t *testing.T) {
 					assert.Equal(t, lr.ObservedTimestamp(), lr.Timestamp(), "a resolved record happens when the file is found gone")
 					inFolder, ok := lr.Attributes().Get("backbone.message.time_in_folder")
 					require.True(t, ok)
-					assert.InDelta(t, seen.Sub(eventsMTime).Seconds(), inFolder.Double(), 1e-6, "from modification time to the scan that found it gone")
+					p, _ := lr.Attributes().Get("file.path")
+					require.Contains(t, entered, p.Str())
+					assert.InDelta(t, seen.Sub(entered[p.Str()]).Seconds(), inFolder.Double(), 1e-6, "from when it entered its folder to the scan that found it gone")
 				}
 			}
 
@@ -180,6 +194,9 @@ func TestEventsRecordText(t *testing.T) {
 			}
 			if tt.issue != "" {
 				want["backbone.issue"] = tt.issue
+			}
+			if messageFolderOf(queuetree.Folder(tt.folder)).held {
+				want["backbone.message.time_in_folder"] = 0.0 // stuck_after 0: reported on arrival
 			}
 			assert.Equal(t, want, lr.Attributes().AsRaw())
 		})

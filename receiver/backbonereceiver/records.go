@@ -267,9 +267,9 @@ func (b *recordBuilder) fill(lr plog.LogRecord, integration string, ev *msgtrack
 // checkJira tells an admin what to check when a connector on the Jira at baseURL is offline.
 func checkJira(baseURL string) string {
 	if baseURL == "" {
-		return "check that its Jira is up and reachable from this one, and the connection's user and password in the integration"
+		return "check that its Jira is up and reachable from the Jira running this synchronization (DNS, proxy, firewall, TLS certificate), then the connection's user in the integration"
 	}
-	return fmt.Sprintf("check that the Jira at %s is up and reachable from this one (DNS, proxy, firewall, certificate), and the connection's user and password in the integration", baseURL)
+	return fmt.Sprintf("check that the Jira at %s is up and reachable from the Jira running this synchronization (DNS, proxy, firewall, TLS certificate), then the connection's user in the integration", baseURL)
 }
 
 // putConnector sets the attributes every connector record carries.

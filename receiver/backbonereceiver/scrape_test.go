@@ -125,9 +125,10 @@ func scrapeOnce(t *testing.T, cfg *Config, set receiverSettings) pmetric.Metrics
 
 func TestScrapeAPIOnly(t *testing.T) {
 	tests := []struct {
-		desc    string
-		fixture string
-		golden  string
+		desc      string
+		fixture   string
+		golden    string
+		configure func(*Config) // nil: the defaults
 	}{
 		{desc: "the seed's two integrations", fixture: "integrations.json", golden: "api_seed.yaml"},
 		{desc: "distributed", fixture: "integrations_distributed.json", golden: "api_distributed.yaml"},
@@ -135,11 +136,26 @@ func TestScrapeAPIOnly(t *testing.T) {
 		{desc: "missing optional fields", fixture: "integrations_missing_fields.json", golden: "api_missing_fields.yaml"},
 		{desc: "unknown extra fields", fixture: "integrations_extra_fields.json", golden: "api_extra_fields.yaml"},
 		{desc: "empty array", fixture: "integrations_empty.json", golden: "api_empty.yaml"},
+		{
+			desc: "opt-in attributes: integration facts and the queue type", fixture: "integrations_distributed.json", golden: "api_opt_in.yaml",
+			configure: func(cfg *Config) {
+				ra := &cfg.ResourceAttributes
+				ra.BackboneIntegrationDistributed.Enabled = true
+				ra.BackboneIntegrationMaster.Enabled = true
+				ra.BackboneIntegrationPartnerProjectType.Enabled = true
+				online := &cfg.Metrics.BackboneConnectorOnline
+				online.EnabledAttributes = append(online.EnabledAttributes, metadata.BackboneConnectorOnlineMetricAttributeKeyBackboneConnectorQueueType)
+			},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.desc, func(t *testing.T) {
 			srv, _ := newAPIServer(t, tt.fixture)
-			md := scrapeOnce(t, newTestConfig(srv.URL+"/jira", ""), receivertest.NewNopSettings(metadata.Type))
+			cfg := newTestConfig(srv.URL+"/jira", "")
+			if tt.configure != nil {
+				tt.configure(cfg)
+			}
+			md := scrapeOnce(t, cfg, receivertest.NewNopSettings(metadata.Type))
 			compareGolden(t, filepath.Join("testdata", "metrics", tt.golden), md)
 		})
 	}

@@ -125,6 +125,7 @@ func TestSecuritySecretsNeverLeak(t *testing.T) {
 			accept := tt.setup(e)
 			e.cfg.StartAt = StartAtBeginning
 			enableAllEvents(e.cfg)
+			e.cfg.StuckAfter = 0 // every message event, at once
 			const hold = 30 * time.Millisecond
 			e.cfg.AuthBackoff = AuthBackoffConfig{InitialInterval: hold, MaxInterval: hold}
 			w := newLeakWatch(t, e.cfg)
