@@ -86,7 +86,7 @@ func TestRecordsMatchGeneratedBuilder(t *testing.T) {
 			},
 		},
 		{
-			desc:  "online changed",
+			desc: "online changed",
 			event: msgtrack.Event{
 				Kind: msgtrack.KindOnlineChanged, Integration: "INT-16", Connector: "PB-30", ProjectKey: "PB", Online: false, Observed: seen,
 				BaseURL: msg.BaseURL, OutgoingDetails: "Partner not reachable",

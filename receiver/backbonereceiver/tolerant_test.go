@@ -16,9 +16,9 @@ import (
 // intervals it lasts.
 func TestTolerantReader(t *testing.T) {
 	tests := []struct {
-		desc        string
-		arrange     func(e *faultEnv)
-		golden      string
+		desc    string
+		arrange func(e *faultEnv)
+		golden  string
 		warning string // in the first warning line; "" for none
 		lines   int    // warning lines when not 1: one per integration concerned
 	}{
