@@ -57,6 +57,7 @@ func TestLoadConfig(t *testing.T) {
 				c.StartAt = StartAtBeginning
 				c.Storage = &storageID
 				c.MaxEventsPerRequest = 200
+				c.StuckAfter = 0
 				// Set through confmap, as the generated configs remember what the user set.
 				require.NoError(t, confmap.NewFromStringMap(map[string]any{
 					"metrics": map[string]any{"backbone.folder.size": map[string]any{"enabled": false}},
@@ -93,6 +94,7 @@ func TestDefaultTimeout(t *testing.T) {
 	assert.Equal(t, 10*time.Second, cfg.ControllerConfig.Timeout)
 	assert.Equal(t, 10*time.Second, cfg.ClientConfig.Timeout)
 	assert.Equal(t, 1000, cfg.MaxEventsPerRequest)
+	assert.Equal(t, 15*time.Minute, cfg.StuckAfter)
 }
 
 func TestValidate(t *testing.T) {
@@ -147,6 +149,10 @@ func TestValidate(t *testing.T) {
 			c.Directory = "/data"
 			c.MaxEventsPerRequest = 0
 		}, wantErr: []error{errMaxEvents}},
+		{desc: "negative stuck_after", modify: func(c *Config) {
+			c.Directory = "/data"
+			c.StuckAfter = -time.Second
+		}, wantErr: []error{errStuckAfter}},
 		{desc: "every problem at once", modify: func(c *Config) {
 			c.Token, c.Username = "t", "u"
 			c.StartAt = ""
