@@ -96,14 +96,6 @@ func check(t *testing.T, err error) {
 	}
 }
 
-// backdate sets a message's modification time into the past: a message that has waited
-// that long, without waiting for it.
-func backdate(t *testing.T, path string, age time.Duration) {
-	t.Helper()
-	old := time.Now().Add(-age)
-	check(t, os.Chtimes(path, old, old))
-}
-
 // expectSeries runs query and checks that it returns exactly the series of want (each
 // given by a subset of its labels) with the value wantValue (NaN for any value).
 func expectSeries(t *testing.T, prom *promClient, query string, wantValue float64, want ...map[string]string) {
@@ -324,10 +316,10 @@ func TestPrometheusEndToEnd(t *testing.T) {
 
 	// --- Failures. ---
 	failedAt := time.Now()
-	// The partner of SP-28 goes away: its changes pile up in SEND, the first of them
-	// queued 40 minutes ago.
+	// The partner of SP-28 goes away: its changes pile up in SEND and wait there longer
+	// than the (scaled) 30 minutes.
 	check(t, sim.SetOnline("SP-28", false))
-	backdate(t, must[string](t)(sim.PutMessage("INT-15", "SP-28", backbonesim.FolderSend, "")), 40*time.Minute)
+	must[string](t)(sim.PutMessage("INT-15", "SP-28", backbonesim.FolderSend, ""))
 	// Two issues of AP-29 fail to apply (three messages).
 	var errorMsgs []string
 	for _, issue := range []string{"AP-123", "AP-123", "AP-124"} {
@@ -335,9 +327,9 @@ func TestPrometheusEndToEnd(t *testing.T) {
 	}
 	seqMsg := must[string](t)(sim.PutMessage("INT-16", "PB-30", backbonesim.FolderSequenceError, ""))
 	sendErrMsg := must[string](t)(sim.PutMessage("INT-16", "PB-30", backbonesim.FolderSendError, ""))
-	// INT-17 is stopped, with a received message waiting for 20 minutes.
+	// INT-17 is stopped, with a received message waiting longer than the (scaled) 15 minutes.
 	check(t, sim.SetIntegrationStatus("INT-17", backbonesim.StatusStopped))
-	backdate(t, must[string](t)(sim.PutMessage("INT-17", "SSD-38", backbonesim.FolderReceive, "")), 20*time.Minute)
+	must[string](t)(sim.PutMessage("INT-17", "SSD-38", backbonesim.FolderReceive, ""))
 	// An integration the API calls running whose routes did not start: the simulator keeps
 	// a status other than RUNNING or STOPPED as given and leaves the routes stopped, and the
 	// receiver normalises "Running" to running.
