@@ -57,6 +57,9 @@ receivers:
     auth_backoff:
       initial_interval: 2s
       max_interval: 4s
+    # Every message event as it appears: these tests are about delivery and restarts;
+    # stuck_after has tests of its own in the receiver.
+    stuck_after: 0s
 {{- if .StartAt}}
     start_at: {{.StartAt}}
 {{- end}}

@@ -29,6 +29,7 @@ const collectorConfig = `receivers:
     collection_interval: %s
     initial_delay: 0s
     timeout: 5s
+    stuck_after: 0s # the driver counts every message event as it appears
     storage: file_storage
     auth_backoff:
       initial_interval: 2s

@@ -26,6 +26,7 @@ func receiverConfig(base, dir, extra string) string {
     directory: %s
     collection_interval: %s
     initial_delay: 0s
+    stuck_after: 0s # every message event as it appears: these tests are about delivery
 %s`, strconv.Quote(base), strconv.Quote(simUser), strconv.Quote(simPassword), strconv.Quote(dir), interval, extra)
 }
 

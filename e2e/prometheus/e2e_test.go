@@ -383,8 +383,15 @@ func TestPrometheusEndToEnd(t *testing.T) {
 	for _, name := range []string{"BackboneAPIDown", "BackboneAPICredentialsRejected", "BackboneNoData"} {
 		expectInactive(t, active, name, nil)
 	}
+	// The stopped INT-17's other connector queues up too: with the scaled thresholds its
+	// queues pass 15 and 30 minutes while the test waits, as they would in a real stop.
+	mayFire := []wantAlert{
+		{"BackboneReceiveStuck", with("backbone_integration_key", "INT-17", "backbone_connector_key", "AP-39")},
+		{"BackboneSendStuck", with("backbone_integration_key", "INT-17", "backbone_connector_key", "AP-39")},
+	}
 	for _, a := range active {
-		if !slices.ContainsFunc(want, func(w wantAlert) bool { return w.name == a.Labels["alertname"] && matches(a.Labels, w.labels) }) {
+		expected := func(w wantAlert) bool { return w.name == a.Labels["alertname"] && matches(a.Labels, w.labels) }
+		if !slices.ContainsFunc(want, expected) && !slices.ContainsFunc(mayFire, expected) {
 			t.Errorf("unexpected alert %v", a)
 		}
 	}
