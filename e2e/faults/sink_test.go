@@ -21,6 +21,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
 
 	"github.com/otelcol-backbone/otelcol-backbone/internal/e2eproc"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/metricpoints"
 )
 
 // maxBody caps what the sink reads of one request.
@@ -167,22 +168,13 @@ type scrapeSummary struct {
 
 func summarize(req pmetricotlp.ExportRequest) scrapeSummary {
 	sum := scrapeSummary{apiUp: -1}
-	for _, rm := range req.Metrics().ResourceMetrics().All() {
-		for _, sm := range rm.ScopeMetrics().All() {
-			for _, m := range sm.Metrics().All() {
-				switch {
-				case m.Name() == "backbone.folder.messages" && m.Type() == pmetric.MetricTypeGauge:
-					sum.folderPoints += m.Gauge().DataPoints().Len()
-				case m.Name() == "backbone.api.up" && m.Type() == pmetric.MetricTypeGauge:
-					for _, dp := range m.Gauge().DataPoints().All() {
-						sum.apiUp = float64(dp.IntValue())
-						if dp.ValueType() == pmetric.NumberDataPointValueTypeDouble {
-							sum.apiUp = dp.DoubleValue()
-						}
-						sum.errorType = attr(dp.Attributes().AsRaw(), "error.type")
-					}
-				}
-			}
+	for _, p := range metricpoints.Flatten(req.Metrics()) {
+		switch {
+		case p.Metric == "backbone.folder.messages" && p.Type == pmetric.MetricTypeGauge:
+			sum.folderPoints++
+		case p.Metric == "backbone.api.up" && p.Type == pmetric.MetricTypeGauge:
+			sum.apiUp = p.Value
+			sum.errorType = attr(p.Attrs, "error.type")
 		}
 	}
 	return sum
