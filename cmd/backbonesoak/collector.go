@@ -19,7 +19,7 @@ import (
 
 // collectorConfig is the collector's configuration: the receiver with its state on
 // file_storage, both pipelines to the OTLP sink through a persistent queue that never gives
-// up, and the collector's own metrics on a Prometheus endpoint.
+// up, and the collector's own metrics on a Prometheus endpoint (selfmetrics.TelemetryYAML).
 const collectorConfig = `receivers:
   backbone:
     endpoint: %q
@@ -53,18 +53,7 @@ service:
       exporters: [otlp_http]
     logs:
       receivers: [backbone]
-      exporters: [otlp_http]
-  telemetry:
-    logs:
-      level: info
-    metrics:
-      level: basic
-      readers:
-        - pull:
-            exporter:
-              prometheus:
-                host: 127.0.0.1
-                port: %d
+      exporters: [otlp_http]%s
 `
 
 // credential returns the user to run the collector as: name when this process is root and
