@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/otelcol-backbone/otelcol-backbone/internal/backbonesim"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/receiveryaml"
 	"github.com/otelcol-backbone/otelcol-backbone/internal/selfmetrics"
 )
 
@@ -96,7 +97,10 @@ func run(ctx context.Context, o options) (int, error) {
 		return 1, err
 	}
 	configPath := filepath.Join(work, "config.yaml")
-	config := fmt.Sprintf(collectorConfig, base, simUser, simPassword, treeDir, o.interval, storageDir, snk.url, selfmetrics.TelemetryYAML(telemetryPort))
+	receiver := receiveryaml.Receiver{
+		Endpoint: base, Username: simUser, Password: simPassword, Directory: treeDir, Interval: o.interval, Extra: receiverExtra,
+	}
+	config := fmt.Sprintf(collectorConfig, receiver.YAML(), storageDir, snk.url, selfmetrics.TelemetryYAML(telemetryPort))
 	if err := os.WriteFile(configPath, []byte(config), 0o644); err != nil {
 		return 1, err
 	}
