@@ -14,11 +14,11 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 
 	"github.com/otelcol-backbone/otelcol-backbone/internal/e2eproc"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/logrecords"
 	"github.com/otelcol-backbone/otelcol-backbone/internal/metricpoints"
 )
 
@@ -196,28 +196,22 @@ func (o *metricsOutput) waitScrapeAfter(t *testing.T, c *collector, after time.T
 	return found
 }
 
-// record is one log record with its resource.
+// record is one log record with its resource and the line of the logs file it came in.
 type record struct {
-	resource     map[string]any
-	event        string
-	severity     plog.SeverityNumber
-	severityText string
-	body         string
-	attrs        map[string]any
-	time         time.Time
-	batch        int // the line of the logs file it came in, from 0
+	logrecords.Record
+	batch int // from 0
 }
 
 // key identifies what a record reports: the event and the file or the integration and connector.
 func (r record) key() string {
-	if path := str(r.attrs["file.path"]); path != "" {
-		return r.event + " " + path
+	if path := r.Attr("file.path"); path != "" {
+		return r.Event + " " + path
 	}
-	return seriesKey(r.event, str(r.resource["backbone.integration.key"]), r.attrs)
+	return seriesKey(r.Event, r.ResourceAttr("backbone.integration.key"), r.Attrs)
 }
 
 func (r record) String() string {
-	return fmt.Sprintf("%s %s %q %v resource=%v", r.event, r.severityText, r.body, r.attrs, r.resource)
+	return fmt.Sprintf("%s %s %q %v resource=%v", r.Event, r.SeverityText, r.Body, r.Attrs, r.Resource)
 }
 
 // logsOutput reads the OTLP JSON lines of a file exporter's logs file.
@@ -238,22 +232,8 @@ func (o *logsOutput) poll(t *testing.T) {
 	for _, line := range o.lines.next(t) {
 		ld, err := u.UnmarshalLogs(line)
 		require.NoError(t, err, "logs line: %s", line)
-		for _, rl := range ld.ResourceLogs().All() {
-			res := rl.Resource().Attributes().AsRaw()
-			for _, sl := range rl.ScopeLogs().All() {
-				for _, lr := range sl.LogRecords().All() {
-					o.records = append(o.records, record{
-						resource:     res,
-						event:        lr.EventName(),
-						severity:     lr.SeverityNumber(),
-						severityText: lr.SeverityText(),
-						body:         bodyString(lr.Body()),
-						attrs:        lr.Attributes().AsRaw(),
-						time:         lr.Timestamp().AsTime(),
-						batch:        o.batches,
-					})
-				}
-			}
+		for _, r := range logrecords.Flatten(ld) {
+			o.records = append(o.records, record{Record: r, batch: o.batches})
 		}
 		o.batches++
 	}
@@ -302,18 +282,6 @@ func (o *logsOutput) dump() string {
 		fmt.Fprintf(&b, "  batch %d: %s\n", r.batch, r)
 	}
 	return b.String()
-}
-
-func bodyString(v pcommon.Value) string {
-	if v.Type() == pcommon.ValueTypeStr {
-		return v.Str()
-	}
-	return v.AsString()
-}
-
-func str(v any) string {
-	s, _ := v.(string)
-	return s
 }
 
 // messageKey is the record key of a message event.

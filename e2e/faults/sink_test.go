@@ -21,6 +21,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
 
 	"github.com/otelcol-backbone/otelcol-backbone/internal/e2eproc"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/logrecords"
 	"github.com/otelcol-backbone/otelcol-backbone/internal/metricpoints"
 )
 
@@ -215,19 +216,13 @@ func writeProto(w http.ResponseWriter, marshal func() ([]byte, error)) {
 // event, integration, connector and new state for state changes.
 func recordKeys(ld plog.Logs) []string {
 	var keys []string
-	for _, rl := range ld.ResourceLogs().All() {
-		integration := attr(rl.Resource().Attributes().AsRaw(), "backbone.integration.key")
-		for _, sl := range rl.ScopeLogs().All() {
-			for _, lr := range sl.LogRecords().All() {
-				a := lr.Attributes().AsRaw()
-				if path := attr(a, "file.path"); path != "" {
-					keys = append(keys, messageKey(lr.EventName(), path))
-					continue
-				}
-				keys = append(keys, fmt.Sprintf("%s %s/%s %s%s", lr.EventName(), integration,
-					attr(a, "backbone.connector.key"), attr(a, "backbone.integration.state"), attr(a, "backbone.connector.online")))
-			}
+	for _, r := range logrecords.Flatten(ld) {
+		if path := attr(r.Attrs, "file.path"); path != "" {
+			keys = append(keys, messageKey(r.Event, path))
+			continue
 		}
+		keys = append(keys, fmt.Sprintf("%s %s/%s %s%s", r.Event, attr(r.Resource, "backbone.integration.key"),
+			attr(r.Attrs, "backbone.connector.key"), attr(r.Attrs, "backbone.integration.state"), attr(r.Attrs, "backbone.connector.online")))
 	}
 	return keys
 }
@@ -235,12 +230,8 @@ func recordKeys(ld plog.Logs) []string {
 // recordTimes returns the records' timestamps in the request's order.
 func recordTimes(ld plog.Logs) []int64 {
 	var out []int64
-	for _, rl := range ld.ResourceLogs().All() {
-		for _, sl := range rl.ScopeLogs().All() {
-			for _, lr := range sl.LogRecords().All() {
-				out = append(out, int64(lr.Timestamp()))
-			}
-		}
+	for _, r := range logrecords.Flatten(ld) {
+		out = append(out, r.Time.UnixNano())
 	}
 	return out
 }
