@@ -267,23 +267,41 @@ type apiUpPoint struct {
 	errorType string
 }
 
+// apiUp reads backbone.api.up and the backbone.api.error state set, checking that the set
+// always carries every error.type, with at most one at 1 and none while the API is up.
 func apiUp(t *testing.T, md pmetric.Metrics) apiUpPoint {
 	t.Helper()
+	var p apiUpPoint
+	var found bool
+	kinds := map[string]int64{}
 	for _, rm := range md.ResourceMetrics().All() {
 		for _, m := range rm.ScopeMetrics().At(0).Metrics().All() {
-			if m.Name() != "backbone.api.up" {
-				continue
+			switch m.Name() {
+			case "backbone.api.up":
+				dp := m.Gauge().DataPoints().At(0)
+				assert.Zero(t, dp.Attributes().Len(), "backbone.api.up carries no attributes")
+				p.value, found = dp.IntValue(), true
+			case "backbone.api.error":
+				for _, dp := range m.Sum().DataPoints().All() {
+					kind, _ := dp.Attributes().Get("error.type")
+					kinds[kind.Str()] = dp.IntValue()
+					if dp.IntValue() == 1 {
+						p.errorType = kind.Str()
+					}
+				}
 			}
-			dp := m.Gauge().DataPoints().At(0)
-			p := apiUpPoint{value: dp.IntValue()}
-			if v, ok := dp.Attributes().Get("error.type"); ok {
-				p.errorType = v.Str()
-			}
-			return p
 		}
 	}
-	t.Fatal("no backbone.api.up data point")
-	return apiUpPoint{}
+	if !found {
+		t.Fatal("no backbone.api.up data point")
+	}
+	assert.Len(t, kinds, len(metadata.MapAttributeErrorType), "backbone.api.error carries every error.type")
+	var failing int64
+	for _, v := range kinds {
+		failing += v
+	}
+	assert.Equal(t, 1-p.value, failing, "backbone.api.error has exactly one 1 while the API is down, none while up")
+	return p
 }
 
 // folderGauge returns the values of a folder metric for one connector, by folder.
