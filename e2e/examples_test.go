@@ -71,11 +71,15 @@ func TestE2EExamplesValidate(t *testing.T) {
 		{desc: "New Relic EU", file: "newrelic.yaml", env: map[string]string{"NEW_RELIC_OTLP_ENDPOINT": "https://otlp.eu01.nr-data.net"}},
 		{desc: "Datadog Agent", file: "datadog-agent.yaml"},
 		{desc: "Datadog intake", file: "datadog-intake.yaml"},
-		{desc: "Prometheus", file: "prometheus.yaml", env: map[string]string{
+		{desc: "Prometheus with remote write", file: "prometheus.yaml", env: map[string]string{
+			"PROMETHEUS_EXPORTERS":            "[prometheus, prometheus_remote_write]",
 			"PROMETHEUS_REMOTE_WRITE_URL":     "https://prometheus.example.com/api/v1/write",
 			"PROMETHEUS_REMOTE_WRITE_HEADERS": `{"X-Scope-OrgID": "jira"}`,
 		}},
 		{desc: "Prometheus with defaults", file: "prometheus.yaml"},
+		{desc: "Prometheus with an unknown exporter", file: "prometheus.yaml", env: map[string]string{
+			"PROMETHEUS_EXPORTERS": "[prometheus, remote_write]",
+		}, wantErr: "remote_write"},
 		{desc: "demo", file: "demo.yaml"},
 		{desc: "demo with a personal access token", file: "demo.yaml", env: map[string]string{
 			"JIRA_USERNAME": "", "JIRA_PASSWORD": "", "JIRA_TOKEN": "not-a-real-token",

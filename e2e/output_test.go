@@ -139,14 +139,18 @@ func (s scrape) hasFolderMetrics(integrations ...string) bool {
 	return true
 }
 
-// apiUp returns the value and error.type of the scrape's backbone.api.up point.
+// apiUp returns the value of the scrape's backbone.api.up point and the error.type at 1 in
+// its backbone.api.error state set ("" when none is).
 func (s scrape) apiUp() (value float64, errorType string, ok bool) {
 	for _, p := range s.points {
-		if p.metric == "backbone.api.up" {
-			return p.value, str(p.attrs["error.type"]), true
+		switch {
+		case p.metric == "backbone.api.up":
+			value, ok = p.value, true
+		case p.metric == "backbone.api.error" && p.value == 1:
+			errorType = str(p.attrs["error.type"])
 		}
 	}
-	return 0, "", false
+	return value, errorType, ok
 }
 
 // metricsOutput reads the OTLP JSON lines of a file exporter's metrics file.

@@ -136,7 +136,7 @@ func (s *sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 type scrapeSummary struct {
 	folderPoints int     // backbone.folder.messages data points
 	apiUp        float64 // backbone.api.up; -1 when absent
-	errorType    string  // its error.type
+	errorType    string  // the error.type at 1 in backbone.api.error
 }
 
 func summarize(req pmetricotlp.ExportRequest) scrapeSummary {
@@ -153,7 +153,12 @@ func summarize(req pmetricotlp.ExportRequest) scrapeSummary {
 						if dp.ValueType() == pmetric.NumberDataPointValueTypeDouble {
 							sum.apiUp = dp.DoubleValue()
 						}
-						sum.errorType = attr(dp.Attributes().AsRaw(), "error.type")
+					}
+				case m.Name() == "backbone.api.error" && m.Type() == pmetric.MetricTypeSum:
+					for _, dp := range m.Sum().DataPoints().All() {
+						if dp.IntValue() == 1 {
+							sum.errorType = attr(dp.Attributes().AsRaw(), "error.type")
+						}
 					}
 				}
 			}
