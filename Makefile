@@ -74,7 +74,7 @@ fuzz:
 soak: build
 	./scripts/soak.sh
 
-## package: .deb and .rpm packages of the collector in dist/packages/ (VERSION=0.1.0, RELEASE=1)
+## package: .deb and .rpm packages of the collector in dist/packages/ (the binary's version, dist.version in builder-config.yaml; RELEASE=1)
 package: collector
 	./scripts/package.sh
 

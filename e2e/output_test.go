@@ -62,13 +62,14 @@ func (r *lineReader) next(t *testing.T) [][]byte {
 
 // point is one number data point with everything that identifies it.
 type point struct {
-	resource map[string]any
-	metric   string
-	unit     string
-	typ      pmetric.MetricType
-	attrs    map[string]any
-	value    float64
-	time     time.Time
+	resource     map[string]any
+	scopeVersion string
+	metric       string
+	unit         string
+	typ          pmetric.MetricType
+	attrs        map[string]any
+	value        float64
+	time         time.Time
 }
 
 // integration returns the backbone.integration.key of the point's resource, "" for none.
@@ -231,13 +232,14 @@ func flattenMetrics(md pmetric.Metrics) scrape {
 						v = float64(dp.IntValue())
 					}
 					s.points = append(s.points, point{
-						resource: res,
-						metric:   m.Name(),
-						unit:     m.Unit(),
-						typ:      m.Type(),
-						attrs:    dp.Attributes().AsRaw(),
-						value:    v,
-						time:     dp.Timestamp().AsTime(),
+						resource:     res,
+						scopeVersion: sm.Scope().Version(),
+						metric:       m.Name(),
+						unit:         m.Unit(),
+						typ:          m.Type(),
+						attrs:        dp.Attributes().AsRaw(),
+						value:        v,
+						time:         dp.Timestamp().AsTime(),
 					})
 				}
 			}
