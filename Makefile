@@ -8,7 +8,7 @@ DIST_DIR  := dist/otelcol-backbone
 COLLECTOR := $(DIST_DIR)/otelcol-backbone
 SIM       := bin/backbonesim
 
-.PHONY: all build collector sim run test unit e2e prometheus-test prometheus-tools failure-plot vet fmt-check generate bench fuzz soak package test-package clean
+.PHONY: all build build-full collector sim run test unit e2e prometheus-test prometheus-tools failure-plot vet fmt-check generate bench fuzz soak package test-package clean
 
 all: build
 
@@ -17,6 +17,10 @@ build: collector sim
 
 collector:
 	./scripts/build-dist.sh
+
+## build-full: otelcol-backbone-full, the distribution plus the file_log receiver (builder-config-full.yaml)
+build-full: sim
+	BUILDER_CONFIG=builder-config-full.yaml ./scripts/build-dist.sh
 
 sim:
 	$(GO) build -o $(SIM) ./cmd/backbonesim

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"gopkg.in/yaml.v3"
 
 	"github.com/otelcol-backbone/otelcol-backbone/internal/e2eproc"
 )
@@ -74,4 +75,41 @@ func TestE2EVersionAgrees(t *testing.T) {
 			assert.Equal(t, want, p.scopeVersion, "scope version of %s", p.series())
 		}
 	})
+}
+
+// TestBuilderConfigsAgree checks that the full distribution's builder config holds every
+// module of the default one at the same version, and the same dist.version: the full build is
+// the default build plus components, never a different release.
+func TestBuilderConfigsAgree(t *testing.T) {
+	type manifest struct {
+		Dist struct {
+			Version string `yaml:"version"`
+		} `yaml:"dist"`
+		Receivers, Processors, Exporters, Extensions, Providers []struct {
+			GoMod string `yaml:"gomod"`
+		}
+		Replaces []string `yaml:"replaces"`
+	}
+	read := func(path string) (manifest, []string) {
+		raw, err := os.ReadFile(path)
+		require.NoError(t, err)
+		var m manifest
+		require.NoError(t, yaml.Unmarshal(raw, &m))
+		var mods []string
+		for _, list := range [][]struct {
+			GoMod string `yaml:"gomod"`
+		}{m.Receivers, m.Processors, m.Exporters, m.Extensions, m.Providers} {
+			for _, c := range list {
+				mods = append(mods, c.GoMod)
+			}
+		}
+		return m, mods
+	}
+	def, defMods := read("../builder-config.yaml")
+	full, fullMods := read("../builder-config-full.yaml")
+	assert.Equal(t, distVersion(t), def.Dist.Version)
+	assert.Equal(t, def.Dist.Version, full.Dist.Version, "dist.version")
+	assert.Subset(t, fullMods, defMods, "builder-config-full.yaml must hold every module of builder-config.yaml, same versions")
+	assert.Greater(t, len(fullMods), len(defMods))
+	assert.Equal(t, def.Replaces, full.Replaces, "replaces")
 }
