@@ -28,16 +28,22 @@ var componentPackages = []string{
 	modulePath + "/internal/queuetree",
 }
 
-// Modules only this repository's tests use: none may be linked into a user's collector.
-var testOnlyModules = []string{
-	"github.com/stretchr/testify",
-	"github.com/google/go-cmp",
-	"go.uber.org/goleak",
-	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/golden",
-	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/pdatatest",
-	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage",
-	"github.com/prometheus/otlptranslator",
-}
+// Modules only this repository's tests use. None may be reached from the receiver's packages;
+// the last ones must not be linked at all (the others may be, for reasons of the collector's
+// own: its exporterhelper imports testify, its telemetry otlptranslator, at v0.165).
+var (
+	testOnlyModules = append([]string{
+		"github.com/stretchr/testify",
+		"github.com/google/go-cmp",
+		"github.com/prometheus/otlptranslator",
+	}, neverLinkedModules...)
+	neverLinkedModules = []string{
+		"go.uber.org/goleak",
+		"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/golden",
+		"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/pdatatest",
+		"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage",
+	}
+)
 
 // minimalBuilderConfig is what a user writes to add the receiver to their own distribution:
 // one gomod line (by version; the replace points it at this checkout), next to the otlp and
@@ -87,21 +93,30 @@ func TestE2EComponentInOwnDistribution(t *testing.T) {
 		require.NoError(t, err)
 		t.Logf("modules linked into the minimal distribution:\n%s", mods)
 		assert.Contains(t, string(mods), "\tdep\t"+modulePath+"\tv"+distVersion(t)+"\n\t=>\t"+repo)
-		for _, m := range testOnlyModules {
+		for _, m := range neverLinkedModules {
 			assert.NotContains(t, string(mods), "\t"+m+"\t", "test-only module %s is linked", m)
 		}
-		list := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}", ".")
-		list.Dir = out
-		list.Env = append(os.Environ(), "GOTOOLCHAIN=local")
-		pkgs, err := list.Output()
-		require.NoError(t, err)
+		deps := func(pattern string) []string {
+			list := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}} {{with .Module}}{{.Path}}{{end}}", pattern)
+			list.Dir = out
+			list.Env = append(os.Environ(), "GOTOOLCHAIN=local")
+			pkgs, err := list.Output()
+			require.NoError(t, err)
+			return strings.Split(strings.TrimSpace(string(pkgs)), "\n")
+		}
 		var ours []string
-		for _, p := range strings.Fields(string(pkgs)) {
-			if strings.HasPrefix(p, modulePath+"/") {
+		for _, line := range deps(".") {
+			if p, _, _ := strings.Cut(line, " "); strings.HasPrefix(p, modulePath+"/") {
 				ours = append(ours, p)
 			}
 		}
 		assert.ElementsMatch(t, componentPackages, ours, "packages of this module in the minimal distribution")
+		for _, line := range deps(modulePath + "/receiver/backbonereceiver") {
+			p, mod, _ := strings.Cut(line, " ")
+			for _, m := range testOnlyModules {
+				assert.NotEqual(t, m, mod, "the receiver reaches test-only module %s through %s", m, p)
+			}
+		}
 	})
 
 	t.Run("runs on the simulator", func(t *testing.T) {
