@@ -247,6 +247,7 @@ func TestPrometheusEndToEnd(t *testing.T) {
 		with("backbone_integration_key", "INT-17", "backbone_connector_key", "SSD-38", "jira_project_key", "SSD"),
 		with("backbone_integration_key", "INT-17", "backbone_connector_key", "AP-39", "jira_project_key", "AP"),
 	}
+	expectSeries(t, prom, `{__name__=~"backbone_.+_ratio"}`, math.NaN()) // 0/1 gauges have {api}/{connector} units, no _ratio
 	expectSeries(t, prom, `backbone_api_up`, 1, job)
 	for _, kind := range []string{"auth", "forbidden", "not_found", "rate_limited", "timeout", "connection", "server_error", "decode"} {
 		expectSeries(t, prom, `backbone_api_error{error_type="`+kind+`"}`, 0, job)
