@@ -43,10 +43,11 @@ fmt-check:
 unit:
 	$(GO) test -race -count=1 ./...
 
+# One go test for all end-to-end packages: they run side by side, and their tests mostly wait
+# on the collector, so -parallel 8 rather than one test per core.
 e2e: build
-	BACKBONE_E2E_COLLECTOR=$(abspath $(COLLECTOR)) $(GO) test -count=1 -v -run 'TestE2E' ./e2e/
-	BACKBONE_E2E_COLLECTOR=$(abspath $(COLLECTOR)) $(GO) test -count=1 -run 'ValidatesWithCollector' ./packaging/ ./examples/kubernetes/
-	BACKBONE_E2E_COLLECTOR=$(abspath $(COLLECTOR)) $(GO) test -count=1 -parallel 8 -v -run 'TestFaults' ./e2e/faults/
+	BACKBONE_E2E_COLLECTOR=$(abspath $(COLLECTOR)) $(GO) test -count=1 -parallel 8 -v -run 'TestE2E|TestFaults|ValidatesWithCollector' \
+		./e2e/ ./e2e/faults/ ./packaging/ ./examples/kubernetes/
 
 ## prometheus-test: promtool checks and unit tests of the alert rules, then rules and dashboard on a real Prometheus
 prometheus-test: build prometheus-tools
