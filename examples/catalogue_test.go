@@ -59,9 +59,11 @@ func (c catalogue) metricAttributes() map[string]bool {
 	return out
 }
 
-// eventAttributes returns the attribute names of every event record, resource attributes included.
+// eventAttributes returns the attribute names of every event record, resource attributes
+// included, and event.name, which the receiver adds to every record for backends that drop
+// the record's EventName.
 func (c catalogue) eventAttributes() map[string]bool {
-	out := map[string]bool{}
+	out := map[string]bool{"event.name": true}
 	for k := range c.ResourceAttributes {
 		out[k] = true
 	}

@@ -23,19 +23,22 @@ const (
 	eventOnlineChanged   = "backbone.connector.online_changed"
 	eventDetailsChanged  = "backbone.connector.details_changed"
 
-	attrConnectorKey  = "backbone.connector.key"
-	attrBaseURL       = "backbone.connector.base_url"
-	attrInDetails     = "backbone.connector.incoming_details"
-	attrOutDetails    = "backbone.connector.outgoing_details"
-	attrDirection     = "backbone.direction"
-	attrProjectKey    = "jira.project.key"
-	attrFolder        = "backbone.folder"
-	attrIssue         = "backbone.issue"
-	attrFileName      = "file.name"
-	attrFilePath      = "file.path"
-	attrFileSize      = "file.size"
-	attrTimeInFolder  = "backbone.message.time_in_folder"
-	attrOnline        = "backbone.connector.online"
+	attrConnectorKey = "backbone.connector.key"
+	attrBaseURL      = "backbone.connector.base_url"
+	attrInDetails    = "backbone.connector.incoming_details"
+	attrOutDetails   = "backbone.connector.outgoing_details"
+	attrDirection    = "backbone.direction"
+	attrProjectKey   = "jira.project.key"
+	attrFolder       = "backbone.folder"
+	attrIssue        = "backbone.issue"
+	attrFileName     = "file.name"
+	attrFilePath     = "file.path"
+	attrFileSize     = "file.size"
+	attrTimeInFolder = "backbone.message.time_in_folder"
+	attrOnline       = "backbone.connector.online"
+	// attrEventName repeats the record's event name for backends that drop the OTLP
+	// EventName field (Datadog, Loki): it is the only way to tell the events apart there.
+	attrEventName     = "event.name"
 	attrState         = "backbone.integration.state"
 	attrPreviousState = "backbone.integration.previous_state"
 )
@@ -256,6 +259,7 @@ func (b *recordBuilder) fill(lr plog.LogRecord, integration string, ev *msgtrack
 		return false
 	}
 	lr.SetEventName(name)
+	attrs.PutStr(attrEventName, name)
 	lr.SetTimestamp(pcommon.NewTimestampFromTime(ev.Time()))
 	lr.SetObservedTimestamp(pcommon.NewTimestampFromTime(ev.Observed))
 	lr.SetSeverityNumber(severity)
