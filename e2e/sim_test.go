@@ -130,7 +130,7 @@ func expectedSeries(snap backbonesim.Snapshot) map[string]float64 {
 			routeState = "started"
 		}
 		for _, c := range in.Connectors {
-			conn := []string{"backbone.connector.key", c.Key, "jira.project.key", c.ProjectKey}
+			conn := []string{"backbone.connector.key", c.Key, "jira.project.key", c.ProjectKey, "backbone.connector.base_url", c.BaseURL}
 			set("backbone.connector.online", in.Key, b(c.Online), conn...)
 			set("backbone.connector.reconnecting", in.Key, b(c.Reconnecting), conn...)
 			set("backbone.connector.issues_in_error", in.Key, float64(c.IssuesInError), conn...)

@@ -22,8 +22,10 @@ type IntegrationState struct {
 
 // ConnectorState is one connector in a Snapshot.
 type ConnectorState struct {
-	Key          string
-	ProjectKey   string
+	Key        string
+	ProjectKey string
+	// BaseURL is the connection's Jira, as the integrations list gives it.
+	BaseURL      string
 	Online       bool
 	Reconnecting bool
 	// StartTime is zero while the integration is stopped.
@@ -50,6 +52,7 @@ func (s *Sim) Snapshot() Snapshot {
 			cs := ConnectorState{
 				Key:             c.spec.Key,
 				ProjectKey:      c.spec.ProjectKey,
+				BaseURL:         c.spec.BaseURL,
 				Online:          c.online,
 				Reconnecting:    c.reconnecting,
 				IssuesInError:   s.issuesInError(in, c),
