@@ -26,6 +26,7 @@ var componentPackages = []string{
 	modulePath + "/internal/backboneapi",
 	modulePath + "/internal/msgtrack",
 	modulePath + "/internal/queuetree",
+	modulePath + "/internal/sharedcomponent",
 }
 
 // Modules only this repository's tests use. None may be reached from the receiver's packages;

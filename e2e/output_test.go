@@ -211,7 +211,9 @@ func (r record) key() string {
 	if path := r.Attr("file.path"); path != "" {
 		return r.Event + " " + path
 	}
-	return seriesKey(r.Event, r.ResourceAttr("backbone.integration.key"), r.Attrs)
+	attrs := maps.Clone(r.Attrs)
+	delete(attrs, "event.name") // the event itself, repeated for backends that drop it
+	return seriesKey(r.Event, r.ResourceAttr("backbone.integration.key"), attrs)
 }
 
 func (r record) String() string {

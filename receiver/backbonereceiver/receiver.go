@@ -154,7 +154,7 @@ func (r *backboneReceiver) tick(ctx context.Context) *snapshot {
 		if err := r.events.deliver(ctx); err != nil {
 			problems["logs pipeline"] = consumerProblem(err, "The next consumer refused message events; they stay pending and are offered again at the next interval")
 		}
-		r.events.persist(ctx)
+		r.events.persist(context.WithoutCancel(ctx)) // what was delivered is saved, shutdown or not
 	}
 	if ctx.Err() == nil { // a tick cut short by shutdown proves nothing
 		r.problems.update(problems)
