@@ -61,9 +61,11 @@ func TestE2EMetricsAndEvents(t *testing.T) {
 	statusKey := seriesKey("backbone.integration.status_changed", "INT-17", map[string]any{
 		"backbone.integration.state": "stopped", "backbone.integration.previous_state": "running",
 	})
-	onlineKey := seriesKey("backbone.connector.online_changed", "INT-16", map[string]any{
+	onlineAttrs := map[string]any{
 		"backbone.connector.key": "PB-30", "jira.project.key": "PB", "backbone.connector.online": false,
-	})
+		"backbone.connector.base_url": baseURLOf(t, sim, "PB-30"),
+	}
+	onlineKey := seriesKey("backbone.connector.online_changed", "INT-16", onlineAttrs)
 	changedAt := time.Now()
 	for k, v := range logs.waitFor(t, c, statusKey, onlineKey) {
 		got[k] = v
@@ -83,12 +85,13 @@ func TestE2EMetricsAndEvents(t *testing.T) {
 	}
 	message := func(connector, project, folder, issue, path string) map[string]any {
 		attrs := map[string]any{
-			"backbone.connector.key": connector,
-			"jira.project.key":       project,
-			"backbone.folder":        folder,
-			"file.name":              filepath.Base(path),
-			"file.path":              path,
-			"file.size":              int64(-1), // filled in below
+			"backbone.connector.key":      connector,
+			"jira.project.key":            project,
+			"backbone.connector.base_url": baseURLOf(t, sim, connector),
+			"backbone.folder":             folder,
+			"file.name":                   filepath.Base(path),
+			"file.path":                   path,
+			"file.size":                   int64(-1), // filled in below
 		}
 		if issue != "" {
 			attrs["backbone.issue"] = issue
@@ -161,10 +164,8 @@ func TestE2EMetricsAndEvents(t *testing.T) {
 			key:      onlineKey,
 			resource: resource("INT-16"),
 			severity: plog.SeverityNumberWarn,
-			attrs: map[string]any{
-				"backbone.connector.key": "PB-30", "jira.project.key": "PB", "backbone.connector.online": false,
-			},
-			body: []string{"PB-30", "INT-16", "offline"},
+			attrs:    onlineAttrs,
+			body:     []string{"PB-30", "INT-16", "offline", baseURLOf(t, sim, "PB-30")},
 		},
 	}
 	for _, tt := range tests {
@@ -177,7 +178,7 @@ func TestE2EMetricsAndEvents(t *testing.T) {
 			attrs := r.Attrs
 			assert.Equal(t, r.Event, attrs["event.name"], "the event name, also as an attribute")
 			attrs = without(attrs, "event.name")
-			if tt.key == messageKey("backbone.message.resolved", errPath) {
+			if tt.key == messageKey("backbone.message.resolved", errPath) || tt.key == messageKey("backbone.message.sequence_error", seqPath) {
 				assert.GreaterOrEqual(t, attrs["backbone.message.time_in_folder"], 0.0, "time in folder")
 				attrs = without(attrs, "backbone.message.time_in_folder")
 			}
@@ -210,4 +211,18 @@ func without(attrs map[string]any, key string) map[string]any {
 		}
 	}
 	return out
+}
+
+// baseURLOf returns the Jira a connector of the simulator lives on, as the API gives it.
+func baseURLOf(t *testing.T, sim *backbonesim.Sim, connector string) string {
+	t.Helper()
+	for _, in := range sim.Snapshot().Integrations {
+		for _, c := range in.Connectors {
+			if c.Key == connector {
+				return c.BaseURL
+			}
+		}
+	}
+	t.Fatalf("no connector %s in the simulator", connector)
+	return ""
 }
