@@ -94,7 +94,7 @@ func apiProblems(api *apiSnapshot, out map[string]problem) {
 		fields := strings.Join(slices.Sorted(slices.Values(it.Unread)), ", ")
 		out["api fields:"+it.IntegrationKey] = problem{
 			state:   fields,
-			message: fmt.Sprintf("Backbone API: integration %s: fields left out because their type is not the one expected: %s; the rest of the integration is reported", it.IntegrationKey, fields),
+			message: fmt.Sprintf("Backbone API: integration %s: fields left out because their type is not the one expected: %s; the rest of the integration is reported (Backbone may have changed its API: tell this receiver's maintainers, with Backbone's version)", it.IntegrationKey, fields),
 		}
 	}
 }
