@@ -32,6 +32,7 @@ var (
 	errStartAt         = fmt.Errorf(`"start_at" must be %q or %q`, StartAtEnd, StartAtBeginning)
 	errAuthBackoff     = errors.New(`"auth_backoff": "initial_interval" must be positive and not above "max_interval"`)
 	errMaxEvents       = errors.New(`"max_events_per_request" must be at least 1`)
+	errPollInterval    = errors.New(`"events_poll_interval" must not be negative (0 turns the poll off)`)
 )
 
 // Config defines the configuration of the backbone receiver.
@@ -69,6 +70,13 @@ type Config struct {
 	// MaxEventsPerRequest caps the log records of one call to the next consumer, so that a
 	// burst of failures never becomes one request too large for the backend.
 	MaxEventsPerRequest int `mapstructure:"max_events_per_request"`
+	// EventsNotify asks the platform (inotify on Linux) to tell when a watched folder
+	// changes, so that its events go out within moments instead of at the next interval.
+	EventsNotify bool `mapstructure:"events_notify"`
+	// EventsPollInterval re-lists the watched folders that notification does not cover
+	// (all of them without it; on a network share it misses other machines' changes); 0
+	// leaves them to the full scan at each collection interval.
+	EventsPollInterval time.Duration `mapstructure:"events_poll_interval"`
 
 	_ struct{}
 }
@@ -118,6 +126,9 @@ func (cfg *Config) Validate() error {
 	}
 	if cfg.MaxEventsPerRequest < 1 {
 		errs = append(errs, errMaxEvents)
+	}
+	if cfg.EventsPollInterval < 0 {
+		errs = append(errs, errPollInterval)
 	}
 	return errors.Join(errs...)
 }

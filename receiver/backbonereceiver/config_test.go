@@ -56,6 +56,8 @@ func TestLoadConfig(t *testing.T) {
 				c.ArchiveDetails = true
 				c.StartAt = StartAtBeginning
 				c.Storage = &storageID
+				c.EventsNotify = false
+				c.EventsPollInterval = 30 * time.Second
 				// Set through confmap, as the generated configs remember what the user set.
 				require.NoError(t, confmap.NewFromStringMap(map[string]any{
 					"metrics": map[string]any{"backbone.folder.size": map[string]any{"enabled": false}},
@@ -133,6 +135,14 @@ func TestValidate(t *testing.T) {
 			c.Endpoint = "https://jira.example.com"
 			c.AuthBackoff.MaxInterval = time.Minute
 		}, wantErr: []error{errAuthBackoff}},
+		{desc: "poll off", modify: func(c *Config) {
+			c.Directory = "/data"
+			c.EventsPollInterval = 0
+		}},
+		{desc: "negative poll interval", modify: func(c *Config) {
+			c.Directory = "/data"
+			c.EventsPollInterval = -time.Second
+		}, wantErr: []error{errPollInterval}},
 		{desc: "every problem at once", modify: func(c *Config) {
 			c.Token, c.Username = "t", "u"
 			c.StartAt = ""

@@ -20,6 +20,9 @@ const (
 	defaultTimeout = 10 * time.Second
 	// defaultMaxEventsPerRequest keeps a burst of events in requests every backend accepts.
 	defaultMaxEventsPerRequest = 1000
+	// defaultEventsPollInterval bounds how late an event is where notification misses it
+	// (a network share), at the cost of listing a few folders.
+	defaultEventsPollInterval = 5 * time.Second
 )
 
 // receivers holds one receiver per config, shared by the pipelines that use it.
@@ -51,6 +54,8 @@ func createDefaultConfig() component.Config {
 		},
 		StartAt:             StartAtEnd,
 		MaxEventsPerRequest: defaultMaxEventsPerRequest,
+		EventsNotify:        true,
+		EventsPollInterval:  defaultEventsPollInterval,
 	}
 }
 
