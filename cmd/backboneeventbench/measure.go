@@ -1,0 +1,205 @@
+//go:build linux
+
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/otelcol-backbone/otelcol-backbone/internal/backbonesim"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/latency"
+)
+
+// Credentials of the simulated Jira's monitoring user.
+const (
+	simUser     = "monitor"
+	simPassword = "bench-secret"
+)
+
+// collectorConfig leaves every receiver setting at its default except events_notify; the
+// collector's own metrics are served for the heap figure, read only outside the quiet window.
+const collectorConfig = `receivers:
+  backbone:
+    endpoint: %q
+    username: %q
+    password: %q
+    directory: %q
+    events_notify: %t
+exporters:
+  otlp_http:
+    endpoint: %q
+    compression: none
+service:
+  pipelines:
+    metrics:
+      receivers: [backbone]
+      exporters: [otlp_http]
+    logs:
+      receivers: [backbone]
+      exporters: [otlp_http]
+  telemetry:
+    metrics:
+      level: basic
+      readers:
+        - pull:
+            exporter:
+              prometheus:
+                host: 127.0.0.1
+                port: %d
+`
+
+// arrivalWait bounds the wait for one record: longer than a collection interval, so that a
+// record missed between scans still shows, as a latency near the interval.
+const arrivalWait = 75 * time.Second
+
+// measure runs one collector, with or without notification, and prints its figures.
+func measure(ctx context.Context, o options, notify bool) error {
+	work, err := os.MkdirTemp("", "backboneeventbench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	sim, err := backbonesim.New(backbonesim.Options{Dir: filepath.Join(work, "backbone-issue-sync"), Username: simUser, Password: simPassword, Seed: o.seed})
+	if err != nil {
+		return err
+	}
+	defer sim.Close()
+	slots, err := addIntegrations(sim, o.integrations)
+	if err != nil {
+		return err
+	}
+	base, err := sim.Start("127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	snk, err := startSink()
+	if err != nil {
+		return err
+	}
+	defer snk.close()
+	port, err := freePort()
+	if err != nil {
+		return err
+	}
+	configPath := filepath.Join(work, "config.yaml")
+	config := fmt.Sprintf(collectorConfig, base, simUser, simPassword, sim.Dir(), notify, snk.url, port)
+	if err := os.WriteFile(configPath, []byte(config), 0o600); err != nil {
+		return err
+	}
+	logFile, err := os.Create(filepath.Join(work, "collector.log"))
+	if err != nil {
+		return err
+	}
+	defer logFile.Close()
+	cmd := exec.CommandContext(ctx, o.collector, "--config", configPath)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	defer func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		_ = cmd.Wait()
+	}()
+	pid := cmd.Process.Pid
+
+	fmt.Printf("\n== %d integrations (%d connectors), defaults, events_notify: %t\n", o.integrations+3, len(slots), notify)
+	if err := waitFor(ctx, 60*time.Second, func() bool { return snk.metricsRequests() > 0 }); err != nil {
+		return fmt.Errorf("no metrics from the first scan: %w (log: %s)", err, logFile.Name())
+	}
+	sleep(ctx, 5*time.Second) // let start-up work settle
+	cpu, err := idleCPU(ctx, pid, o.idle)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("idle CPU over %s: %.2f%% of one core (target < 1%%)\n", o.idle, cpu)
+
+	rng := rand.New(rand.NewPCG(o.seed, 2))
+	appeared, resolved, err := dropOneByOne(ctx, sim, snk, slots, rng, o.drops)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("event latency, file appears -> record at the backend: %s\n", appeared)
+	fmt.Printf("event latency, file leaves -> resolved record at the backend: %s\n", resolved)
+
+	if notify && o.load > 0 {
+		return steadyLoad(ctx, sim, snk, slots, rng, pid, port, o)
+	}
+	return nil
+}
+
+// dropOneByOne drops messages one at a time at random moments, waits for each record, then
+// removes them one at a time, and summarises both latencies.
+func dropOneByOne(ctx context.Context, sim *backbonesim.Sim, snk *sink, slots []slot, rng *rand.Rand, n int) (appeared, resolved latency.Summary, err error) {
+	var up, down []time.Duration
+	var paths []string
+	for range n {
+		sleep(ctx, time.Duration(200+rng.IntN(800))*time.Millisecond)
+		at := time.Now()
+		path, key, err := slots[rng.IntN(len(slots))].put(sim, rng)
+		if err != nil {
+			return appeared, resolved, err
+		}
+		d, err := snk.waitArrival(ctx, key, at, arrivalWait)
+		if err != nil {
+			return appeared, resolved, err
+		}
+		up, paths = append(up, d), append(paths, path)
+	}
+	for _, path := range paths {
+		sleep(ctx, time.Duration(200+rng.IntN(800))*time.Millisecond)
+		at := time.Now()
+		if err := sim.RemoveMessage(path); err != nil {
+			return appeared, resolved, err
+		}
+		d, err := snk.waitArrival(ctx, "backbone.message.resolved "+path, at, arrivalWait)
+		if err != nil {
+			return appeared, resolved, err
+		}
+		down = append(down, d)
+	}
+	return latency.Of(up), latency.Of(down), nil
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// waitFor polls cond until it holds, ctx ends or timeout passes.
+func waitFor(ctx context.Context, timeout time.Duration, cond func() bool) error {
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return errors.New("timed out")
+		}
+		if !sleep(ctx, 20*time.Millisecond) {
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// sleep waits for d or until ctx ends, and reports whether it waited the whole time.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
