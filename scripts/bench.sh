@@ -6,6 +6,9 @@
 #   unchanged / full  a scan of an unchanged tree; must stay at or below 0.1
 # the heap still in use after a scan, which must not grow with archive/, and the
 # CPU of one receiver tick reading 1,000 and 2,000 integrations from the API.
+# Then, on the built collector with its defaults and the simulator with 200
+# integrations (cmd/backboneeventbench): idle CPU, event latency with and without
+# change notification, and a steady stream of new messages (memory, keep-up).
 #
 # Environment:
 #   BENCH_ARCHIVE       archived messages per connector (default 500: about
@@ -16,6 +19,10 @@
 #                       size (default: a temporary folder removed on exit).
 #   BENCH_FIND_RUNS     timed find runs before and after the Go benchmarks
 #                       (default 5 each).
+#   BENCH_EVENT_IDLE    quiet window for the idle CPU (default 60s).
+#   BENCH_EVENT_DROPS   messages dropped one by one for the latency (default 30).
+#   BENCH_EVENT_LOAD    how long 100 new messages/s run (default 60s; 0s: skip).
+#   BENCH_EVENTS=0      skips the collector measurements.
 #
 # Usage: scripts/bench.sh             (or: make bench)
 #        BENCH_ARCHIVE=5000 BENCH_DIR=/var/tmp/bbtree scripts/bench.sh
@@ -148,3 +155,10 @@ printf 'live heap after a scan: %d KiB\n' $((${heap%.*} / 1024))
 tick1k=$(median "$work/BenchmarkTickAPI_integrations=1000.cpu-ms_tick")
 tick2k=$(median "$work/BenchmarkTickAPI_integrations=2000.cpu-ms_tick")
 printf 'one tick from the API (decode, state sets, records, emit), CPU: %s ms for 1,000 integrations (target 30), %s ms for 2,000\n' "$tick1k" "$tick2k"
+
+if [[ "${BENCH_EVENTS:-1}" != 0 ]]; then
+	echo
+	echo "events on the built collector (dist/otelcol-backbone/otelcol-backbone), receiver defaults:"
+	go run ./cmd/backboneeventbench -collector "$PWD/dist/otelcol-backbone/otelcol-backbone" \
+		-idle "${BENCH_EVENT_IDLE:-60s}" -drops "${BENCH_EVENT_DROPS:-30}" -load "${BENCH_EVENT_LOAD:-60s}"
+fi

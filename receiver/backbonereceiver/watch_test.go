@@ -203,3 +203,46 @@ func TestWatchRestartRepeatsNothing(t *testing.T) {
 	putMessageFile(t, root, d, 10, eventsMTime)
 	second.waitRecords(t, root, "backbone.message.error ERROR "+c, "backbone.message.error ERROR "+d)
 }
+
+// TestWatchFollowsEventSwitches checks which folders a full scan hands to the watcher: those
+// whose event is switched on, of every connector, and never archive/ or the other folders
+// without events.
+func TestWatchFollowsEventSwitches(t *testing.T) {
+	tests := []struct {
+		desc   string
+		modify func(*Config)
+		want   []string // folders of one connector, below it
+	}{
+		{desc: "defaults", modify: func(*Config) {},
+			want: []string{"RECEIVE/error", "RECEIVE/sequence-error", "SEND/error"}},
+		{desc: "every event", modify: enableAllEvents,
+			want: []string{"RECEIVE/error", "RECEIVE/issue-missing", "RECEIVE/sequence-error", "RECEIVE/offline", "RECEIVE/invalid", "SEND/error"}},
+		{desc: "send errors only", modify: func(c *Config) {
+			c.Events.BackboneMessageError.Enabled = false
+			c.Events.BackboneMessageSequenceError.Enabled = false
+		}, want: []string{"SEND/error"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.desc, func(t *testing.T) {
+			root := newWatchedTree(t)
+			cfg := newEventsConfig(root, noTick)
+			tt.modify(cfg)
+			s := newStepScraper(t, cfg, componenttest.NewNopHost())
+			w := newFolderWatch(cfg, zap.NewNop())
+			w.update(s.r.tick(t.Context()).tree)
+			var got []string
+			for _, p := range paths(w.pollFolders()) {
+				rel, err := filepath.Rel(filepath.Join(root, "default", "INT-16"), p)
+				require.NoError(t, err)
+				got = append(got, filepath.ToSlash(rel))
+			}
+			var want []string
+			for _, c := range []string{"AP-29", "PB-30"} {
+				for _, f := range tt.want {
+					want = append(want, c+"/"+f)
+				}
+			}
+			assert.Equal(t, want, got)
+		})
+	}
+}
