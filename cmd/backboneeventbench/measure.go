@@ -152,7 +152,7 @@ func dropOneByOne(ctx context.Context, sim *backbonesim.Sim, snk *sink, slots []
 		if err != nil {
 			return appeared, resolved, err
 		}
-		up, paths = append(up, d), append(paths, path)
+		up, paths = append(up, d.Round(100*time.Microsecond)), append(paths, path)
 	}
 	for _, path := range paths {
 		sleep(ctx, time.Duration(200+rng.IntN(800))*time.Millisecond)
@@ -164,7 +164,7 @@ func dropOneByOne(ctx context.Context, sim *backbonesim.Sim, snk *sink, slots []
 		if err != nil {
 			return appeared, resolved, err
 		}
-		down = append(down, d)
+		down = append(down, d.Round(100*time.Microsecond))
 	}
 	return latency.Of(up), latency.Of(down), nil
 }
