@@ -136,37 +136,50 @@ func measure(ctx context.Context, o options, notify bool) error {
 	return nil
 }
 
-// dropOneByOne drops messages one at a time at random moments, waits for each record, then
-// removes them one at a time, and summarises both latencies.
+// dropOneByOne drops messages at random moments, 0.2 to 1.2 s apart, then removes them
+// likewise, and summarises how late each record arrived. The moments do not wait for the
+// records, so that they fall anywhere in the poll's period.
 func dropOneByOne(ctx context.Context, sim *backbonesim.Sim, snk *sink, slots []slot, rng *rand.Rand, n int) (appeared, resolved latency.Summary, err error) {
-	var up, down []time.Duration
-	var paths []string
+	var drops, removals []placed
 	for range n {
-		sleep(ctx, time.Duration(200+rng.IntN(800))*time.Millisecond)
+		sleep(ctx, time.Duration(200+rng.IntN(1000))*time.Millisecond)
 		at := time.Now()
 		path, key, err := slots[rng.IntN(len(slots))].put(sim, rng)
 		if err != nil {
 			return appeared, resolved, err
 		}
-		d, err := snk.waitArrival(ctx, key, at, arrivalWait)
-		if err != nil {
-			return appeared, resolved, err
-		}
-		up, paths = append(up, d.Round(100*time.Microsecond)), append(paths, path)
+		drops = append(drops, placed{path: path, key: key, at: at})
 	}
-	for _, path := range paths {
-		sleep(ctx, time.Duration(200+rng.IntN(800))*time.Millisecond)
+	up, err := arrivals(ctx, snk, drops)
+	if err != nil {
+		return appeared, resolved, err
+	}
+	for _, d := range drops {
+		sleep(ctx, time.Duration(200+rng.IntN(1000))*time.Millisecond)
 		at := time.Now()
-		if err := sim.RemoveMessage(path); err != nil {
+		if err := sim.RemoveMessage(d.path); err != nil {
 			return appeared, resolved, err
 		}
-		d, err := snk.waitArrival(ctx, "backbone.message.resolved "+path, at, arrivalWait)
-		if err != nil {
-			return appeared, resolved, err
-		}
-		down = append(down, d.Round(100*time.Microsecond))
+		removals = append(removals, placed{path: d.path, key: "backbone.message.resolved " + d.path, at: at})
+	}
+	down, err := arrivals(ctx, snk, removals)
+	if err != nil {
+		return appeared, resolved, err
 	}
 	return latency.Of(up), latency.Of(down), nil
+}
+
+// arrivals waits for the record of each placed message and returns how late each arrived.
+func arrivals(ctx context.Context, snk *sink, ps []placed) ([]time.Duration, error) {
+	out := make([]time.Duration, 0, len(ps))
+	for _, p := range ps {
+		d, err := snk.waitArrival(ctx, p.key, p.at, arrivalWait)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d.Round(100*time.Microsecond))
+	}
+	return out, nil
 }
 
 func freePort() (int, error) {
