@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/otelcol-backbone/otelcol-backbone/internal/e2eproc"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/receiveryaml"
 )
 
 // interval is the receiver's collection_interval in every test.
@@ -44,26 +45,7 @@ type collectorConfig struct {
 }
 
 var configTemplate = template.Must(template.New("config").Funcs(template.FuncMap{"q": strconv.Quote}).Parse(`
-receivers:
-  backbone:
-{{- if .Endpoint}}
-    endpoint: {{q .Endpoint}}
-    username: {{q .Username}}
-    password: {{q .Password}}
-{{- end}}
-    directory: {{q .Directory}}
-    collection_interval: {{.Interval}}
-    initial_delay: 0s
-    auth_backoff:
-      initial_interval: 2s
-      max_interval: 4s
-{{- if .StartAt}}
-    start_at: {{.StartAt}}
-{{- end}}
-{{- if .StorageDir}}
-    storage: file_storage
-{{- end}}
-
+receivers:{{.Receiver}}
 # With rotation set, the file exporter writes every batch straight to the file (without it,
 # it buffers and flushes once a second) and appends to a file left by an earlier run.
 exporters:
@@ -102,10 +84,20 @@ service:
 func writeConfig(t *testing.T, cfg collectorConfig) string {
 	t.Helper()
 	var b strings.Builder
+	extra := "    auth_backoff:\n      initial_interval: 2s\n      max_interval: 4s\n"
+	if cfg.StartAt != "" {
+		extra += "    start_at: " + cfg.StartAt + "\n"
+	}
+	if cfg.StorageDir != "" {
+		extra += "    storage: file_storage\n"
+	}
 	data := struct {
 		collectorConfig
-		Interval string
-	}{cfg, interval.String()}
+		Receiver string
+	}{cfg, receiveryaml.Receiver{
+		Endpoint: cfg.Endpoint, Username: cfg.Username, Password: cfg.Password,
+		Directory: cfg.Directory, Interval: interval, Extra: extra,
+	}.YAML()}
 	require.NoError(t, configTemplate.Execute(&b, data))
 	path := filepath.Join(t.TempDir(), "config.yaml")
 	require.NoError(t, os.WriteFile(path, []byte(b.String()), 0o600))

@@ -20,6 +20,8 @@ import (
 	"github.com/otelcol-backbone/otelcol-backbone/internal/backbonesim"
 	"github.com/otelcol-backbone/otelcol-backbone/internal/e2eproc"
 	"github.com/otelcol-backbone/otelcol-backbone/internal/latency"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/logrecords"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/receiveryaml"
 )
 
 // arrivalSink is an OTLP/HTTP server that notes when each message record first arrived,
@@ -73,19 +75,13 @@ func (s *arrivalSink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		for _, rl := range req.Logs().ResourceLogs().All() {
-			for _, sl := range rl.ScopeLogs().All() {
-				for _, lr := range sl.LogRecords().All() {
-					path, ok := lr.Attributes().Get("file.path")
-					if !ok {
-						continue
-					}
-					key := messageKey(lr.EventName(), path.Str())
-					if s.count[key] == 0 {
-						s.first[key] = at
-					}
-					s.count[key]++
+		for _, r := range logrecords.Flatten(req.Logs()) {
+			if path := r.Attr("file.path"); path != "" {
+				key := messageKey(r.Event, path)
+				if s.count[key] == 0 {
+					s.first[key] = at
 				}
+				s.count[key]++
 			}
 		}
 	}
@@ -120,22 +116,13 @@ func (s *arrivalSink) repeated() map[string]int {
 	return out
 }
 
-// latencyConfig runs the receiver with a collection interval far longer than the test's
-// waits, so that every event it sees came between full scans.
+// latencyConfig is the collector's configuration around the receiver's block: both
+// pipelines straight to the sink.
 const latencyConfig = `
-receivers:
-  backbone:
-    endpoint: %[1]q
-    username: %[2]q
-    password: %[3]q
-    directory: %[4]q
-    collection_interval: 60s
-    initial_delay: 0s
-    events_notify: %[5]t
-    events_poll_interval: %[6]s
+receivers:%s
 exporters:
   otlp_http:
-    endpoint: %[7]q
+    endpoint: %q
     compression: none
     retry_on_failure:
       enabled: false
@@ -148,8 +135,6 @@ service:
       receivers: [backbone]
       exporters: [otlp_http]
   telemetry:
-    logs:
-      level: info
     metrics:
       level: none
 `
@@ -174,8 +159,13 @@ func TestE2EEventLatency(t *testing.T) {
 			sim, base := newSim(t, filepath.Join(t.TempDir(), "backbone-issue-sync"), "")
 			sink := newArrivalSink(t)
 			cfgPath := filepath.Join(t.TempDir(), "config.yaml")
-			require.NoError(t, os.WriteFile(cfgPath, fmt.Appendf(nil, latencyConfig,
-				base, simUser, simPassword, sim.Dir(), tt.notify, tt.poll, sink.url), 0o600))
+			// collection_interval far longer than the test's waits: every event it sees came
+			// between full scans.
+			receiver := receiveryaml.Receiver{
+				Endpoint: base, Username: simUser, Password: simPassword, Directory: sim.Dir(), Interval: time.Minute,
+				Extra: fmt.Sprintf("    events_notify: %t\n    events_poll_interval: %s\n", tt.notify, tt.poll),
+			}
+			require.NoError(t, os.WriteFile(cfgPath, fmt.Appendf(nil, latencyConfig, receiver.YAML(), sink.url), 0o600))
 			c := startCollector(t, cfgPath)
 			e2eproc.Eventually(t, c, 30*time.Second, "the first scrape's metrics", func() bool { return sink.metricsRequests() > 0 })
 
@@ -198,7 +188,7 @@ func TestE2EEventLatency(t *testing.T) {
 				appeared = append(appeared, waitArrival(t, c, sink, messageKey(event, path), dropped, wait))
 				time.Sleep(phase(i))
 			}
-			for _, path := range paths {
+			for i, path := range paths {
 				removed := time.Now()
 				require.NoError(t, sim.RemoveMessage(path))
 				resolved = append(resolved, waitArrival(t, c, sink, messageKey("backbone.message.resolved", path), removed, wait))

@@ -171,19 +171,19 @@ func TestE2EMetricsAndEvents(t *testing.T) {
 		t.Run(tt.desc, func(t *testing.T) {
 			r, ok := got[tt.key]
 			require.True(t, ok, "no record for %s", tt.key)
-			assert.Equal(t, tt.resource, r.resource, "resource")
-			assert.Equal(t, tt.severity, r.severity, "severity number")
-			assert.Equal(t, strings.ToUpper(tt.severity.String()), r.severityText, "severity text")
-			attrs := r.attrs
+			assert.Equal(t, tt.resource, r.Resource, "resource")
+			assert.Equal(t, tt.severity, r.Severity, "severity number")
+			assert.Equal(t, strings.ToUpper(tt.severity.String()), r.SeverityText, "severity text")
+			attrs := r.Attrs
 			if tt.key == messageKey("backbone.message.resolved", errPath) {
 				assert.GreaterOrEqual(t, attrs["backbone.message.time_in_folder"], 0.0, "time in folder")
 				attrs = without(attrs, "backbone.message.time_in_folder")
 			}
 			assert.Equal(t, tt.attrs, attrs, "attributes")
 			for _, part := range tt.body {
-				assert.Contains(t, r.body, part, "body")
+				assert.Contains(t, r.Body, part, "body")
 			}
-			assert.False(t, r.time.IsZero(), "timestamp")
+			assert.False(t, r.Time.IsZero(), "timestamp")
 		})
 	}
 

@@ -14,11 +14,12 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 
 	"github.com/otelcol-backbone/otelcol-backbone/internal/e2eproc"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/logrecords"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/metricpoints"
 )
 
 // lineReader returns the complete lines appended to a file since the last call.
@@ -60,22 +61,11 @@ func (r *lineReader) next(t *testing.T) [][]byte {
 	return lines
 }
 
-// point is one number data point with everything that identifies it.
-type point struct {
-	resource map[string]any
-	metric   string
-	unit     string
-	typ      pmetric.MetricType
-	attrs    map[string]any
-	value    float64
-	time     time.Time
-}
-
-// integration returns the backbone.integration.key of the point's resource, "" for none.
-func (p point) integration() string { return str(p.resource["backbone.integration.key"]) }
+// integrationKey is the backbone.integration.key of a point's resource, "" for none.
+func integrationKey(p metricpoints.Point) string { return p.ResourceAttr("backbone.integration.key") }
 
 // series names the time series of a point: metric, integration and attributes, sorted.
-func (p point) series() string { return seriesKey(p.metric, p.integration(), p.attrs) }
+func series(p metricpoints.Point) string { return seriesKey(p.Metric, integrationKey(p), p.Attrs) }
 
 func seriesKey(metric, integration string, attrs map[string]any) string {
 	var b strings.Builder
@@ -93,15 +83,15 @@ func seriesKey(metric, integration string, attrs map[string]any) string {
 
 // scrape is one line of the metrics file: what one scrape produced.
 type scrape struct {
-	points []point
+	points []metricpoints.Point
 }
 
 // latest is the newest timestamp of the scrape's points.
 func (s scrape) latest() time.Time {
 	var last time.Time
 	for _, p := range s.points {
-		if p.time.After(last) {
-			last = p.time
+		if p.Time.After(last) {
+			last = p.Time
 		}
 	}
 	return last
@@ -109,15 +99,15 @@ func (s scrape) latest() time.Time {
 
 // find returns the points of a metric whose integration and attributes match; attributes
 // not named in attrs may have any value.
-func (s scrape) find(metric, integration string, attrs map[string]any) []point {
-	var out []point
+func (s scrape) find(metric, integration string, attrs map[string]any) []metricpoints.Point {
+	var out []metricpoints.Point
 	for _, p := range s.points {
-		if p.metric != metric || p.integration() != integration {
+		if p.Metric != metric || integrationKey(p) != integration {
 			continue
 		}
 		match := true
 		for k, v := range attrs {
-			if p.attrs[k] != v {
+			if p.Attrs[k] != v {
 				match = false
 				break
 			}
@@ -142,8 +132,8 @@ func (s scrape) hasFolderMetrics(integrations ...string) bool {
 // apiUp returns the value and error.type of the scrape's backbone.api.up point.
 func (s scrape) apiUp() (value float64, errorType string, ok bool) {
 	for _, p := range s.points {
-		if p.metric == "backbone.api.up" {
-			return p.value, str(p.attrs["error.type"]), true
+		if p.Metric == "backbone.api.up" {
+			return p.Value, p.Attr("error.type"), true
 		}
 	}
 	return 0, "", false
@@ -166,7 +156,7 @@ func (o *metricsOutput) poll(t *testing.T) int {
 	for _, line := range o.lines.next(t) {
 		md, err := u.UnmarshalMetrics(line)
 		require.NoError(t, err, "metrics line: %s", line)
-		o.scrapes = append(o.scrapes, flattenMetrics(md))
+		o.scrapes = append(o.scrapes, scrape{points: metricpoints.Flatten(md)})
 	}
 	return len(o.scrapes)
 }
@@ -206,64 +196,22 @@ func (o *metricsOutput) waitScrapeAfter(t *testing.T, c *collector, after time.T
 	return found
 }
 
-func flattenMetrics(md pmetric.Metrics) scrape {
-	var s scrape
-	for _, rm := range md.ResourceMetrics().All() {
-		res := rm.Resource().Attributes().AsRaw()
-		for _, sm := range rm.ScopeMetrics().All() {
-			for _, m := range sm.Metrics().All() {
-				var dps pmetric.NumberDataPointSlice
-				switch m.Type() {
-				case pmetric.MetricTypeGauge:
-					dps = m.Gauge().DataPoints()
-				case pmetric.MetricTypeSum:
-					dps = m.Sum().DataPoints()
-				default:
-					continue
-				}
-				for _, dp := range dps.All() {
-					v := dp.DoubleValue()
-					if dp.ValueType() == pmetric.NumberDataPointValueTypeInt {
-						v = float64(dp.IntValue())
-					}
-					s.points = append(s.points, point{
-						resource: res,
-						metric:   m.Name(),
-						unit:     m.Unit(),
-						typ:      m.Type(),
-						attrs:    dp.Attributes().AsRaw(),
-						value:    v,
-						time:     dp.Timestamp().AsTime(),
-					})
-				}
-			}
-		}
-	}
-	return s
-}
-
-// record is one log record with its resource.
+// record is one log record with its resource and the line of the logs file it came in.
 type record struct {
-	resource     map[string]any
-	event        string
-	severity     plog.SeverityNumber
-	severityText string
-	body         string
-	attrs        map[string]any
-	time         time.Time
-	batch        int // the line of the logs file it came in, from 0
+	logrecords.Record
+	batch int // from 0
 }
 
 // key identifies what a record reports: the event and the file or the integration and connector.
 func (r record) key() string {
-	if path := str(r.attrs["file.path"]); path != "" {
-		return r.event + " " + path
+	if path := r.Attr("file.path"); path != "" {
+		return r.Event + " " + path
 	}
-	return seriesKey(r.event, str(r.resource["backbone.integration.key"]), r.attrs)
+	return seriesKey(r.Event, r.ResourceAttr("backbone.integration.key"), r.Attrs)
 }
 
 func (r record) String() string {
-	return fmt.Sprintf("%s %s %q %v resource=%v", r.event, r.severityText, r.body, r.attrs, r.resource)
+	return fmt.Sprintf("%s %s %q %v resource=%v", r.Event, r.SeverityText, r.Body, r.Attrs, r.Resource)
 }
 
 // logsOutput reads the OTLP JSON lines of a file exporter's logs file.
@@ -284,22 +232,8 @@ func (o *logsOutput) poll(t *testing.T) {
 	for _, line := range o.lines.next(t) {
 		ld, err := u.UnmarshalLogs(line)
 		require.NoError(t, err, "logs line: %s", line)
-		for _, rl := range ld.ResourceLogs().All() {
-			res := rl.Resource().Attributes().AsRaw()
-			for _, sl := range rl.ScopeLogs().All() {
-				for _, lr := range sl.LogRecords().All() {
-					o.records = append(o.records, record{
-						resource:     res,
-						event:        lr.EventName(),
-						severity:     lr.SeverityNumber(),
-						severityText: lr.SeverityText(),
-						body:         bodyString(lr.Body()),
-						attrs:        lr.Attributes().AsRaw(),
-						time:         lr.Timestamp().AsTime(),
-						batch:        o.batches,
-					})
-				}
-			}
+		for _, r := range logrecords.Flatten(ld) {
+			o.records = append(o.records, record{Record: r, batch: o.batches})
 		}
 		o.batches++
 	}
@@ -348,18 +282,6 @@ func (o *logsOutput) dump() string {
 		fmt.Fprintf(&b, "  batch %d: %s\n", r.batch, r)
 	}
 	return b.String()
-}
-
-func bodyString(v pcommon.Value) string {
-	if v.Type() == pcommon.ValueTypeStr {
-		return v.Str()
-	}
-	return v.AsString()
-}
-
-func str(v any) string {
-	s, _ := v.(string)
-	return s
 }
 
 // messageKey is the record key of a message event.

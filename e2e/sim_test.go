@@ -179,30 +179,30 @@ func assertScrape(t *testing.T, s scrape, want map[string]float64, base string) 
 	t.Helper()
 	seen := map[string]int{}
 	for _, p := range s.points {
-		key := p.series()
+		key := series(p)
 		seen[key]++
-		shape, known := metricShapes[p.metric]
+		shape, known := metricShapes[p.Metric]
 		if assert.True(t, known, "unknown metric %s", key) {
-			assert.Equal(t, shape.typ, p.typ, "type of %s", key)
-			assert.Equal(t, shape.unit, p.unit, "unit of %s", key)
+			assert.Equal(t, shape.typ, p.Type, "type of %s", key)
+			assert.Equal(t, shape.unit, p.Unit, "unit of %s", key)
 		}
-		if key := p.integration(); key != "" {
+		if key := integrationKey(p); key != "" {
 			assert.Equal(t, map[string]any{
 				"backbone.integration.key":     key,
 				"backbone.integration.summary": summaries[key],
 				"jira.base_url":                base,
-			}, p.resource, "resource of %s", p.series())
+			}, p.Resource, "resource of %s", series(p))
 		} else {
-			assert.Equal(t, map[string]any{"jira.base_url": base}, p.resource, "resource of %s", p.series())
+			assert.Equal(t, map[string]any{"jira.base_url": base}, p.Resource, "resource of %s", series(p))
 		}
 		v, ok := want[key]
-		if !assert.True(t, ok, "unexpected series %s = %v", key, p.value) {
+		if !assert.True(t, ok, "unexpected series %s = %v", key, p.Value) {
 			continue
 		}
 		if v != anyValue {
-			assert.Equal(t, v, p.value, "value of %s", key)
+			assert.Equal(t, v, p.Value, "value of %s", key)
 		} else {
-			assert.GreaterOrEqual(t, p.value, 0.0, "value of %s", key)
+			assert.GreaterOrEqual(t, p.Value, 0.0, "value of %s", key)
 		}
 	}
 	var missing, twice []string

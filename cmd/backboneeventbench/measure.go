@@ -16,6 +16,8 @@ import (
 
 	"github.com/otelcol-backbone/otelcol-backbone/internal/backbonesim"
 	"github.com/otelcol-backbone/otelcol-backbone/internal/latency"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/receiveryaml"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/selfmetrics"
 )
 
 // Credentials of the simulated Jira's monitoring user.
@@ -24,15 +26,9 @@ const (
 	simPassword = "bench-secret"
 )
 
-// collectorConfig leaves every receiver setting at its default except events_notify; the
-// collector's own metrics are served for the heap figure, read only outside the quiet window.
-const collectorConfig = `receivers:
-  backbone:
-    endpoint: %q
-    username: %q
-    password: %q
-    directory: %q
-    events_notify: %t
+// collectorConfig is the collector's configuration around the receiver's block and the
+// telemetry block that serves its own metrics, read for the heap outside the quiet window.
+const collectorConfig = `receivers:%s
 exporters:
   otlp_http:
     endpoint: %q
@@ -44,17 +40,11 @@ service:
       exporters: [otlp_http]
     logs:
       receivers: [backbone]
-      exporters: [otlp_http]
-  telemetry:
-    metrics:
-      level: basic
-      readers:
-        - pull:
-            exporter:
-              prometheus:
-                host: 127.0.0.1
-                port: %d
+      exporters: [otlp_http]%s
 `
+
+// defaultInterval is the receiver's default collection_interval, which the block must name.
+const defaultInterval = time.Minute
 
 // arrivalWait bounds the wait for one record: longer than a collection interval, so that a
 // record missed between scans still shows, as a latency near the interval.
@@ -90,7 +80,12 @@ func measure(ctx context.Context, o options, notify bool) error {
 		return err
 	}
 	configPath := filepath.Join(work, "config.yaml")
-	config := fmt.Sprintf(collectorConfig, base, simUser, simPassword, sim.Dir(), notify, snk.url, port)
+	// The receiver's defaults, but for events_notify.
+	receiver := receiveryaml.Receiver{
+		Endpoint: base, Username: simUser, Password: simPassword, Directory: sim.Dir(), Interval: defaultInterval,
+		Extra: fmt.Sprintf("    events_notify: %t\n", notify),
+	}
+	config := fmt.Sprintf(collectorConfig, receiver.YAML(), snk.url, selfmetrics.TelemetryYAML(port))
 	if err := os.WriteFile(configPath, []byte(config), 0o600); err != nil {
 		return err
 	}

@@ -6,12 +6,12 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/otelcol-backbone/otelcol-backbone/internal/selfmetrics"
 )
 
 // clockTicks is the unit of utime and stime in /proc/<pid>/stat (USER_HZ, 100 on Linux).
@@ -70,20 +70,9 @@ func rssMiB(pid int) float64 {
 
 // heapMiB reads the collector's heap (live and garbage) from its own metrics.
 func heapMiB(port int) float64 {
-	client := http.Client{Timeout: 5 * time.Second}
-	resp, err := client.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", port))
+	m, err := selfmetrics.Read(port)
 	if err != nil {
 		return -1
 	}
-	defer resp.Body.Close()
-	sc := bufio.NewScanner(io.LimitReader(resp.Body, 16<<20))
-	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if strings.HasPrefix(line, "otelcol_process_runtime_heap_alloc_bytes") {
-			v, _ := strconv.ParseFloat(line[strings.LastIndexByte(line, ' ')+1:], 64)
-			return v / (1 << 20)
-		}
-	}
-	return -1
+	return m["otelcol_process_runtime_heap_alloc_bytes"] / (1 << 20)
 }

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
+
+	"github.com/otelcol-backbone/otelcol-backbone/internal/logrecords"
 )
 
 // sink is an OTLP/HTTP backend that notes when each message record first arrived and how
@@ -57,17 +59,13 @@ func (s *sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		for _, rl := range req.Logs().ResourceLogs().All() {
-			for _, sl := range rl.ScopeLogs().All() {
-				for _, lr := range sl.LogRecords().All() {
-					if path, ok := lr.Attributes().Get("file.path"); ok {
-						key := lr.EventName() + " " + path.Str()
-						if s.count[key] == 0 {
-							s.first[key] = at
-						}
-						s.count[key]++
-					}
+		for _, r := range logrecords.Flatten(req.Logs()) {
+			if path := r.Attr("file.path"); path != "" {
+				key := r.Event + " " + path
+				if s.count[key] == 0 {
+					s.first[key] = at
 				}
+				s.count[key]++
 			}
 		}
 	}

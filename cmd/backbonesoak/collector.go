@@ -17,22 +17,10 @@ import (
 	"time"
 )
 
-// collectorConfig is the collector's configuration: the receiver with its state on
-// file_storage, both pipelines to the OTLP sink through a persistent queue that never gives
-// up, and the collector's own metrics on a Prometheus endpoint.
-const collectorConfig = `receivers:
-  backbone:
-    endpoint: %q
-    username: %q
-    password: %q
-    directory: %q
-    collection_interval: %s
-    initial_delay: 0s
-    timeout: 5s
-    storage: file_storage
-    auth_backoff:
-      initial_interval: 2s
-      max_interval: 4s
+// collectorConfig is the collector's configuration: the receiver (receiverExtra) with its
+// state on file_storage, both pipelines to the OTLP sink through a persistent queue that never gives
+// up, and the collector's own metrics on a Prometheus endpoint (selfmetrics.TelemetryYAML).
+const collectorConfig = `receivers:%s
 extensions:
   file_storage:
     directory: %q
@@ -53,18 +41,17 @@ service:
       exporters: [otlp_http]
     logs:
       receivers: [backbone]
-      exporters: [otlp_http]
-  telemetry:
-    logs:
-      level: info
-    metrics:
-      level: basic
-      readers:
-        - pull:
-            exporter:
-              prometheus:
-                host: 127.0.0.1
-                port: %d
+      exporters: [otlp_http]%s
+`
+
+// receiverExtra are the receiver's keys besides the simulator's address, credentials, tree
+// and interval: state on file_storage, and an auth back-off short enough to recover from the
+// login-page fault within the soak.
+const receiverExtra = `    timeout: 5s
+    storage: file_storage
+    auth_backoff:
+      initial_interval: 2s
+      max_interval: 4s
 `
 
 // credential returns the user to run the collector as: name when this process is root and

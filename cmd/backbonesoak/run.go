@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/otelcol-backbone/otelcol-backbone/internal/backbonesim"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/receiveryaml"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/selfmetrics"
 )
 
 // Simulated Jira's monitoring user.
@@ -95,7 +97,10 @@ func run(ctx context.Context, o options) (int, error) {
 		return 1, err
 	}
 	configPath := filepath.Join(work, "config.yaml")
-	config := fmt.Sprintf(collectorConfig, base, simUser, simPassword, treeDir, o.interval, storageDir, snk.url, telemetryPort)
+	receiver := receiveryaml.Receiver{
+		Endpoint: base, Username: simUser, Password: simPassword, Directory: treeDir, Interval: o.interval, Extra: receiverExtra,
+	}
+	config := fmt.Sprintf(collectorConfig, receiver.YAML(), storageDir, snk.url, selfmetrics.TelemetryYAML(telemetryPort))
 	if err := os.WriteFile(configPath, []byte(config), 0o644); err != nil {
 		return 1, err
 	}
@@ -259,7 +264,7 @@ func takeSample(col *collector, telemetryPort int, storageDir, treeDir string, s
 	}
 	s.fds, _ = openFDs(col.pid())
 	s.liveMiB, s.gcs = col.out.liveHeap()
-	if m, err := selfMetrics(telemetryPort); err == nil {
+	if m, err := selfmetrics.Read(telemetryPort); err == nil {
 		s.heapMiB = m["otelcol_process_runtime_heap_alloc_bytes"] / (1 << 20)
 		s.cpuSeconds = m["otelcol_process_cpu_seconds"]
 	}

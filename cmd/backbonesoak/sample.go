@@ -5,9 +5,7 @@ package main
 import (
 	"bufio"
 	"fmt"
-	"io"
 	"io/fs"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -64,37 +62,6 @@ func procStatus(pid int) (rssKiB, threads int, err error) {
 func openFDs(pid int) (int, error) {
 	entries, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
 	return len(entries), err
-}
-
-// selfMetrics reads the collector's own metrics in Prometheus text format, summed by name
-// (without a _total suffix).
-func selfMetrics(port int) (map[string]float64, error) {
-	client := http.Client{Timeout: 5 * time.Second}
-	resp, err := client.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", port))
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	out := map[string]float64{}
-	sc := bufio.NewScanner(io.LimitReader(resp.Body, 16<<20))
-	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if line == "" || line[0] == '#' {
-			continue
-		}
-		i := strings.LastIndexByte(line, ' ')
-		if i < 0 {
-			continue
-		}
-		v, err := strconv.ParseFloat(line[i+1:], 64)
-		if err != nil {
-			continue
-		}
-		name, _, _ := strings.Cut(line[:i], "{")
-		out[strings.TrimSuffix(name, "_total")] += v
-	}
-	return out, sc.Err()
 }
 
 // dirSize returns the bytes of the files under dir and their number.

@@ -14,6 +14,8 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
 	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
+
+	"github.com/otelcol-backbone/otelcol-backbone/internal/logrecords"
 )
 
 // maxBody caps what the sink reads of one request.
@@ -117,15 +119,11 @@ func (s *sink) countLogs(req plogotlp.ExportRequest) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.logsRequests++
-	for _, rl := range req.Logs().ResourceLogs().All() {
-		for _, sl := range rl.ScopeLogs().All() {
-			for _, lr := range sl.LogRecords().All() {
-				if path, ok := lr.Attributes().Get("file.path"); ok {
-					s.records[recordKey(lr.EventName(), path.Str())]++
-				} else {
-					s.otherRecords++
-				}
-			}
+	for _, r := range logrecords.Flatten(req.Logs()) {
+		if path, ok := r.Attrs["file.path"].(string); ok {
+			s.records[recordKey(r.Event, path)]++
+		} else {
+			s.otherRecords++
 		}
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
-	"strconv"
 	"testing"
 	"time"
 
@@ -13,20 +12,15 @@ import (
 
 	"github.com/otelcol-backbone/otelcol-backbone/internal/backbonesim"
 	"github.com/otelcol-backbone/otelcol-backbone/internal/e2eproc"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/receiveryaml"
 )
 
-// receiverConfig is the backbone receiver's block for a simulator; extra lines (indented by
-// four spaces) are appended to it.
+// receiverConfig is the backbone receiver's block for the simulator; extra lines (indented
+// by four spaces) are appended to it.
 func receiverConfig(base, dir, extra string) string {
-	return fmt.Sprintf(`
-  backbone:
-    endpoint: %s
-    username: %s
-    password: %s
-    directory: %s
-    collection_interval: %s
-    initial_delay: 0s
-%s`, strconv.Quote(base), strconv.Quote(simUser), strconv.Quote(simPassword), strconv.Quote(dir), interval, extra)
+	return receiveryaml.Receiver{
+		Endpoint: base, Username: simUser, Password: simPassword, Directory: dir, Interval: interval, Extra: extra,
+	}.YAML()
 }
 
 // TestFaultsExporterDown takes the OTLP backend down (503) while error messages appear and

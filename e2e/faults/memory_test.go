@@ -18,6 +18,7 @@ import (
 
 	"github.com/otelcol-backbone/otelcol-backbone/internal/backbonesim"
 	"github.com/otelcol-backbone/otelcol-backbone/internal/e2eproc"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/selfmetrics"
 )
 
 // Memory limiter settings of the test: the collector's heap is about 5 MiB at rest here, far
@@ -149,7 +150,7 @@ service:
     logs/ballast:
       receivers: [otlp]
       exporters: [otlp_http/ballast]%s
-`, receiverConfig(base, dir, ""), otlpPort, limitMiB, spikeMiB, s.url, hold.url, ballastParts, telemetryConfig(telemetryPort))
+`, receiverConfig(base, dir, ""), otlpPort, limitMiB, spikeMiB, s.url, hold.url, ballastParts, selfmetrics.TelemetryYAML(telemetryPort))
 	c := startCollector(t, "memory limiter", cfg)
 	s.waitMetrics(t, c, 2)
 	heapAtRest := selfMetric(t, telemetryPort, "otelcol_process_runtime_heap_alloc_bytes")

@@ -19,6 +19,7 @@ import (
 
 	"github.com/otelcol-backbone/otelcol-backbone/internal/backbonesim"
 	"github.com/otelcol-backbone/otelcol-backbone/internal/e2eproc"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/selfmetrics"
 )
 
 // Secrets of TestFaultsNoSecretLeak, with characters that URL and YAML encodings change.
@@ -152,7 +153,7 @@ service:
     logs:
       receivers: [backbone]
       exporters: [debug]%s
-`, base, tt.auth, dir, interval, zpagesPort, telemetryConfig(telemetryPort))
+`, base, tt.auth, dir, interval, zpagesPort, selfmetrics.TelemetryYAML(telemetryPort))
 			c := startCollector(t, tt.desc, cfg, tt.env...)
 
 			// Something for the debug exporter to print in detail: message events and, when

@@ -21,6 +21,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
 
 	"github.com/otelcol-backbone/otelcol-backbone/internal/e2eproc"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/logrecords"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/metricpoints"
 )
 
 // maxBody caps what the sink reads of one request.
@@ -167,22 +169,13 @@ type scrapeSummary struct {
 
 func summarize(req pmetricotlp.ExportRequest) scrapeSummary {
 	sum := scrapeSummary{apiUp: -1}
-	for _, rm := range req.Metrics().ResourceMetrics().All() {
-		for _, sm := range rm.ScopeMetrics().All() {
-			for _, m := range sm.Metrics().All() {
-				switch {
-				case m.Name() == "backbone.folder.messages" && m.Type() == pmetric.MetricTypeGauge:
-					sum.folderPoints += m.Gauge().DataPoints().Len()
-				case m.Name() == "backbone.api.up" && m.Type() == pmetric.MetricTypeGauge:
-					for _, dp := range m.Gauge().DataPoints().All() {
-						sum.apiUp = float64(dp.IntValue())
-						if dp.ValueType() == pmetric.NumberDataPointValueTypeDouble {
-							sum.apiUp = dp.DoubleValue()
-						}
-						sum.errorType = attr(dp.Attributes().AsRaw(), "error.type")
-					}
-				}
-			}
+	for _, p := range metricpoints.Flatten(req.Metrics()) {
+		switch {
+		case p.Metric == "backbone.folder.messages" && p.Type == pmetric.MetricTypeGauge:
+			sum.folderPoints++
+		case p.Metric == "backbone.api.up" && p.Type == pmetric.MetricTypeGauge:
+			sum.apiUp = p.Value
+			sum.errorType = attr(p.Attrs, "error.type")
 		}
 	}
 	return sum
@@ -223,19 +216,13 @@ func writeProto(w http.ResponseWriter, marshal func() ([]byte, error)) {
 // event, integration, connector and new state for state changes.
 func recordKeys(ld plog.Logs) []string {
 	var keys []string
-	for _, rl := range ld.ResourceLogs().All() {
-		integration := attr(rl.Resource().Attributes().AsRaw(), "backbone.integration.key")
-		for _, sl := range rl.ScopeLogs().All() {
-			for _, lr := range sl.LogRecords().All() {
-				a := lr.Attributes().AsRaw()
-				if path := attr(a, "file.path"); path != "" {
-					keys = append(keys, messageKey(lr.EventName(), path))
-					continue
-				}
-				keys = append(keys, fmt.Sprintf("%s %s/%s %s%s", lr.EventName(), integration,
-					attr(a, "backbone.connector.key"), attr(a, "backbone.integration.state"), attr(a, "backbone.connector.online")))
-			}
+	for _, r := range logrecords.Flatten(ld) {
+		if path := attr(r.Attrs, "file.path"); path != "" {
+			keys = append(keys, messageKey(r.Event, path))
+			continue
 		}
+		keys = append(keys, fmt.Sprintf("%s %s/%s %s%s", r.Event, attr(r.Resource, "backbone.integration.key"),
+			attr(r.Attrs, "backbone.connector.key"), attr(r.Attrs, "backbone.integration.state"), attr(r.Attrs, "backbone.connector.online")))
 	}
 	return keys
 }
@@ -243,12 +230,8 @@ func recordKeys(ld plog.Logs) []string {
 // recordTimes returns the records' timestamps in the request's order.
 func recordTimes(ld plog.Logs) []int64 {
 	var out []int64
-	for _, rl := range ld.ResourceLogs().All() {
-		for _, sl := range rl.ScopeLogs().All() {
-			for _, lr := range sl.LogRecords().All() {
-				out = append(out, int64(lr.Timestamp()))
-			}
-		}
+	for _, r := range logrecords.Flatten(ld) {
+		out = append(out, r.Time.UnixNano())
 	}
 	return out
 }

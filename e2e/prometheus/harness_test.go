@@ -24,7 +24,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/otelcol-backbone/otelcol-backbone/internal/backbonesim"
 	"github.com/otelcol-backbone/otelcol-backbone/internal/e2eproc"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/receiveryaml"
 )
 
 // Intervals of the whole setup: the receiver collects, Prometheus scrapes and evaluates the
@@ -113,15 +115,11 @@ func ruleNames(t *testing.T) []string {
 // simulator and the Prometheus exporter on port.
 func startCollector(t *testing.T, ctx context.Context, bin, dir, jiraURL, treeDir string, port int) *e2eproc.Process {
 	t.Helper()
-	cfg := fmt.Sprintf(`receivers:
-  backbone:
-    endpoint: %q
-    username: monitor
-    password: monitor
-    directory: %q
-    collection_interval: %s
-    initial_delay: 0s
-
+	receiver := receiveryaml.Receiver{
+		Endpoint: jiraURL, Username: backbonesim.DefaultUsername, Password: backbonesim.DefaultPassword,
+		Directory: treeDir, Interval: interval,
+	}
+	cfg := fmt.Sprintf(`receivers:%s
 exporters:
   prometheus:
     endpoint: 127.0.0.1:%d
@@ -141,7 +139,7 @@ service:
       level: none
     logs:
       level: warn
-`, jiraURL, treeDir, interval, port)
+`, receiver.YAML(), port)
 	path := filepath.Join(dir, "collector.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)

@@ -56,6 +56,7 @@ func TestLoadConfig(t *testing.T) {
 				c.ArchiveDetails = true
 				c.StartAt = StartAtBeginning
 				c.Storage = &storageID
+				c.MaxEventsPerRequest = 200
 				c.EventsNotify = false
 				c.EventsPollInterval = 30 * time.Second
 				// Set through confmap, as the generated configs remember what the user set.
@@ -85,6 +86,15 @@ func TestLoadConfig(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestDefaultTimeout checks that one default bounds both a snapshot and each HTTP call,
+// so that a Jira that never answers cannot hold a tick for longer than timeout.
+func TestDefaultTimeout(t *testing.T) {
+	cfg := createDefaultConfig().(*Config)
+	assert.Equal(t, 10*time.Second, cfg.ControllerConfig.Timeout)
+	assert.Equal(t, 10*time.Second, cfg.ClientConfig.Timeout)
+	assert.Equal(t, 1000, cfg.MaxEventsPerRequest)
 }
 
 func TestValidate(t *testing.T) {
@@ -135,6 +145,10 @@ func TestValidate(t *testing.T) {
 			c.Endpoint = "https://jira.example.com"
 			c.AuthBackoff.MaxInterval = time.Minute
 		}, wantErr: []error{errAuthBackoff}},
+		{desc: "no records per request", modify: func(c *Config) {
+			c.Directory = "/data"
+			c.MaxEventsPerRequest = 0
+		}, wantErr: []error{errMaxEvents}},
 		{desc: "poll off", modify: func(c *Config) {
 			c.Directory = "/data"
 			c.EventsPollInterval = 0

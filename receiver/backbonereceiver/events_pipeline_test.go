@@ -18,6 +18,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/otelcol-backbone/otelcol-backbone/internal/backbonesim"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/metricpoints"
 	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/metadatatest"
 )
 
@@ -72,9 +73,9 @@ func TestOneSnapshotPerIntervalWithSlowJira(t *testing.T) {
 	assert.Equal(t, int64(ticks), calls, "one API call per tick: the seed's integrations carry their status")
 	assert.Equal(t, uint64(ticks), scans(t, tel), "one tree walk per tick")
 
-	lastAt := metricsSink.AllMetrics()[ticks-1].ResourceMetrics().At(0).ScopeMetrics().At(0).Metrics().At(0)
-	firstAt := metricsSink.AllMetrics()[0].ResourceMetrics().At(0).ScopeMetrics().At(0).Metrics().At(0)
-	elapsed := dataPointTime(lastAt).Sub(dataPointTime(firstAt))
+	lastAt := metricpoints.Flatten(metricsSink.AllMetrics()[ticks-1])[0].Time
+	firstAt := metricpoints.Flatten(metricsSink.AllMetrics()[0])[0].Time
+	elapsed := lastAt.Sub(firstAt)
 	assert.GreaterOrEqual(t, elapsed, time.Duration(ticks-1)*interval*9/10, "ticks keep the interval: reading takes 0.7 of it")
 
 	// The record and the metrics of the tick that found the file carry the same time.
@@ -99,33 +100,13 @@ func scans(t *testing.T, tel *componenttest.Telemetry) uint64 {
 	return n
 }
 
-func dataPointTime(m pmetric.Metric) time.Time {
-	switch m.Type() {
-	case pmetric.MetricTypeGauge:
-		return m.Gauge().DataPoints().At(0).Timestamp().AsTime()
-	case pmetric.MetricTypeSum:
-		return m.Sum().DataPoints().At(0).Timestamp().AsTime()
-	}
-	return time.Time{}
-}
-
 // errorFolderMessages returns backbone.folder.messages of AP-29's error folder at ts, or -1.
 func errorFolderMessages(mds []pmetric.Metrics, ts pcommon.Timestamp) float64 {
 	for _, md := range mds {
-		for _, rm := range md.ResourceMetrics().All() {
-			for _, sm := range rm.ScopeMetrics().All() {
-				for _, m := range sm.Metrics().All() {
-					if m.Name() != "backbone.folder.messages" {
-						continue
-					}
-					for _, dp := range m.Gauge().DataPoints().All() {
-						c, _ := dp.Attributes().Get("backbone.connector.key")
-						f, _ := dp.Attributes().Get("backbone.folder")
-						if dp.Timestamp() == ts && c.Str() == "AP-29" && f.Str() == "error" {
-							return float64(dp.IntValue())
-						}
-					}
-				}
+		for _, p := range metricpoints.Flatten(md) {
+			if p.Metric == "backbone.folder.messages" && p.Time.Equal(ts.AsTime()) &&
+				p.Attr("backbone.connector.key") == "AP-29" && p.Attr("backbone.folder") == "error" {
+				return p.Value
 			}
 		}
 	}

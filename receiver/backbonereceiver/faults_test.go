@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -37,6 +38,7 @@ import (
 
 	"github.com/otelcol-backbone/otelcol-backbone/internal/backboneapi"
 	"github.com/otelcol-backbone/otelcol-backbone/internal/backbonesim"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/metricpoints"
 	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/metadata"
 )
 
@@ -205,45 +207,24 @@ func (e *faultEnv) integrationsURL() string {
 // statusKeys returns the integrations that have a backbone.integration.status point.
 func statusKeys(md pmetric.Metrics) []string {
 	var keys []string
-	for _, rm := range md.ResourceMetrics().All() {
-		key, ok := rm.Resource().Attributes().Get("backbone.integration.key")
-		if !ok {
-			continue
-		}
-		for _, m := range rm.ScopeMetrics().At(0).Metrics().All() {
-			if m.Name() == "backbone.integration.status" {
-				keys = append(keys, key.Str())
-				break
-			}
+	for _, p := range metricpoints.Flatten(md) {
+		key, ok := p.Resource["backbone.integration.key"].(string)
+		if ok && p.Metric == "backbone.integration.status" && !slices.Contains(keys, key) {
+			keys = append(keys, key)
 		}
 	}
 	return keys
 }
 
-// allStrings returns every string attribute value of md, resources included.
+// allStrings returns every attribute value of md as a string, those's data points and their resources.
 func allStrings(md pmetric.Metrics) []string {
 	var out []string
-	add := func(attrs pcommon.Map) {
-		for _, v := range attrs.All() {
-			out = append(out, v.AsString())
-		}
-	}
-	for _, rm := range md.ResourceMetrics().All() {
-		add(rm.Resource().Attributes())
-		for _, sm := range rm.ScopeMetrics().All() {
-			for _, m := range sm.Metrics().All() {
-				var dps pmetric.NumberDataPointSlice
-				switch m.Type() {
-				case pmetric.MetricTypeGauge:
-					dps = m.Gauge().DataPoints()
-				case pmetric.MetricTypeSum:
-					dps = m.Sum().DataPoints()
-				default:
-					continue
-				}
-				for _, dp := range dps.All() {
-					add(dp.Attributes())
-				}
+	for _, p := range metricpoints.Flatten(md) {
+		for _, attrs := range []map[string]any{p.Resource, p.Attrs} {
+			for _, raw := range attrs {
+				v := pcommon.NewValueEmpty()
+				_ = v.FromRaw(raw)
+				out = append(out, v.AsString())
 			}
 		}
 	}

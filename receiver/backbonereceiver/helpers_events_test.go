@@ -27,6 +27,7 @@ import (
 	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 
+	"github.com/otelcol-backbone/otelcol-backbone/internal/logrecords"
 	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/metadata"
 )
 
@@ -224,23 +225,17 @@ func knownFiles(t *testing.T, s *stepScraper) int {
 // state the expected sequence at a glance. State changes show their attributes instead.
 func briefRecords(root string, ld plog.Logs) []string {
 	var out []string
-	for _, rl := range ld.ResourceLogs().All() {
-		for _, sl := range rl.ScopeLogs().All() {
-			for _, lr := range sl.LogRecords().All() {
-				attrs := lr.Attributes()
-				what := ""
-				if p, ok := attrs.Get("file.path"); ok {
-					what = relToRoot(root, p.Str())
-				} else if s, ok := attrs.Get("backbone.integration.state"); ok {
-					prev, _ := attrs.Get("backbone.integration.previous_state")
-					what = prev.Str() + "->" + s.Str()
-				} else if c, ok := attrs.Get("backbone.connector.key"); ok {
-					online, _ := attrs.Get("backbone.connector.online")
-					what = fmt.Sprintf("%s online=%t", c.Str(), online.Bool())
-				}
-				out = append(out, fmt.Sprintf("%s %s %s", lr.EventName(), lr.SeverityText(), what))
-			}
+	for _, r := range logrecords.Flatten(ld) {
+		what := ""
+		if p, ok := r.Attrs["file.path"]; ok {
+			what = relToRoot(root, p.(string))
+		} else if _, ok := r.Attrs["backbone.integration.state"]; ok {
+			what = r.Attr("backbone.integration.previous_state") + "->" + r.Attr("backbone.integration.state")
+		} else if c, ok := r.Attrs["backbone.connector.key"]; ok {
+			online, _ := r.Attrs["backbone.connector.online"].(bool)
+			what = fmt.Sprintf("%s online=%t", c, online)
 		}
+		out = append(out, fmt.Sprintf("%s %s %s", r.Event, r.SeverityText, what))
 	}
 	return out
 }

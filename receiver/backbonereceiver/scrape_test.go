@@ -19,6 +19,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/otelcol-backbone/otelcol-backbone/internal/metricpoints"
 	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/metadata"
 )
 
@@ -270,17 +271,9 @@ type apiUpPoint struct {
 
 func apiUp(t *testing.T, md pmetric.Metrics) apiUpPoint {
 	t.Helper()
-	for _, rm := range md.ResourceMetrics().All() {
-		for _, m := range rm.ScopeMetrics().At(0).Metrics().All() {
-			if m.Name() != "backbone.api.up" {
-				continue
-			}
-			dp := m.Gauge().DataPoints().At(0)
-			p := apiUpPoint{value: dp.IntValue()}
-			if v, ok := dp.Attributes().Get("error.type"); ok {
-				p.errorType = v.Str()
-			}
-			return p
+	for _, p := range metricpoints.Flatten(md) {
+		if p.Metric == "backbone.api.up" {
+			return apiUpPoint{value: int64(p.Value), errorType: p.Attr("error.type")}
 		}
 	}
 	t.Fatal("no backbone.api.up data point")
@@ -291,22 +284,9 @@ func apiUp(t *testing.T, md pmetric.Metrics) apiUpPoint {
 func folderGauge(t *testing.T, md pmetric.Metrics, name, connector string) map[string]float64 {
 	t.Helper()
 	out := map[string]float64{}
-	for _, rm := range md.ResourceMetrics().All() {
-		for _, m := range rm.ScopeMetrics().At(0).Metrics().All() {
-			if m.Name() != name {
-				continue
-			}
-			for _, dp := range m.Gauge().DataPoints().All() {
-				if c, _ := dp.Attributes().Get("backbone.connector.key"); c.Str() != connector {
-					continue
-				}
-				folder, _ := dp.Attributes().Get("backbone.folder")
-				if dp.ValueType() == pmetric.NumberDataPointValueTypeInt {
-					out[folder.Str()] = float64(dp.IntValue())
-				} else {
-					out[folder.Str()] = dp.DoubleValue()
-				}
-			}
+	for _, p := range metricpoints.Flatten(md) {
+		if p.Metric == name && p.Attr("backbone.connector.key") == connector {
+			out[p.Attr("backbone.folder")] = p.Value
 		}
 	}
 	return out

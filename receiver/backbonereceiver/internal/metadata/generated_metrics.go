@@ -233,7 +233,7 @@ type metricBackboneAPIRequestDuration struct {
 // init fills backbone.api.request.duration metric with initial data.
 func (m *metricBackboneAPIRequestDuration) init() {
 	m.data.SetName("backbone.api.request.duration")
-	m.data.SetDescription("How long the last call to Backbone's REST API took.")
+	m.data.SetDescription("Time spent in this interval's calls to Backbone's REST API that reached Jira, summed: the integrations list (once per project key) and the status of each integration listed without one. No data point while the auth back-off holds every call back.")
 	m.data.SetUnit("s")
 	m.data.SetEmptyGauge()
 }
@@ -283,7 +283,7 @@ type metricBackboneAPIUp struct {
 // init fills backbone.api.up metric with initial data.
 func (m *metricBackboneAPIUp) init() {
 	m.data.SetName("backbone.api.up")
-	m.data.SetDescription("1 when the last call to Backbone's REST API returned usable data, 0 otherwise; on 0, error.type says why.")
+	m.data.SetDescription("1 when every call of this interval to Backbone's REST API returned usable data, 0 otherwise; on 0, error.type gives the kind of the interval's first failed call.")
 	m.data.SetUnit("1")
 	m.data.SetEmptyGauge()
 	m.data.Gauge().DataPoints().EnsureCapacity(m.capacity)

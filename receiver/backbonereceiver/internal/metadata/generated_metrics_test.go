@@ -209,7 +209,7 @@ func TestMetricsBuilder(t *testing.T) {
 					validatedMetrics["backbone.api.request.duration"] = true
 					assert.Equal(t, pmetric.MetricTypeGauge, mi.Type())
 					assert.Equal(t, 1, mi.Gauge().DataPoints().Len())
-					assert.Equal(t, "How long the last call to Backbone's REST API took.", mi.Description())
+					assert.Equal(t, "Time spent in this interval's calls to Backbone's REST API that reached Jira, summed: the integrations list (once per project key) and the status of each integration listed without one. No data point while the auth back-off holds every call back.", mi.Description())
 					assert.Equal(t, "s", mi.Unit())
 					dp := mi.Gauge().DataPoints().At(0)
 					assert.Equal(t, start, dp.StartTimestamp())
@@ -221,7 +221,7 @@ func TestMetricsBuilder(t *testing.T) {
 					validatedMetrics["backbone.api.up"] = true
 					assert.Equal(t, pmetric.MetricTypeGauge, mi.Type())
 					assert.Equal(t, 1, mi.Gauge().DataPoints().Len())
-					assert.Equal(t, "1 when the last call to Backbone's REST API returned usable data, 0 otherwise; on 0, error.type says why.", mi.Description())
+					assert.Equal(t, "1 when every call of this interval to Backbone's REST API returned usable data, 0 otherwise; on 0, error.type gives the kind of the interval's first failed call.", mi.Description())
 					assert.Equal(t, "1", mi.Unit())
 					dp := mi.Gauge().DataPoints().At(0)
 					assert.Equal(t, start, dp.StartTimestamp())

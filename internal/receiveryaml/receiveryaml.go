@@ -1,0 +1,39 @@
+// Package receiveryaml writes the backbone receiver's block of a collector configuration.
+// The end-to-end tests and the soak driver all run the built collector against the Backbone
+// simulator; this is the one place that spells the keys they share and quotes the values.
+package receiveryaml
+
+import (
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Receiver is what the runs vary in the receiver's block.
+type Receiver struct {
+	Endpoint  string // Jira base URL; empty leaves the API (and the credentials) out
+	Username  string
+	Password  string
+	Directory string // the backbone-issue-sync folder
+	Interval  time.Duration
+	// Extra holds further keys of the block, each line indented by four spaces
+	// ("    storage: file_storage\n").
+	Extra string
+}
+
+// YAML is the block for its place under receivers:, starting with a newline. initial_delay
+// is 0: a run wants its first tick at once.
+func (r Receiver) YAML() string {
+	var b strings.Builder
+	b.WriteString("\n  backbone:\n")
+	if r.Endpoint != "" {
+		b.WriteString("    endpoint: " + strconv.Quote(r.Endpoint) + "\n")
+		b.WriteString("    username: " + strconv.Quote(r.Username) + "\n")
+		b.WriteString("    password: " + strconv.Quote(r.Password) + "\n")
+	}
+	b.WriteString("    directory: " + strconv.Quote(r.Directory) + "\n")
+	b.WriteString("    collection_interval: " + r.Interval.String() + "\n")
+	b.WriteString("    initial_delay: 0s\n")
+	b.WriteString(r.Extra)
+	return b.String()
+}
