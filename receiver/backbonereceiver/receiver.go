@@ -202,7 +202,7 @@ func (r *backboneReceiver) relist(ctx context.Context, folders []queuetree.Watch
 	readCtx, cancel := context.WithTimeout(ctx, r.readTimeout())
 	snap := r.reader.relist(readCtx, folders)
 	cancel()
-	r.events.observeFolders(snap, paths(folders))
+	r.events.observeFolders(snap, watchedPaths(folders))
 	_ = r.events.deliver(ctx)
 	r.events.persist(ctx)
 }

@@ -106,8 +106,8 @@ func (w *folderWatch) lookup(paths []string) []queuetree.Watched {
 	return out
 }
 
-// paths returns the folders' paths, the scope of a re-list for the tracker.
-func paths(folders []queuetree.Watched) []string {
+// watchedPaths returns the folders' paths, the scope of a re-list for the tracker.
+func watchedPaths(folders []queuetree.Watched) []string {
 	out := make([]string, len(folders))
 	for i, f := range folders {
 		out[i] = f.Path()

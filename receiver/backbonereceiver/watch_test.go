@@ -231,7 +231,7 @@ func TestWatchFollowsEventSwitches(t *testing.T) {
 			w := newFolderWatch(cfg, zap.NewNop())
 			w.update(s.r.tick(t.Context()).tree)
 			var got []string
-			for _, p := range paths(w.pollFolders()) {
+			for _, p := range watchedPaths(w.pollFolders()) {
 				rel, err := filepath.Rel(filepath.Join(root, "default", "INT-16"), p)
 				require.NoError(t, err)
 				got = append(got, filepath.ToSlash(rel))
