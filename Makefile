@@ -8,7 +8,7 @@ DIST_DIR  := dist/otelcol-backbone
 COLLECTOR := $(DIST_DIR)/otelcol-backbone
 SIM       := bin/backbonesim
 
-.PHONY: all build collector sim run test unit e2e prometheus-test prometheus-tools failure-plot vet fmt-check generate bench fuzz soak package test-package clean
+.PHONY: all build build-full collector sim run test unit e2e prometheus-test prometheus-tools failure-plot vet fmt-check generate bench fuzz soak package test-package clean
 
 all: build
 
@@ -17,6 +17,10 @@ build: collector sim
 
 collector:
 	./scripts/build-dist.sh
+
+## build-full: otelcol-backbone-full, the distribution plus the file_log receiver (builder-config-full.yaml)
+build-full: sim
+	BUILDER_CONFIG=builder-config-full.yaml ./scripts/build-dist.sh
 
 sim:
 	$(GO) build -o $(SIM) ./cmd/backbonesim
@@ -39,10 +43,11 @@ fmt-check:
 unit:
 	$(GO) test -race -count=1 ./...
 
+# One go test for all end-to-end packages: they run side by side, and their tests mostly wait
+# on the collector, so -parallel 8 rather than one test per core.
 e2e: build
-	BACKBONE_E2E_COLLECTOR=$(abspath $(COLLECTOR)) $(GO) test -count=1 -v -run 'TestE2E' ./e2e/
-	BACKBONE_E2E_COLLECTOR=$(abspath $(COLLECTOR)) $(GO) test -count=1 -run 'ValidatesWithCollector' ./packaging/ ./examples/kubernetes/
-	BACKBONE_E2E_COLLECTOR=$(abspath $(COLLECTOR)) $(GO) test -count=1 -parallel 8 -v -run 'TestFaults' ./e2e/faults/
+	BACKBONE_E2E_COLLECTOR=$(abspath $(COLLECTOR)) $(GO) test -count=1 -parallel 8 -v -run 'TestE2E|TestFaults|ValidatesWithCollector' \
+		./e2e/ ./e2e/faults/ ./packaging/ ./examples/kubernetes/
 
 ## prometheus-test: promtool checks and unit tests of the alert rules, then rules and dashboard on a real Prometheus
 prometheus-test: build prometheus-tools
@@ -75,7 +80,7 @@ fuzz:
 soak: build
 	./scripts/soak.sh
 
-## package: .deb and .rpm packages of the collector in dist/packages/ (VERSION=0.1.0, RELEASE=1)
+## package: .deb and .rpm packages of the collector in dist/packages/ (the binary's version, dist.version in builder-config.yaml; RELEASE=1)
 package: collector
 	./scripts/package.sh
 

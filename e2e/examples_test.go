@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -71,16 +72,42 @@ func TestE2EExamplesValidate(t *testing.T) {
 		{desc: "New Relic EU", file: "newrelic.yaml", env: map[string]string{"NEW_RELIC_OTLP_ENDPOINT": "https://otlp.eu01.nr-data.net"}},
 		{desc: "Datadog Agent", file: "datadog-agent.yaml"},
 		{desc: "Datadog intake", file: "datadog-intake.yaml"},
-		{desc: "Prometheus", file: "prometheus.yaml", env: map[string]string{
+		{desc: "Prometheus with remote write", file: "prometheus.yaml", env: map[string]string{
+			"PROMETHEUS_EXPORTERS":            "[prometheus, prometheus_remote_write]",
 			"PROMETHEUS_REMOTE_WRITE_URL":     "https://prometheus.example.com/api/v1/write",
 			"PROMETHEUS_REMOTE_WRITE_HEADERS": `{"X-Scope-OrgID": "jira"}`,
 		}},
 		{desc: "Prometheus with defaults", file: "prometheus.yaml"},
+		{desc: "Prometheus with an unknown exporter", file: "prometheus.yaml", env: map[string]string{
+			"PROMETHEUS_EXPORTERS": "[prometheus, remote_write]",
+		}, wantErr: "remote_write"},
 		{desc: "demo", file: "demo.yaml"},
 		{desc: "demo with a personal access token", file: "demo.yaml", env: map[string]string{
 			"JIRA_USERNAME": "", "JIRA_PASSWORD": "", "JIRA_TOKEN": "not-a-real-token",
 		}},
 	}
+
+	t.Run("Jira's log needs the full distribution", func(t *testing.T) {
+		t.Parallel()
+		env := []string{"HOME=" + tmp, "PATH=/usr/bin:/bin"}
+		for k, v := range common {
+			env = append(env, k+"="+v)
+		}
+		args := []string{"validate", "--config", filepath.Join(examplesDir, "otlp.yaml"), "--config", filepath.Join(examplesDir, "full", "jira-log.yaml")}
+		cmd := exec.CommandContext(t.Context(), bin, args...)
+		cmd.Env = env
+		out, err := cmd.CombinedOutput()
+		require.Error(t, err, "the default distribution has no file_log receiver:\n%s", out)
+		assert.Contains(t, string(out), "file_log")
+		full := os.Getenv("BACKBONE_E2E_COLLECTOR_FULL")
+		if full == "" {
+			t.Skip("BACKBONE_E2E_COLLECTOR_FULL is not set (make build-full builds otelcol-backbone-full)")
+		}
+		cmd = exec.CommandContext(t.Context(), full, args...)
+		cmd.Env = env
+		out, err = cmd.CombinedOutput()
+		require.NoError(t, err, "validate with the full distribution:\n%s", out)
+	})
 
 	t.Run("every example has a case", func(t *testing.T) {
 		for _, f := range files {

@@ -175,6 +175,8 @@ func TestE2EMetricsAndEvents(t *testing.T) {
 			assert.Equal(t, tt.severity, r.Severity, "severity number")
 			assert.Equal(t, strings.ToUpper(tt.severity.String()), r.SeverityText, "severity text")
 			attrs := r.Attrs
+			assert.Equal(t, r.Event, attrs["event.name"], "the event name, also as an attribute")
+			attrs = without(attrs, "event.name")
 			if tt.key == messageKey("backbone.message.resolved", errPath) {
 				assert.GreaterOrEqual(t, attrs["backbone.message.time_in_folder"], 0.0, "time in folder")
 				attrs = without(attrs, "backbone.message.time_in_folder")

@@ -129,14 +129,18 @@ func (s scrape) hasFolderMetrics(integrations ...string) bool {
 	return true
 }
 
-// apiUp returns the value and error.type of the scrape's backbone.api.up point.
+// apiUp returns the value of the scrape's backbone.api.up point and the error.type at 1 in
+// its backbone.api.error state set ("" when none is).
 func (s scrape) apiUp() (value float64, errorType string, ok bool) {
 	for _, p := range s.points {
-		if p.Metric == "backbone.api.up" {
-			return p.Value, p.Attr("error.type"), true
+		switch {
+		case p.Metric == "backbone.api.up":
+			value, ok = p.Value, true
+		case p.Metric == "backbone.api.error" && p.Value == 1:
+			errorType = p.Attr("error.type")
 		}
 	}
-	return 0, "", false
+	return value, errorType, ok
 }
 
 // metricsOutput reads the OTLP JSON lines of a file exporter's metrics file.
@@ -207,7 +211,9 @@ func (r record) key() string {
 	if path := r.Attr("file.path"); path != "" {
 		return r.Event + " " + path
 	}
-	return seriesKey(r.Event, r.ResourceAttr("backbone.integration.key"), r.Attrs)
+	attrs := maps.Clone(r.Attrs)
+	delete(attrs, "event.name") // the event itself, repeated for backends that drop it
+	return seriesKey(r.Event, r.ResourceAttr("backbone.integration.key"), attrs)
 }
 
 func (r record) String() string {

@@ -45,17 +45,21 @@ var integrationStates = []string{
 	"update_required", "request_sent", "incoming_request", "declined", "draft",
 }
 
+// errorTypes are the values of error.type, every one a series of backbone.api.error.
+var errorTypes = []string{"auth", "forbidden", "not_found", "rate_limited", "timeout", "connection", "server_error", "decode"}
+
 // metricShapes are the type and unit of every metric, as metadata.yaml declares them.
 var metricShapes = map[string]struct {
 	typ  pmetric.MetricType
 	unit string
 }{
+	"backbone.api.error":                   {pmetric.MetricTypeSum, "1"},
 	"backbone.api.request.duration":        {pmetric.MetricTypeGauge, "s"},
-	"backbone.api.up":                      {pmetric.MetricTypeGauge, "1"},
+	"backbone.api.up":                      {pmetric.MetricTypeGauge, "{api}"},
 	"backbone.connector.issues_in_error":   {pmetric.MetricTypeGauge, "{issue}"},
-	"backbone.connector.online":            {pmetric.MetricTypeGauge, "1"},
+	"backbone.connector.online":            {pmetric.MetricTypeGauge, "{connector}"},
 	"backbone.connector.processing.status": {pmetric.MetricTypeSum, "1"},
-	"backbone.connector.reconnecting":      {pmetric.MetricTypeGauge, "1"},
+	"backbone.connector.reconnecting":      {pmetric.MetricTypeGauge, "{connector}"},
 	"backbone.connector.route.status":      {pmetric.MetricTypeSum, "1"},
 	"backbone.connector.uptime":            {pmetric.MetricTypeGauge, "s"},
 	"backbone.folder.issues":               {pmetric.MetricTypeGauge, "{issue}"},
@@ -169,6 +173,9 @@ func expectedSeries(snap backbonesim.Snapshot) map[string]float64 {
 		}
 	}
 	set("backbone.api.up", "", 1)
+	for _, kind := range errorTypes {
+		set("backbone.api.error", "", 0, "error.type", kind)
+	}
 	set("backbone.api.request.duration", "", anyValue)
 	return want
 }

@@ -5,7 +5,8 @@
 #   scripts/package.sh [deb|rpm ...]      (default: deb rpm)
 #
 # Environment:
-#   VERSION     package version (default 0.1.0); must start with a digit, no "-"
+#   VERSION     optional; must equal the binary's version (`otelcol-backbone --version`, set
+#               once, as dist.version in builder-config.yaml), which the packages carry
 #   RELEASE     package release (default 1)
 #   COLLECTOR   the collector binary (default dist/otelcol-backbone/otelcol-backbone)
 #   ARCH        its Go architecture (default: go env GOARCH)
@@ -22,7 +23,6 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 export GOTOOLCHAIN=local
 go_cmd=${GO:-go}
-version=${VERSION:-0.1.0}
 release=${RELEASE:-1}
 collector=${COLLECTOR:-dist/otelcol-backbone/otelcol-backbone}
 out_dir=${OUT_DIR:-dist/packages}
@@ -34,9 +34,16 @@ die() {
 	exit 1
 }
 
+[ -x "$collector" ] || die "$collector is missing: build it first (make build)"
+# The packages carry the binary's own version: one version for the binary, the packages and
+# the receiver's scope version, all from dist.version in builder-config.yaml (read from there
+# when the binary is built for another architecture and cannot run here).
+version=$("$collector" --version 2>/dev/null | awk '{print $NF}') || version=$(scripts/version.sh)
+if [ -n "${VERSION:-}" ] && [ "$VERSION" != "$version" ]; then
+	die "VERSION=$VERSION differs from the binary's version $version: change dist.version in builder-config.yaml and rebuild"
+fi
 [[ $version =~ ^[0-9][A-Za-z0-9.+~]*$ ]] || die "VERSION '$version' must start with a digit and hold only letters, digits and . + ~"
 [[ $release =~ ^[0-9][A-Za-z0-9.+~]*$ ]] || die "RELEASE '$release' must start with a digit"
-[ -x "$collector" ] || die "$collector is missing: build it first (make build)"
 for f in "${formats[@]}"; do
 	case "$f" in
 	deb | rpm) ;;

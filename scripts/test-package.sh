@@ -15,7 +15,7 @@
 # file system part of its sandbox approximated in a private mount namespace (unshare).
 #
 # Environment:
-#   VERSION       package version to build (default 0.1.0)
+#   (the packages carry the built binary's version, dist.version in builder-config.yaml)
 #   RUN_SECONDS   how long the collector runs at most (default 20; it stops as soon as the
 #                 receiver's data is in the sending queue)
 #   KEEP_WORK=1   keep the temporary folder (simulator tree, logs) for a look afterwards
@@ -27,7 +27,7 @@ root=$(pwd)
 export GOTOOLCHAIN=local
 export DEBIAN_FRONTEND=noninteractive
 go_cmd=${GO:-go}
-version=${VERSION:-0.1.0}
+version=$(scripts/version.sh)
 run_seconds=${RUN_SECONDS:-20}
 
 name=otelcol-backbone
@@ -171,7 +171,7 @@ fi
 if [ ! -x "$sim" ]; then
 	"$go_cmd" build -o "$sim" ./cmd/backbonesim || abort "building the simulator"
 fi
-VERSION=$version RELEASE=1 ./scripts/package.sh >"$work/package.log" 2>&1 || {
+RELEASE=1 ./scripts/package.sh >"$work/package.log" 2>&1 || {
 	cat "$work/package.log"
 	abort "scripts/package.sh (deb and rpm)"
 }
@@ -182,7 +182,7 @@ rpm=${rpms[0]}
 check "scripts/package.sh built $deb" test -s "$deb"
 check "scripts/package.sh built ${rpm:-the .rpm}" test -s "$rpm"
 # A second release of the same version, to test an upgrade.
-VERSION=$version RELEASE=2 OUT_DIR="$work/upgrade" ./scripts/package.sh deb >>"$work/package.log" 2>&1 ||
+RELEASE=2 OUT_DIR="$work/upgrade" ./scripts/package.sh deb >>"$work/package.log" 2>&1 ||
 	abort "building the upgrade package (release 2)"
 deb2=$work/upgrade/${name}_${version}-2_${arch}.deb
 

@@ -164,7 +164,7 @@ func (s *sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 type scrapeSummary struct {
 	folderPoints int     // backbone.folder.messages data points
 	apiUp        float64 // backbone.api.up; -1 when absent
-	errorType    string  // its error.type
+	errorType    string  // the error.type at 1 in backbone.api.error
 }
 
 func summarize(req pmetricotlp.ExportRequest) scrapeSummary {
@@ -175,6 +175,7 @@ func summarize(req pmetricotlp.ExportRequest) scrapeSummary {
 			sum.folderPoints++
 		case p.Metric == "backbone.api.up" && p.Type == pmetric.MetricTypeGauge:
 			sum.apiUp = p.Value
+		case p.Metric == "backbone.api.error" && p.Type == pmetric.MetricTypeSum && p.Value == 1:
 			sum.errorType = attr(p.Attrs, "error.type")
 		}
 	}

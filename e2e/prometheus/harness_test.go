@@ -112,8 +112,8 @@ func ruleNames(t *testing.T) []string {
 }
 
 // startCollector writes the collector's config and runs it with the backbone receiver on the
-// simulator and the Prometheus exporter on port.
-func startCollector(t *testing.T, ctx context.Context, bin, dir, jiraURL, treeDir string, port int) *e2eproc.Process {
+// simulator, the Prometheus exporter on port and its own telemetry on telemetryPort.
+func startCollector(t *testing.T, ctx context.Context, bin, dir, jiraURL, treeDir string, port, telemetryPort int) *e2eproc.Process {
 	t.Helper()
 	receiver := receiveryaml.Receiver{
 		Endpoint: jiraURL, Username: backbonesim.DefaultUsername, Password: backbonesim.DefaultPassword,
@@ -125,8 +125,7 @@ exporters:
     endpoint: 127.0.0.1:%d
     resource_constant_labels:
       included: [backbone.integration.key, jira.base_url]
-    # A few collection intervals, as docs/prometheus.md recommends: a series the receiver no
-    # longer reports (an API error type that has cleared) leaves /metrics soon.
+    # A few collection intervals, as docs/prometheus.md recommends.
     metric_expiration: 5s
 
 service:
@@ -136,10 +135,16 @@ service:
       exporters: [prometheus]
   telemetry:
     metrics:
-      level: none
+      readers:
+        - pull:
+            exporter:
+              prometheus:
+                host: 127.0.0.1
+                port: %d
+                without_scope_info: true
     logs:
       level: warn
-`, receiver.YAML(), port)
+`, receiver.YAML(), port, telemetryPort)
 	path := filepath.Join(dir, "collector.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
@@ -150,8 +155,8 @@ service:
 }
 
 // startPrometheus runs prometheus with its data in dir, scraping the collector and
-// evaluating rules every second.
-func startPrometheus(t *testing.T, ctx context.Context, bin, dir, rules string, collectorPort int) (*e2eproc.Process, *promClient) {
+// its own telemetry, and evaluating rules every second.
+func startPrometheus(t *testing.T, ctx context.Context, bin, dir, rules string, collectorPort, telemetryPort int) (*e2eproc.Process, *promClient) {
 	t.Helper()
 	cfg := fmt.Sprintf(`global:
   scrape_interval: %[1]s
@@ -163,7 +168,10 @@ scrape_configs:
   - job_name: otelcol-backbone
     static_configs:
       - targets: ["127.0.0.1:%[3]d"]
-`, interval, rules, collectorPort)
+  - job_name: otelcol-backbone-telemetry
+    static_configs:
+      - targets: ["127.0.0.1:%[4]d"]
+`, interval, rules, collectorPort, telemetryPort)
 	path := filepath.Join(dir, "prometheus.yml")
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 // Point is one number data point with everything that identifies it.
 type Point struct {
 	Resource map[string]any
+	Scope    string // the instrumentation scope's version
 	Metric   string
 	Unit     string
 	Type     pmetric.MetricType
@@ -44,6 +45,7 @@ func Flatten(md pmetric.Metrics) []Point {
 					}
 					out = append(out, Point{
 						Resource: res,
+						Scope:    sm.Scope().Version(),
 						Metric:   m.Name(),
 						Unit:     m.Unit(),
 						Type:     m.Type(),

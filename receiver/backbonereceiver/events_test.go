@@ -177,6 +177,7 @@ func TestEventsRecordText(t *testing.T) {
 				"file.name":              filepath.Base(tt.rel),
 				"file.path":              filepath.Join(root, filepath.FromSlash(tt.rel)),
 				"file.size":              lr.Attributes().AsRaw()["file.size"],
+				"event.name":             tt.event,
 			}
 			if tt.issue != "" {
 				want["backbone.issue"] = tt.issue

@@ -75,11 +75,17 @@ func (m *metricsOutput) setBaseURL(rb *metadata.ResourceBuilder) {
 	}
 }
 
+// recordAPIHealth records backbone.api.up as one series whatever the failure, and the
+// failure's kind as a state set over every error.type, so that no series appears or vanishes
+// when the API fails, recovers or fails differently.
 func (m *metricsOutput) recordAPIHealth(ts pcommon.Timestamp, api *apiSnapshot) {
-	if api.err == nil {
-		m.mb.RecordBackboneAPIUpDataPoint(ts, 1)
-	} else {
-		m.mb.RecordBackboneAPIUpDataPoint(ts, 0, metadata.WithErrorTypeMetricAttribute(string(backboneapi.KindOf(api.err))))
+	current := metadata.AttributeErrorType(0)
+	if api.err != nil {
+		current = metadata.MapAttributeErrorType[string(backboneapi.KindOf(api.err))]
+	}
+	m.mb.RecordBackboneAPIUpDataPoint(ts, boolToInt(api.err == nil))
+	for kind := metadata.AttributeErrorTypeAuth; kind <= metadata.AttributeErrorTypeDecode; kind++ {
+		m.mb.RecordBackboneAPIErrorDataPoint(ts, boolToInt(kind == current), kind)
 	}
 	if api.requested {
 		m.mb.RecordBackboneAPIRequestDurationDataPoint(ts, api.duration.Seconds())

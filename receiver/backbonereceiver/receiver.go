@@ -185,7 +185,7 @@ func (r *backboneReceiver) tick(ctx context.Context) *snapshot {
 		if err := r.events.deliver(ctx); err != nil {
 			problems["logs pipeline"] = consumerProblem(err, "The next consumer refused message events; they stay pending and are offered again at the next interval")
 		}
-		r.events.persist(ctx)
+		r.events.persist(context.WithoutCancel(ctx)) // what was delivered is saved, shutdown or not
 	}
 	if ctx.Err() == nil { // a tick cut short by shutdown proves nothing
 		r.problems.update(problems)
@@ -204,7 +204,7 @@ func (r *backboneReceiver) relist(ctx context.Context, folders []queuetree.Watch
 	cancel()
 	r.events.observeFolders(snap, watchedPaths(folders))
 	_ = r.events.deliver(ctx)
-	r.events.persist(ctx)
+	r.events.persist(context.WithoutCancel(ctx)) // as a tick: what was delivered is saved, shutdown or not
 }
 
 // readTimeout bounds one snapshot: the configured timeout, or the interval when it is 0.

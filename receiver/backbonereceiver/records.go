@@ -22,15 +22,18 @@ const (
 	eventStatusChanged   = "backbone.integration.status_changed"
 	eventOnlineChanged   = "backbone.connector.online_changed"
 
-	attrConnectorKey  = "backbone.connector.key"
-	attrProjectKey    = "jira.project.key"
-	attrFolder        = "backbone.folder"
-	attrIssue         = "backbone.issue"
-	attrFileName      = "file.name"
-	attrFilePath      = "file.path"
-	attrFileSize      = "file.size"
-	attrTimeInFolder  = "backbone.message.time_in_folder"
-	attrOnline        = "backbone.connector.online"
+	attrConnectorKey = "backbone.connector.key"
+	attrProjectKey   = "jira.project.key"
+	attrFolder       = "backbone.folder"
+	attrIssue        = "backbone.issue"
+	attrFileName     = "file.name"
+	attrFilePath     = "file.path"
+	attrFileSize     = "file.size"
+	attrTimeInFolder = "backbone.message.time_in_folder"
+	attrOnline       = "backbone.connector.online"
+	// attrEventName repeats the record's event name for backends that drop the OTLP
+	// EventName field (Datadog, Loki): it is the only way to tell the events apart there.
+	attrEventName     = "event.name"
 	attrState         = "backbone.integration.state"
 	attrPreviousState = "backbone.integration.previous_state"
 )
@@ -224,6 +227,7 @@ func (b *recordBuilder) fill(lr plog.LogRecord, integration string, ev *msgtrack
 		return false
 	}
 	lr.SetEventName(name)
+	attrs.PutStr(attrEventName, name)
 	lr.SetTimestamp(pcommon.NewTimestampFromTime(ev.Time()))
 	lr.SetObservedTimestamp(pcommon.NewTimestampFromTime(ev.Observed))
 	lr.SetSeverityNumber(severity)

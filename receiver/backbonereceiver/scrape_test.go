@@ -269,15 +269,36 @@ type apiUpPoint struct {
 	errorType string
 }
 
+// apiUp reads backbone.api.up and the backbone.api.error state set, checking that the set
+// always carries every error.type, with at most one at 1 and none while the API is up.
 func apiUp(t *testing.T, md pmetric.Metrics) apiUpPoint {
 	t.Helper()
-	for _, p := range metricpoints.Flatten(md) {
-		if p.Metric == "backbone.api.up" {
-			return apiUpPoint{value: int64(p.Value), errorType: p.Attr("error.type")}
+	var p apiUpPoint
+	var found bool
+	kinds := map[string]int64{}
+	for _, pt := range metricpoints.Flatten(md) {
+		switch pt.Metric {
+		case "backbone.api.up":
+			assert.Empty(t, pt.Attrs, "backbone.api.up carries no attributes")
+			p.value, found = int64(pt.Value), true
+		case "backbone.api.error":
+			kind := pt.Attr("error.type")
+			kinds[kind] = int64(pt.Value)
+			if pt.Value == 1 {
+				p.errorType = kind
+			}
 		}
 	}
-	t.Fatal("no backbone.api.up data point")
-	return apiUpPoint{}
+	if !found {
+		t.Fatal("no backbone.api.up data point")
+	}
+	assert.Len(t, kinds, len(metadata.MapAttributeErrorType), "backbone.api.error carries every error.type")
+	var failing int64
+	for _, v := range kinds {
+		failing += v
+	}
+	assert.Equal(t, 1-p.value, failing, "backbone.api.error has exactly one 1 while the API is down, none while up")
+	return p
 }
 
 // folderGauge returns the values of a folder metric for one connector, by folder.

@@ -9,6 +9,54 @@ import (
 	"go.opentelemetry.io/collector/filter"
 )
 
+// BackboneAPIErrorMetricAttributeKey specifies the key of an attribute for the backbone.api.error metric.
+type BackboneAPIErrorMetricAttributeKey string
+
+const (
+	BackboneAPIErrorMetricAttributeKeyErrorType BackboneAPIErrorMetricAttributeKey = "error.type"
+)
+
+// BackboneAPIErrorMetricConfig provides config for the backbone.api.error metric.
+type BackboneAPIErrorMetricConfig struct {
+	Enabled          bool `mapstructure:"enabled"`
+	enabledSetByUser bool
+
+	AggregationStrategy string                               `mapstructure:"aggregation_strategy"`
+	EnabledAttributes   []BackboneAPIErrorMetricAttributeKey `mapstructure:"attributes"`
+}
+
+func (ms *BackboneAPIErrorMetricConfig) Unmarshal(parser *confmap.Conf) error {
+	if parser == nil {
+		return nil
+	}
+
+	err := parser.Unmarshal(ms)
+	if err != nil {
+		return err
+	}
+
+	ms.enabledSetByUser = parser.IsSet("enabled")
+	return nil
+}
+
+func (ms *BackboneAPIErrorMetricConfig) Validate() error {
+	for _, val := range ms.EnabledAttributes {
+		switch val {
+		case BackboneAPIErrorMetricAttributeKeyErrorType:
+		default:
+			return fmt.Errorf("metric backbone.api.error doesn't have an attribute %v, valid attributes: [error.type]", val)
+		}
+	}
+
+	switch ms.AggregationStrategy {
+	case AggregationStrategySum, AggregationStrategyAvg, AggregationStrategyMin, AggregationStrategyMax:
+	default:
+		return fmt.Errorf("invalid aggregation strategy %q, valid strategies: [%s, %s, %s, %s]", ms.AggregationStrategy, AggregationStrategySum, AggregationStrategyAvg, AggregationStrategyMin, AggregationStrategyMax)
+	}
+
+	return nil
+}
+
 // BackboneAPIRequestDurationMetricConfig provides config for the backbone.api.request.duration metric.
 type BackboneAPIRequestDurationMetricConfig struct {
 	Enabled          bool `mapstructure:"enabled"`
@@ -597,6 +645,7 @@ func (ms *BackboneIntegrationStatusMetricConfig) Validate() error {
 
 // MetricsConfig provides config for backbone metrics.
 type MetricsConfig struct {
+	BackboneAPIError                  BackboneAPIErrorMetricConfig                  `mapstructure:"backbone.api.error"`
 	BackboneAPIRequestDuration        BackboneAPIRequestDurationMetricConfig        `mapstructure:"backbone.api.request.duration"`
 	BackboneAPIUp                     BackboneAPIUpMetricConfig                     `mapstructure:"backbone.api.up"`
 	BackboneConnectorIssuesInError    BackboneConnectorIssuesInErrorMetricConfig    `mapstructure:"backbone.connector.issues_in_error"`
@@ -614,6 +663,11 @@ type MetricsConfig struct {
 
 func DefaultMetricsConfig() MetricsConfig {
 	return MetricsConfig{
+		BackboneAPIError: BackboneAPIErrorMetricConfig{
+			Enabled:             true,
+			AggregationStrategy: AggregationStrategySum,
+			EnabledAttributes:   []BackboneAPIErrorMetricAttributeKey{BackboneAPIErrorMetricAttributeKeyErrorType},
+		},
 		BackboneAPIRequestDuration: BackboneAPIRequestDurationMetricConfig{
 			Enabled: true,
 		},

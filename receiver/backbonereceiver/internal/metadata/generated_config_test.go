@@ -26,6 +26,11 @@ func TestMetricsBuilderConfig(t *testing.T) {
 			name: "all_set",
 			want: MetricsBuilderConfig{
 				Metrics: MetricsConfig{
+					BackboneAPIError: BackboneAPIErrorMetricConfig{
+						Enabled:             true,
+						AggregationStrategy: AggregationStrategySum,
+						EnabledAttributes:   []BackboneAPIErrorMetricAttributeKey{BackboneAPIErrorMetricAttributeKeyErrorType},
+					},
 					BackboneAPIRequestDuration: BackboneAPIRequestDurationMetricConfig{
 						Enabled: true,
 					},
@@ -99,6 +104,11 @@ func TestMetricsBuilderConfig(t *testing.T) {
 			name: "none_set",
 			want: MetricsBuilderConfig{
 				Metrics: MetricsConfig{
+					BackboneAPIError: BackboneAPIErrorMetricConfig{
+						Enabled:             false,
+						AggregationStrategy: AggregationStrategySum,
+						EnabledAttributes:   []BackboneAPIErrorMetricAttributeKey{BackboneAPIErrorMetricAttributeKeyErrorType},
+					},
 					BackboneAPIRequestDuration: BackboneAPIRequestDurationMetricConfig{
 						Enabled: false,
 					},
@@ -172,10 +182,21 @@ func TestMetricsBuilderConfig(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := loadMetricsBuilderConfig(t, tt.name)
-			diff := cmp.Diff(tt.want, cfg, cmpopts.IgnoreUnexported(BackboneAPIRequestDurationMetricConfig{}, BackboneAPIUpMetricConfig{}, BackboneConnectorIssuesInErrorMetricConfig{}, BackboneConnectorOnlineMetricConfig{}, BackboneConnectorProcessingStatusMetricConfig{}, BackboneConnectorReconnectingMetricConfig{}, BackboneConnectorRouteStatusMetricConfig{}, BackboneConnectorUptimeMetricConfig{}, BackboneFolderIssuesMetricConfig{}, BackboneFolderMessagesMetricConfig{}, BackboneFolderOldestMessageAgeMetricConfig{}, BackboneFolderSizeMetricConfig{}, BackboneIntegrationStatusMetricConfig{}, ResourceAttributeConfig{}))
+			diff := cmp.Diff(tt.want, cfg, cmpopts.IgnoreUnexported(BackboneAPIErrorMetricConfig{}, BackboneAPIRequestDurationMetricConfig{}, BackboneAPIUpMetricConfig{}, BackboneConnectorIssuesInErrorMetricConfig{}, BackboneConnectorOnlineMetricConfig{}, BackboneConnectorProcessingStatusMetricConfig{}, BackboneConnectorReconnectingMetricConfig{}, BackboneConnectorRouteStatusMetricConfig{}, BackboneConnectorUptimeMetricConfig{}, BackboneFolderIssuesMetricConfig{}, BackboneFolderMessagesMetricConfig{}, BackboneFolderOldestMessageAgeMetricConfig{}, BackboneFolderSizeMetricConfig{}, BackboneIntegrationStatusMetricConfig{}, ResourceAttributeConfig{}))
 			require.Emptyf(t, diff, "Config mismatch (-expected +actual):\n%s", diff)
 		})
 	}
+}
+func TestBackboneAPIErrorMetricsConfig_Validate(t *testing.T) {
+	cfg := DefaultMetricsConfig().BackboneAPIError
+	require.NoError(t, cfg.Validate())
+
+	cfg.EnabledAttributes = []BackboneAPIErrorMetricAttributeKey{"invalid"}
+	require.ErrorContains(t, cfg.Validate(), "metric backbone.api.error doesn't have an attribute invalid, valid attributes: [error.type]")
+
+	cfg = DefaultMetricsConfig().BackboneAPIError
+	cfg.AggregationStrategy = "invalid"
+	require.ErrorContains(t, cfg.Validate(), "invalid aggregation strategy")
 }
 
 func TestBackboneConnectorIssuesInErrorMetricsConfig_Validate(t *testing.T) {

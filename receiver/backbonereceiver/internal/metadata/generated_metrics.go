@@ -133,13 +133,66 @@ var MapAttributeBackboneRoute = map[string]AttributeBackboneRoute{
 	"external": AttributeBackboneRouteExternal,
 }
 
+// AttributeErrorType specifies the value error.type attribute.
+type AttributeErrorType int
+
+const (
+	_ AttributeErrorType = iota
+	AttributeErrorTypeAuth
+	AttributeErrorTypeForbidden
+	AttributeErrorTypeNotFound
+	AttributeErrorTypeRateLimited
+	AttributeErrorTypeTimeout
+	AttributeErrorTypeConnection
+	AttributeErrorTypeServerError
+	AttributeErrorTypeDecode
+)
+
+// String returns the string representation of the AttributeErrorType.
+func (av AttributeErrorType) String() string {
+	switch av {
+	case AttributeErrorTypeAuth:
+		return "auth"
+	case AttributeErrorTypeForbidden:
+		return "forbidden"
+	case AttributeErrorTypeNotFound:
+		return "not_found"
+	case AttributeErrorTypeRateLimited:
+		return "rate_limited"
+	case AttributeErrorTypeTimeout:
+		return "timeout"
+	case AttributeErrorTypeConnection:
+		return "connection"
+	case AttributeErrorTypeServerError:
+		return "server_error"
+	case AttributeErrorTypeDecode:
+		return "decode"
+	}
+	return ""
+}
+
+// MapAttributeErrorType is a helper map of string to AttributeErrorType attribute value.
+var MapAttributeErrorType = map[string]AttributeErrorType{
+	"auth":         AttributeErrorTypeAuth,
+	"forbidden":    AttributeErrorTypeForbidden,
+	"not_found":    AttributeErrorTypeNotFound,
+	"rate_limited": AttributeErrorTypeRateLimited,
+	"timeout":      AttributeErrorTypeTimeout,
+	"connection":   AttributeErrorTypeConnection,
+	"server_error": AttributeErrorTypeServerError,
+	"decode":       AttributeErrorTypeDecode,
+}
+
 var MetricsInfo = metricsInfo{
+	BackboneAPIError: metricInfo{
+		Name:       "backbone.api.error",
+		Attributes: []string{"error.type"},
+	},
 	BackboneAPIRequestDuration: metricInfo{
 		Name: "backbone.api.request.duration",
 	},
 	BackboneAPIUp: metricInfo{
-		Name:       "backbone.api.up",
-		Attributes: []string{"error.type"},
+		Name: "backbone.api.up",
 	},
 	BackboneConnectorIssuesInError: metricInfo{
 		Name:       "backbone.connector.issues_in_error",
@@ -188,6 +241,7 @@ var MetricsInfo = metricsInfo{
 }
 
 type metricsInfo struct {
+	BackboneAPIError                  metricInfo
 	BackboneAPIRequestDuration        metricInfo
 	BackboneAPIUp                     metricInfo
 	BackboneConnectorIssuesInError    metricInfo
@@ -208,20 +262,95 @@ type metricInfo struct {
 	Attributes []string
 }
 
-type MetricAttributeOption interface {
-	apply(pmetric.NumberDataPoint)
+type metricBackboneAPIError struct {
+	data          pmetric.Metric               // data buffer for generated metric.
+	config        BackboneAPIErrorMetricConfig // metric config provided by user.
+	capacity      int                          // max observed number of data points added to the metric.
+	aggDataPoints []int64                      // slice containing number of aggregated datapoints at each index
 }
 
-type metricAttributeOptionFunc func(pmetric.NumberDataPoint)
-
-func (maof metricAttributeOptionFunc) apply(dp pmetric.NumberDataPoint) {
-	maof(dp)
+// init fills backbone.api.error metric with initial data.
+func (m *metricBackboneAPIError) init() {
+	m.data.SetName("backbone.api.error")
+	m.data.SetDescription("Why this interval's calls to Backbone's REST API failed, as a state set: one series per error.type, 1 for the kind of the interval's first failed call and 0 for every other kind; all 0 while the API is up. Every series is always present, so an alert's `for:` and staleness never depend on which kind it is.")
+	m.data.SetUnit("1")
+	m.data.SetEmptySum()
+	m.data.Sum().SetIsMonotonic(false)
+	m.data.Sum().SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
+	m.data.Sum().DataPoints().EnsureCapacity(m.capacity)
+	m.aggDataPoints = m.aggDataPoints[:0]
 }
 
-func WithErrorTypeMetricAttribute(errorTypeAttributeValue string) MetricAttributeOption {
-	return metricAttributeOptionFunc(func(dp pmetric.NumberDataPoint) {
+func (m *metricBackboneAPIError) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64, errorTypeAttributeValue string) {
+	if !m.config.Enabled {
+		return
+	}
+
+	dp := pmetric.NewNumberDataPoint()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	if slices.Contains(m.config.EnabledAttributes, BackboneAPIErrorMetricAttributeKeyErrorType) {
 		dp.Attributes().PutStr("error.type", errorTypeAttributeValue)
-	})
+	}
+
+	var s string
+	dps := m.data.Sum().DataPoints()
+	for i := 0; i < dps.Len(); i++ {
+		dpi := dps.At(i)
+		if dp.Attributes().Equal(dpi.Attributes()) && dp.StartTimestamp() == dpi.StartTimestamp() && dp.Timestamp() == dpi.Timestamp() {
+			switch s = m.config.AggregationStrategy; s {
+			case AggregationStrategySum, AggregationStrategyAvg:
+				dpi.SetIntValue(dpi.IntValue() + val)
+				m.aggDataPoints[i] += 1
+				return
+			case AggregationStrategyMin:
+				if dpi.IntValue() > val {
+					dpi.SetIntValue(val)
+				}
+				return
+			case AggregationStrategyMax:
+				if dpi.IntValue() < val {
+					dpi.SetIntValue(val)
+				}
+				return
+			}
+		}
+	}
+
+	dp.SetIntValue(val)
+	m.aggDataPoints = append(m.aggDataPoints, 1)
+	dp.MoveTo(dps.AppendEmpty())
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricBackboneAPIError) updateCapacity() {
+	if m.data.Sum().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Sum().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricBackboneAPIError) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Sum().DataPoints().Len() > 0 {
+		if m.config.AggregationStrategy == AggregationStrategyAvg {
+			for i, aggCount := range m.aggDataPoints {
+				m.data.Sum().DataPoints().At(i).SetIntValue(m.data.Sum().DataPoints().At(i).IntValue() / aggCount)
+			}
+		}
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricBackboneAPIError(cfg BackboneAPIErrorMetricConfig) metricBackboneAPIError {
+	m := metricBackboneAPIError{config: cfg}
+
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
 }
 
 type metricBackboneAPIRequestDuration struct {
@@ -283,13 +412,12 @@ type metricBackboneAPIUp struct {
 // init fills backbone.api.up metric with initial data.
 func (m *metricBackboneAPIUp) init() {
 	m.data.SetName("backbone.api.up")
-	m.data.SetDescription("1 when every call of this interval to Backbone's REST API returned usable data, 0 otherwise; on 0, error.type gives the kind of the interval's first failed call.")
-	m.data.SetUnit("1")
+	m.data.SetDescription("1 when every call of this interval to Backbone's REST API returned usable data, 0 otherwise; backbone.api.error says why. Always the same single series, whatever the failure.")
+	m.data.SetUnit("{api}")
 	m.data.SetEmptyGauge()
-	m.data.Gauge().DataPoints().EnsureCapacity(m.capacity)
 }
 
-func (m *metricBackboneAPIUp) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64, options ...MetricAttributeOption) {
+func (m *metricBackboneAPIUp) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
 	if !m.config.Enabled {
 		return
 	}
@@ -297,9 +425,6 @@ func (m *metricBackboneAPIUp) recordDataPoint(start pcommon.Timestamp, ts pcommo
 	dp.SetStartTimestamp(start)
 	dp.SetTimestamp(ts)
 	dp.SetIntValue(val)
-	for _, op := range options {
-		op.apply(dp)
-	}
 }
 
 // updateCapacity saves max length of data point slices that will be used for the slice capacity.
@@ -431,7 +556,7 @@ type metricBackboneConnectorOnline struct {
 func (m *metricBackboneConnectorOnline) init() {
 	m.data.SetName("backbone.connector.online")
 	m.data.SetDescription("1 when the connector is online, 0 when it is not.")
-	m.data.SetUnit("1")
+	m.data.SetUnit("{connector}")
 	m.data.SetEmptyGauge()
 	m.data.Gauge().DataPoints().EnsureCapacity(m.capacity)
 	m.aggDataPoints = m.aggDataPoints[:0]
@@ -623,7 +748,7 @@ type metricBackboneConnectorReconnecting struct {
 func (m *metricBackboneConnectorReconnecting) init() {
 	m.data.SetName("backbone.connector.reconnecting")
 	m.data.SetDescription("1 while the connector is reconnecting, 0 otherwise.")
-	m.data.SetUnit("1")
+	m.data.SetUnit("{connector}")
 	m.data.SetEmptyGauge()
 	m.data.Gauge().DataPoints().EnsureCapacity(m.capacity)
 	m.aggDataPoints = m.aggDataPoints[:0]
@@ -1377,6 +1502,7 @@ type MetricsBuilder struct {
 	buildInfo                               component.BuildInfo  // contains version information.
 	resourceAttributeIncludeFilter          map[string]filter.Filter
 	resourceAttributeExcludeFilter          map[string]filter.Filter
+	metricBackboneAPIError                  metricBackboneAPIError
 	metricBackboneAPIRequestDuration        metricBackboneAPIRequestDuration
 	metricBackboneAPIUp                     metricBackboneAPIUp
 	metricBackboneConnectorIssuesInError    metricBackboneConnectorIssuesInError
@@ -1415,6 +1541,7 @@ func NewMetricsBuilder(mbc MetricsBuilderConfig, settings receiver.Settings, opt
 		startTime:                               pcommon.NewTimestampFromTime(time.Now()),
 		metricsBuffer:                           pmetric.NewMetrics(),
 		buildInfo:                               settings.BuildInfo,
+		metricBackboneAPIError:                  newMetricBackboneAPIError(mbc.Metrics.BackboneAPIError),
 		metricBackboneAPIRequestDuration:        newMetricBackboneAPIRequestDuration(mbc.Metrics.BackboneAPIRequestDuration),
 		metricBackboneAPIUp:                     newMetricBackboneAPIUp(mbc.Metrics.BackboneAPIUp),
 		metricBackboneConnectorIssuesInError:    newMetricBackboneConnectorIssuesInError(mbc.Metrics.BackboneConnectorIssuesInError),
@@ -1518,6 +1645,7 @@ func (mb *MetricsBuilder) EmitForResource(options ...ResourceMetricsOption) {
 	ils.Scope().SetName(ScopeName)
 	ils.Scope().SetVersion(mb.buildInfo.Version)
 	ils.Metrics().EnsureCapacity(mb.metricsCapacity)
+	mb.metricBackboneAPIError.emit(ils.Metrics())
 	mb.metricBackboneAPIRequestDuration.emit(ils.Metrics())
 	mb.metricBackboneAPIUp.emit(ils.Metrics())
 	mb.metricBackboneConnectorIssuesInError.emit(ils.Metrics())
@@ -1562,14 +1690,19 @@ func (mb *MetricsBuilder) Emit(options ...ResourceMetricsOption) pmetric.Metrics
 	return metrics
 }
 
+// RecordBackboneAPIErrorDataPoint adds a data point to backbone.api.error metric.
+func (mb *MetricsBuilder) RecordBackboneAPIErrorDataPoint(ts pcommon.Timestamp, val int64, errorTypeAttributeValue AttributeErrorType) {
+	mb.metricBackboneAPIError.recordDataPoint(mb.startTime, ts, val, errorTypeAttributeValue.String())
+}
+
 // RecordBackboneAPIRequestDurationDataPoint adds a data point to backbone.api.request.duration metric.
 func (mb *MetricsBuilder) RecordBackboneAPIRequestDurationDataPoint(ts pcommon.Timestamp, val float64) {
 	mb.metricBackboneAPIRequestDuration.recordDataPoint(mb.startTime, ts, val)
 }
 
 // RecordBackboneAPIUpDataPoint adds a data point to backbone.api.up metric.
-func (mb *MetricsBuilder) RecordBackboneAPIUpDataPoint(ts pcommon.Timestamp, val int64, options ...MetricAttributeOption) {
-	mb.metricBackboneAPIUp.recordDataPoint(mb.startTime, ts, val, options...)
+func (mb *MetricsBuilder) RecordBackboneAPIUpDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricBackboneAPIUp.recordDataPoint(mb.startTime, ts, val)
 }
 
 // RecordBackboneConnectorIssuesInErrorDataPoint adds a data point to backbone.connector.issues_in_error metric.

@@ -67,6 +67,7 @@ func TestMetricsBuilder(t *testing.T) {
 			settings.Logger = zap.New(observedZapCore)
 			mb := NewMetricsBuilder(loadMetricsBuilderConfig(t, tt.name), settings, WithStartTime(start))
 			aggMap := make(map[string]string) // contains the aggregation strategies for each metric name
+			aggMap["backbone.api.error"] = mb.metricBackboneAPIError.config.AggregationStrategy
 			aggMap["backbone.connector.issues_in_error"] = mb.metricBackboneConnectorIssuesInError.config.AggregationStrategy
 			aggMap["backbone.connector.online"] = mb.metricBackboneConnectorOnline.config.AggregationStrategy
 			aggMap["backbone.connector.processing.status"] = mb.metricBackboneConnectorProcessingStatus.config.AggregationStrategy
@@ -88,10 +89,16 @@ func TestMetricsBuilder(t *testing.T) {
 			allMetricsCount := 0
 			defaultMetricsCount++
 			allMetricsCount++
+			mb.RecordBackboneAPIErrorDataPoint(ts, 1, AttributeErrorTypeAuth)
+			if tt.name == "reaggregate_set" {
+				mb.RecordBackboneAPIErrorDataPoint(ts, 3, AttributeErrorTypeForbidden)
+			}
+			defaultMetricsCount++
+			allMetricsCount++
 			mb.RecordBackboneAPIRequestDurationDataPoint(ts, 1)
 			defaultMetricsCount++
 			allMetricsCount++
-			mb.RecordBackboneAPIUpDataPoint(ts, 1, WithErrorTypeMetricAttribute("error.type-val"))
+			mb.RecordBackboneAPIUpDataPoint(ts, 1)
 			defaultMetricsCount++
 			allMetricsCount++
 			mb.RecordBackboneConnectorIssuesInErrorDataPoint(ts, 1, "backbone.connector.key-val", "jira.project.key-val")
@@ -166,6 +173,7 @@ func TestMetricsBuilder(t *testing.T) {
 			res := rb.Emit()
 			metrics := mb.Emit(WithResource(res))
 			if tt.name == "reaggregate_set" {
+				assert.Empty(t, mb.metricBackboneAPIError.aggDataPoints)
 				assert.Empty(t, mb.metricBackboneConnectorIssuesInError.aggDataPoints)
 				assert.Empty(t, mb.metricBackboneConnectorOnline.aggDataPoints)
 				assert.Empty(t, mb.metricBackboneConnectorProcessingStatus.aggDataPoints)
@@ -204,6 +212,50 @@ func TestMetricsBuilder(t *testing.T) {
 			validatedMetrics := make(map[string]bool)
 			for _, mi := range allMetricsList {
 				switch mi.Name() {
+				case "backbone.api.error":
+					if tt.name != "reaggregate_set" {
+						assert.False(t, validatedMetrics["backbone.api.error"], "Found a duplicate in the metrics slice: backbone.api.error")
+						validatedMetrics["backbone.api.error"] = true
+						assert.Equal(t, pmetric.MetricTypeSum, mi.Type())
+						assert.Equal(t, 1, mi.Sum().DataPoints().Len())
+						assert.Equal(t, "Why this interval's calls to Backbone's REST API failed, as a state set: one series per error.type, 1 for the kind of the interval's first failed call and 0 for every other kind; all 0 while the API is up. Every series is always present, so an alert's `for:` and staleness never depend on which kind it is.", mi.Description())
+						assert.Equal(t, "1", mi.Unit())
+						assert.False(t, mi.Sum().IsMonotonic())
+						assert.Equal(t, pmetric.AggregationTemporalityCumulative, mi.Sum().AggregationTemporality())
+						dp := mi.Sum().DataPoints().At(0)
+						assert.Equal(t, start, dp.StartTimestamp())
+						assert.Equal(t, ts, dp.Timestamp())
+						assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+						assert.Equal(t, int64(1), dp.IntValue())
+						errorTypeAttrVal, ok := dp.Attributes().Get("error.type")
+						assert.True(t, ok)
+						assert.Equal(t, "auth", errorTypeAttrVal.Str())
+					} else {
+						assert.False(t, validatedMetrics["backbone.api.error"], "Found a duplicate in the metrics slice: backbone.api.error")
+						validatedMetrics["backbone.api.error"] = true
+						assert.Equal(t, pmetric.MetricTypeSum, mi.Type())
+						assert.Equal(t, 1, mi.Sum().DataPoints().Len())
+						assert.Equal(t, "Why this interval's calls to Backbone's REST API failed, as a state set: one series per error.type, 1 for the kind of the interval's first failed call and 0 for every other kind; all 0 while the API is up. Every series is always present, so an alert's `for:` and staleness never depend on which kind it is.", mi.Description())
+						assert.Equal(t, "1", mi.Unit())
+						assert.False(t, mi.Sum().IsMonotonic())
+						assert.Equal(t, pmetric.AggregationTemporalityCumulative, mi.Sum().AggregationTemporality())
+						dp := mi.Sum().DataPoints().At(0)
+						assert.Equal(t, start, dp.StartTimestamp())
+						assert.Equal(t, ts, dp.Timestamp())
+						assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+						switch aggMap["backbone.api.error"] {
+						case "sum":
+							assert.Equal(t, int64(4), dp.IntValue())
+						case "avg":
+							assert.Equal(t, int64(2), dp.IntValue())
+						case "min":
+							assert.Equal(t, int64(1), dp.IntValue())
+						case "max":
+							assert.Equal(t, int64(3), dp.IntValue())
+						}
+						_, ok := dp.Attributes().Get("error.type")
+						assert.False(t, ok)
+					}
 				case "backbone.api.request.duration":
 					assert.False(t, validatedMetrics["backbone.api.request.duration"], "Found a duplicate in the metrics slice: backbone.api.request.duration")
 					validatedMetrics["backbone.api.request.duration"] = true
@@ -221,16 +273,13 @@ func TestMetricsBuilder(t *testing.T) {
 					validatedMetrics["backbone.api.up"] = true
 					assert.Equal(t, pmetric.MetricTypeGauge, mi.Type())
 					assert.Equal(t, 1, mi.Gauge().DataPoints().Len())
-					assert.Equal(t, "1 when every call of this interval to Backbone's REST API returned usable data, 0 otherwise; on 0, error.type gives the kind of the interval's first failed call.", mi.Description())
-					assert.Equal(t, "1", mi.Unit())
+					assert.Equal(t, "1 when every call of this interval to Backbone's REST API returned usable data, 0 otherwise; backbone.api.error says why. Always the same single series, whatever the failure.", mi.Description())
+					assert.Equal(t, "{api}", mi.Unit())
 					dp := mi.Gauge().DataPoints().At(0)
 					assert.Equal(t, start, dp.StartTimestamp())
 					assert.Equal(t, ts, dp.Timestamp())
 					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
 					assert.Equal(t, int64(1), dp.IntValue())
-					errorTypeAttrVal, ok := dp.Attributes().Get("error.type")
-					assert.True(t, ok)
-					assert.Equal(t, "error.type-val", errorTypeAttrVal.Str())
 				case "backbone.connector.issues_in_error":
 					if tt.name != "reaggregate_set" {
 						assert.False(t, validatedMetrics["backbone.connector.issues_in_error"], "Found a duplicate in the metrics slice: backbone.connector.issues_in_error")
@@ -283,7 +332,7 @@ func TestMetricsBuilder(t *testing.T) {
 						assert.Equal(t, pmetric.MetricTypeGauge, mi.Type())
 						assert.Equal(t, 1, mi.Gauge().DataPoints().Len())
 						assert.Equal(t, "1 when the connector is online, 0 when it is not.", mi.Description())
-						assert.Equal(t, "1", mi.Unit())
+						assert.Equal(t, "{connector}", mi.Unit())
 						dp := mi.Gauge().DataPoints().At(0)
 						assert.Equal(t, start, dp.StartTimestamp())
 						assert.Equal(t, ts, dp.Timestamp())
@@ -301,7 +350,7 @@ func TestMetricsBuilder(t *testing.T) {
 						assert.Equal(t, pmetric.MetricTypeGauge, mi.Type())
 						assert.Equal(t, 1, mi.Gauge().DataPoints().Len())
 						assert.Equal(t, "1 when the connector is online, 0 when it is not.", mi.Description())
-						assert.Equal(t, "1", mi.Unit())
+						assert.Equal(t, "{connector}", mi.Unit())
 						dp := mi.Gauge().DataPoints().At(0)
 						assert.Equal(t, start, dp.StartTimestamp())
 						assert.Equal(t, ts, dp.Timestamp())
@@ -387,7 +436,7 @@ func TestMetricsBuilder(t *testing.T) {
 						assert.Equal(t, pmetric.MetricTypeGauge, mi.Type())
 						assert.Equal(t, 1, mi.Gauge().DataPoints().Len())
 						assert.Equal(t, "1 while the connector is reconnecting, 0 otherwise.", mi.Description())
-						assert.Equal(t, "1", mi.Unit())
+						assert.Equal(t, "{connector}", mi.Unit())
 						dp := mi.Gauge().DataPoints().At(0)
 						assert.Equal(t, start, dp.StartTimestamp())
 						assert.Equal(t, ts, dp.Timestamp())
@@ -405,7 +454,7 @@ func TestMetricsBuilder(t *testing.T) {
 						assert.Equal(t, pmetric.MetricTypeGauge, mi.Type())
 						assert.Equal(t, 1, mi.Gauge().DataPoints().Len())
 						assert.Equal(t, "1 while the connector is reconnecting, 0 otherwise.", mi.Description())
-						assert.Equal(t, "1", mi.Unit())
+						assert.Equal(t, "{connector}", mi.Unit())
 						dp := mi.Gauge().DataPoints().At(0)
 						assert.Equal(t, start, dp.StartTimestamp())
 						assert.Equal(t, ts, dp.Timestamp())
