@@ -46,12 +46,15 @@ func (r *referenceWalker) countFD(fd, depth int) (int64, error) {
 		}
 		for b := buf[:n]; len(b) > direntName; {
 			reclen := int(binary.NativeEndian.Uint16(b[direntReclen:]))
+			if reclen <= direntName || reclen > len(b) {
+				break
+			}
 			switch b[direntType] {
 			case syscall.DT_REG:
 				files++
 			case syscall.DT_DIR:
-				if name := b[direntName:reclen]; name[0] != '.' || (name[1] != 0 && (name[1] != '.' || name[2] != 0)) {
-					sub, err := r.countAt(fd, name, depth+1)
+				if !isDots(nameOf(b[:reclen])) {
+					sub, err := r.countAt(fd, b[direntName:reclen], depth+1)
 					files += sub
 					if err != nil {
 						return files, err
