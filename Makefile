@@ -67,8 +67,9 @@ failure-plot: build
 generate:
 	$(GO) generate ./receiver/...
 
-## bench: folder scan benchmarks against find on a synthetic tree (BENCH_ARCHIVE=5000 for 1,000,000 files)
-bench:
+## bench: folder scan benchmarks against find on a synthetic tree (BENCH_ARCHIVE=5000 for 1,000,000 files),
+## then idle CPU, event latency and a steady message stream on the built collector
+bench: collector
 	./scripts/bench.sh
 
 ## fuzz: every fuzz target, one after another, FUZZTIME each (default 30s); findings land in the package's testdata/fuzz/

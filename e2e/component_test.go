@@ -26,6 +26,7 @@ var componentPackages = []string{
 	modulePath + "/internal/backboneapi",
 	modulePath + "/internal/msgtrack",
 	modulePath + "/internal/queuetree",
+	modulePath + "/internal/queuewatch",
 	modulePath + "/internal/sharedcomponent",
 }
 

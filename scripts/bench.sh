@@ -1,21 +1,37 @@
 #!/usr/bin/env bash
-# Benchmarks the folder tree scanner (internal/queuetree) against
-# `find <tree> -type f | wc -l` on the same synthetic Backbone tree, in the
-# same run, and prints the ratios that matter:
-#   full / find       a first scan; must stay at or below 1.5
-#   unchanged / full  a scan of an unchanged tree; must stay at or below 0.1
-# the heap still in use after a scan, which must not grow with archive/, and the
-# CPU of one receiver tick reading 1,000 and 2,000 integrations from the API.
+# Benchmarks the folder tree scanner (internal/queuetree) on synthetic Backbone
+# trees and prints, from one run:
+#   walker, full scan   CPU (user + system) of a reference walker (getdents64,
+#                       d_type, no stat, one thread: the physical limit) and of
+#                       a full scan, interleaved in one process, and their
+#                       ratio; target: at most 1.2 on the 1,000,000-file tree
+#                       (a smaller archive leaves more weight to the few files
+#                       a scan stats in each connector's small folders)
+#   full / find         a first scan against `find <tree> -type f | wc -l`, wall
+#                       time; must stay at or below 1.5
+#   unchanged / full    a scan of an unchanged tree; must stay at or below 0.1
+# the heap still in use after a scan, which must not grow with archive/, and,
+# side by side, the CPU of one scan of a 2,000-integration tree (first and
+# unchanged) and of one receiver tick reading 1,000 and 2,000 integrations from
+# the API. The load average is printed before and after: on a shared machine,
+# compare the ratios, not the absolute times.
+# Then, on the built collector with its defaults and the simulator with 200
+# integrations (cmd/backboneeventbench): idle CPU, event latency with and without
+# change notification, and a steady stream of new messages (memory, keep-up).
 #
 # Environment:
 #   BENCH_ARCHIVE       archived messages per connector (default 500: about
 #                       100,000 files). BENCH_ARCHIVE=5000 builds the reference
 #                       tree of 1,001,600 files (about 4 GB of disk, 1 minute).
 #   BENCH_INTEGRATIONS  integrations, each with two connectors (default 100).
-#   BENCH_DIR           folder for the tree, reused by later runs with the same
+#   BENCH_DIR           folder for the trees, reused by later runs with the same
 #                       size (default: a temporary folder removed on exit).
 #   BENCH_FIND_RUNS     timed find runs before and after the Go benchmarks
 #                       (default 5 each).
+#   BENCH_EVENT_IDLE    quiet window for the idle CPU (default 60s).
+#   BENCH_EVENT_DROPS   messages dropped one by one for the latency (default 30).
+#   BENCH_EVENT_LOAD    how long 100 new messages/s run (default 60s; 0s: skip).
+#   BENCH_EVENTS=0      skips the collector measurements.
 #
 # Usage: scripts/bench.sh             (or: make bench)
 #        BENCH_ARCHIVE=5000 BENCH_DIR=/var/tmp/bbtree scripts/bench.sh
@@ -31,11 +47,19 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 base="${BENCH_DIR:-$work/tree}"
 tree="$base/backbone-issue-sync"
-params="$base/backbonetree.params"
-want="integrations=$integrations archive=$archive"
+# The many-integrations tree: 2,000 integrations, 4,000 connectors, a few
+# archived messages each (an unchanged archive/ costs one lstat, whatever
+# its size).
+many_integrations=2000
+many_archive=5
+many="$base/many/backbone-issue-sync"
 
-# build_tree writes the tree unless one of the same size is there already.
+# build_tree DIR INTEGRATIONS ARCHIVE writes the backbone-issue-sync folder DIR
+# unless one of the same size is there already.
 build_tree() {
+	local tree=$1 params want
+	params="$(dirname "$tree")/backbonetree.params"
+	want="integrations=$2 archive=$3"
 	if [[ -d "$tree" ]]; then
 		if [[ -f "$params" && "$(<"$params")" == "$want" ]]; then
 			echo "reusing $tree ($want)"
@@ -48,10 +72,13 @@ build_tree() {
 		echo "removing $tree ($(<"$params")) to build $want"
 		rm -rf "$tree" "$params"
 	fi
-	mkdir -p "$base"
-	go run ./cmd/backbonetree -dir "$tree" -integrations "$integrations" -archive "$archive"
+	mkdir -p "$(dirname "$tree")"
+	go run ./cmd/backbonetree -dir "$tree" -integrations "$2" -archive "$3"
 	echo "$want" >"$params"
 }
+
+# load prints the load averages over 1, 5 and 15 minutes.
+load() { cut -d' ' -f1-3 /proc/loadavg; }
 
 # now_ns prints the time in nanoseconds.
 now_ns() { date +%s%N; }
@@ -106,9 +133,11 @@ bench() {
 	go test -run '^$' -bench "$1" -benchtime "$2" -count "$3" "${4:-./internal/queuetree/}" | record
 }
 
-build_tree
+build_tree "$tree" "$integrations" "$archive"
+build_tree "$many" "$many_integrations" "$many_archive"
+load_before=$(load)
 echo "warming the page cache"
-find "$tree" >/dev/null
+find "$tree" "$many" >/dev/null
 find "$tree" -type f >/dev/null
 
 files=0
@@ -117,17 +146,20 @@ for ((i = 0; i < find_runs; i++)); do time_find; done
 # A first scan costs about 0.25 us a file; stat'ing every file ten times more.
 total=$((integrations * 2 * archive))
 if ((total >= 500000)); then
-	fast=10x details=2x
+	fast=10x details=2x vs=10x
 else
-	fast=50x details=5x
+	fast=50x details=5x vs=20x
 fi
-export BACKBONE_BENCH_TREE="$tree"
+export BACKBONE_BENCH_TREE="$tree" BACKBONE_BENCH_MANY_TREE="$many"
+bench '^BenchmarkScanVsWalker$' "$vs" 3
 bench '^BenchmarkScan(Full|Unchanged)$' "$fast" 5
 bench '^BenchmarkScanFullArchiveDetails$' "$details" 3
 bench '^BenchmarkLiveHeap$' 1x 1
+bench '^BenchmarkScanManyIntegrations$' 3x 3
 bench '^BenchmarkTickAPI$' 20x 3 ./receiver/backbonereceiver/
 
 for ((i = 0; i < find_runs; i++)); do time_find; done
+load_after=$(load)
 
 find_ns=$(median "$work/find")
 full=$(median "$work/BenchmarkScanFull.ns_op")
@@ -138,6 +170,7 @@ scanned=${scanned%.*}
 heap=$(median "$work/BenchmarkLiveHeap.live-B")
 
 echo
+echo "load average (1, 5, 15 min): $load_before before, $load_after after"
 echo "tree: $tree, $files files (find), $scanned messages (scan)"
 printf '%-34s %12s %10s\n' "what" "median ms" "ratio"
 printf '%-34s %12s %10s\n' "find -type f | wc -l ($((find_runs * 2)) runs)" "$(ms "$find_ns")" ""
@@ -145,6 +178,20 @@ printf '%-34s %12s %10s\n' "scan, full" "$(ms "$full")" "$(ratio "$full" "$find_
 printf '%-34s %12s %10s\n' "scan, unchanged" "$(ms "$unchanged")" "$(ratio "$unchanged" "$full") x full"
 printf '%-34s %12s %10s\n' "scan, full with archive details" "$(ms "$details_ns")" "$(ratio "$details_ns" "$find_ns") x find"
 printf 'live heap after a scan: %d KiB\n' $((${heap%.*} / 1024))
+printf 'CPU (user + system), interleaved in one run, median of 3: reference walker %s ms, full scan %s ms, ratio %s (target 1.2 at 1,000,000 files)\n' \
+	"$(median "$work/BenchmarkScanVsWalker.walker-cpu-ms_op")" "$(median "$work/BenchmarkScanVsWalker.scan-cpu-ms_op")" \
+	"$(median "$work/BenchmarkScanVsWalker.scan_walker")"
+echo "2,000 integrations, CPU per interval:"
+printf '  tree of 4,000 connectors: %s ms a first scan, %s ms a scan with nothing changed\n' \
+	"$(median "$work/BenchmarkScanManyIntegrations_scan=full.cpu-ms_op")" \
+	"$(median "$work/BenchmarkScanManyIntegrations_scan=unchanged.cpu-ms_op")"
 tick1k=$(median "$work/BenchmarkTickAPI_integrations=1000.cpu-ms_tick")
 tick2k=$(median "$work/BenchmarkTickAPI_integrations=2000.cpu-ms_tick")
-printf 'one tick from the API (decode, state sets, records, emit), CPU: %s ms for 1,000 integrations (target 30), %s ms for 2,000\n' "$tick1k" "$tick2k"
+printf '  one tick from the API (decode, state sets, records, emit): %s ms for 1,000 integrations (target 30), %s ms for 2,000\n' "$tick1k" "$tick2k"
+
+if [[ "${BENCH_EVENTS:-1}" != 0 ]]; then
+	echo
+	echo "events on the built collector (dist/otelcol-backbone/otelcol-backbone), receiver defaults:"
+	go run ./cmd/backboneeventbench -collector "$PWD/dist/otelcol-backbone/otelcol-backbone" \
+		-idle "${BENCH_EVENT_IDLE:-60s}" -drops "${BENCH_EVENT_DROPS:-30}" -load "${BENCH_EVENT_LOAD:-60s}"
+fi

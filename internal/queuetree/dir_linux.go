@@ -3,6 +3,7 @@
 package queuetree
 
 import (
+	"bytes"
 	"encoding/binary"
 	"syscall"
 	"time"
@@ -61,18 +62,48 @@ func parseDirents(b []byte, fn func(name []byte, typ entryType)) {
 		if reclen <= direntName || reclen > len(b) {
 			return
 		}
-		name := b[direntName:reclen]
-		for i, c := range name {
-			if c == 0 {
-				name = name[:i]
-				break
-			}
-		}
-		if !(len(name) == 1 && name[0] == '.') && !(len(name) == 2 && name[0] == '.' && name[1] == '.') {
+		if name := nameOf(b[:reclen]); !isDots(name) {
 			fn(name, direntTypeOf(b[direntType]))
 		}
 		b = b[reclen:]
 	}
+}
+
+// countDirents returns the regular files among the entries in b and
+// appends the names of the entries of unknown type to unknown. It reads a
+// name only for those: archive/ is counted at the cost of reading d_type.
+func countDirents(b []byte, unknown []string) (int64, []string) {
+	var n int64
+	for len(b) > direntName {
+		reclen := int(binary.NativeEndian.Uint16(b[direntReclen:]))
+		if reclen <= direntName || reclen > len(b) {
+			break
+		}
+		switch b[direntType] {
+		case syscall.DT_REG:
+			n++
+		case syscall.DT_UNKNOWN:
+			if name := nameOf(b[:reclen]); !isDots(name) {
+				unknown = append(unknown, string(name))
+			}
+		}
+		b = b[reclen:]
+	}
+	return n, unknown
+}
+
+// nameOf returns the name of the record rec, up to its NUL padding.
+func nameOf(rec []byte) []byte {
+	name := rec[direntName:]
+	if i := bytes.IndexByte(name, 0); i >= 0 {
+		return name[:i]
+	}
+	return name
+}
+
+// isDots tells whether name is "." or "..".
+func isDots(name []byte) bool {
+	return (len(name) == 1 && name[0] == '.') || (len(name) == 2 && name[0] == '.' && name[1] == '.')
 }
 
 func direntTypeOf(t byte) entryType {
@@ -142,14 +173,9 @@ func (l *lister) count(path string) (n int64, key dirKey, err error) {
 		if m <= 0 {
 			break
 		}
-		parseDirents(l.buf[:m], func(name []byte, typ entryType) {
-			switch typ {
-			case typeRegular:
-				n++
-			case typeUnknown:
-				unknown = append(unknown, string(name))
-			}
-		})
+		var regular int64
+		regular, unknown = countDirents(l.buf[:m], unknown)
+		n += regular
 		for _, name := range unknown {
 			if fs, err := lstat(join(path, name)); err == nil && fs.typ == typeRegular {
 				n++

@@ -53,3 +53,32 @@ func TestParseDirents(t *testing.T) {
 	binary.NativeEndian.PutUint16(bad[direntReclen:], 0)
 	assert.NotPanics(t, func() { parseDirents(bad, func([]byte, entryType) {}) })
 }
+
+func TestCountDirents(t *testing.T) {
+	var buf []byte
+	for _, e := range []struct {
+		name string
+		typ  byte
+	}{
+		{".", syscall.DT_UNKNOWN},
+		{"..", syscall.DT_UNKNOWN},
+		{"a.bac", syscall.DT_REG},
+		{"b.bac", syscall.DT_REG},
+		{"archive", syscall.DT_DIR},
+		{"link", syscall.DT_LNK},
+		{"unknown-type-of-a-long-name.bac", syscall.DT_UNKNOWN},
+		{"fifo", syscall.DT_FIFO},
+	} {
+		buf = append(buf, dirent(e.name, e.typ)...)
+	}
+	n, unknown := countDirents(buf, []string{"earlier"})
+	assert.Equal(t, int64(2), n)
+	assert.Equal(t, []string{"earlier", "unknown-type-of-a-long-name.bac"}, unknown)
+
+	// A truncated or corrupt record ends the count instead of panicking.
+	assert.NotPanics(t, func() { countDirents(buf[:len(buf)-3], nil) })
+	bad := dirent("x", syscall.DT_REG)
+	binary.NativeEndian.PutUint16(bad[direntReclen:], 0)
+	n, _ = countDirents(bad, nil)
+	assert.Zero(t, n)
+}

@@ -3,7 +3,6 @@
 package queuetree
 
 import (
-	"syscall"
 	"testing"
 	"time"
 )
@@ -36,14 +35,4 @@ func BenchmarkListWatched(b *testing.B) {
 		b.Fatalf("%d files, want 800", files)
 	}
 	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N)/5e9*100, "cpu-%@5s")
-}
-
-// cpuTime is the process's user and system CPU time so far.
-func cpuTime(tb testing.TB) time.Duration {
-	tb.Helper()
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		tb.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

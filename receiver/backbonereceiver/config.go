@@ -33,6 +33,7 @@ var (
 	errAuthBackoff     = errors.New(`"auth_backoff": "initial_interval" must be positive and not above "max_interval"`)
 	errMaxEvents       = errors.New(`"max_events_per_request" must be at least 1`)
 	errStuckAfter      = errors.New(`"stuck_after" must not be negative (0 reports on arrival)`)
+	errPollInterval    = errors.New(`"events_poll_interval" must not be negative (0 turns the poll off)`)
 )
 
 // Config defines the configuration of the backbone receiver.
@@ -73,6 +74,13 @@ type Config struct {
 	// StuckAfter is how long a message must stay in a folder that heals by itself
 	// (sequence-error/, issue-missing/, offline/) before it is an event; 0 reports it on arrival.
 	StuckAfter time.Duration `mapstructure:"stuck_after"`
+	// EventsNotify asks the platform (inotify on Linux) to tell when a watched folder
+	// changes, so that its events go out within moments instead of at the next interval.
+	EventsNotify bool `mapstructure:"events_notify"`
+	// EventsPollInterval re-lists the watched folders that notification does not cover
+	// (all of them without it; on a network share it misses other machines' changes); 0
+	// leaves them to the full scan at each collection interval.
+	EventsPollInterval time.Duration `mapstructure:"events_poll_interval"`
 
 	_ struct{}
 }
@@ -125,6 +133,9 @@ func (cfg *Config) Validate() error {
 	}
 	if cfg.StuckAfter < 0 {
 		errs = append(errs, errStuckAfter)
+	}
+	if cfg.EventsPollInterval < 0 {
+		errs = append(errs, errPollInterval)
 	}
 	return errors.Join(errs...)
 }

@@ -58,6 +58,8 @@ func TestLoadConfig(t *testing.T) {
 				c.Storage = &storageID
 				c.MaxEventsPerRequest = 200
 				c.StuckAfter = 0
+				c.EventsNotify = false
+				c.EventsPollInterval = 30 * time.Second
 				// Set through confmap, as the generated configs remember what the user set.
 				require.NoError(t, confmap.NewFromStringMap(map[string]any{
 					"metrics": map[string]any{"backbone.folder.size": map[string]any{"enabled": false}},
@@ -153,6 +155,14 @@ func TestValidate(t *testing.T) {
 			c.Directory = "/data"
 			c.StuckAfter = -time.Second
 		}, wantErr: []error{errStuckAfter}},
+		{desc: "poll off", modify: func(c *Config) {
+			c.Directory = "/data"
+			c.EventsPollInterval = 0
+		}},
+		{desc: "negative poll interval", modify: func(c *Config) {
+			c.Directory = "/data"
+			c.EventsPollInterval = -time.Second
+		}, wantErr: []error{errPollInterval}},
 		{desc: "every problem at once", modify: func(c *Config) {
 			c.Token, c.Username = "t", "u"
 			c.StartAt = ""

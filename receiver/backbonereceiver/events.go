@@ -39,6 +39,7 @@ type eventsOutput struct {
 
 	tracker *msgtrack.Tracker
 	storage storage.Client // nil: state lives in memory
+	api     *apiSnapshot   // of the last full snapshot: the project keys of re-listed messages
 }
 
 func newEventsOutput(cfg *Config, set receiver.Settings, next consumer.Logs, obs *receiverhelper.ObsReport, telemetry *metadata.TelemetryBuilder) *eventsOutput {
@@ -113,6 +114,7 @@ func (e *eventsOutput) observe(snap *snapshot) {
 		}
 		e.tracker.ObserveMessages(snap.time, msgs, unreadablePaths(snap.tree))
 	}
+	e.api = snap.api
 	if snap.api != nil {
 		e.records.learnResources(snap.api.integrations)
 		if snap.api.err == nil {
@@ -138,6 +140,23 @@ func (e *eventsOutput) observe(snap *snapshot) {
 			}
 		}
 	}
+	e.reportDropped()
+}
+
+// observeFolders lets the tracker compare a re-list of some watched folders (snap.tree)
+// with the files it knows there. Before the first full scan has been judged there is
+// nothing to compare with, and a missing root proves nothing.
+func (e *eventsOutput) observeFolders(snap *snapshot, folders []string) {
+	if e.tracker.Fresh() || rootMissing(snap.tree) {
+		return
+	}
+	msgs := e.watchedMessages(&snapshot{time: snap.time, api: e.api, tree: snap.tree})
+	e.tracker.ObserveFolders(snap.time, folders, msgs, unreadablePaths(snap.tree))
+	e.reportDropped()
+}
+
+// reportDropped counts and logs the events the tracker dropped since the last call.
+func (e *eventsOutput) reportDropped() {
 	if n := e.tracker.Dropped(); n > 0 {
 		e.telemetry.BackboneEventsDropped.Add(context.Background(), int64(n))
 		e.logger.Warn("Too many message events were waiting for delivery; the oldest were dropped", zap.Int("dropped", n))

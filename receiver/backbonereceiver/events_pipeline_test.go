@@ -43,6 +43,8 @@ func TestOneSnapshotPerIntervalWithSlowJira(t *testing.T) {
 	cfg := newEventsConfig(sim.Dir(), interval)
 	cfg.Endpoint, cfg.Username, cfg.Password = slow.URL, backbonesim.DefaultUsername, backbonesim.DefaultPassword
 	cfg.ControllerConfig.Timeout = 5 * time.Second
+	// Ticks alone: a re-list between ticks would find the file before the tick does.
+	cfg.EventsNotify, cfg.EventsPollInterval = false, 0
 
 	tel := componenttest.NewTelemetry()
 	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })

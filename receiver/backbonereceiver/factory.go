@@ -22,6 +22,9 @@ const (
 	defaultMaxEventsPerRequest = 1000
 	// defaultStuckAfter lets a self-healing folder heal before a message in it is news.
 	defaultStuckAfter = 15 * time.Minute
+	// defaultEventsPollInterval bounds how late an event is where notification misses it
+	// (a network share), at the cost of listing a few folders.
+	defaultEventsPollInterval = 5 * time.Second
 )
 
 // receivers holds one receiver per config, shared by the pipelines that use it.
@@ -54,6 +57,8 @@ func createDefaultConfig() component.Config {
 		StartAt:             StartAtEnd,
 		MaxEventsPerRequest: defaultMaxEventsPerRequest,
 		StuckAfter:          defaultStuckAfter,
+		EventsNotify:        true,
+		EventsPollInterval:  defaultEventsPollInterval,
 	}
 }
 

@@ -113,6 +113,13 @@ func (r *reader) read(ctx context.Context) *snapshot {
 	return snap
 }
 
+// relist takes a snapshot of just the given watched folders: no API call, no discovery.
+func (r *reader) relist(ctx context.Context, folders []queuetree.Watched) *snapshot {
+	snap := &snapshot{time: time.Now()}
+	snap.tree = r.scanner.ListWatched(ctx, folders)
+	return snap
+}
+
 // fetchAPI lists the integrations once per configured project key (or once for all) and
 // asks for the status of any integration listed without one.
 func (r *reader) fetchAPI(ctx context.Context) *apiSnapshot {

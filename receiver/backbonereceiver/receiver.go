@@ -10,6 +10,7 @@ import (
 	"go.opentelemetry.io/collector/receiver/receiverhelper"
 	"go.uber.org/zap"
 
+	"github.com/otelcol-backbone/otelcol-backbone/internal/queuetree"
 	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/metadata"
 )
 
@@ -27,6 +28,7 @@ type backboneReceiver struct {
 
 	metrics *metricsOutput // nil unless a metrics pipeline uses this config
 	events  *eventsOutput  // nil unless a logs pipeline uses this config
+	watch   *folderWatch   // nil unless events and a directory are configured
 
 	cancel context.CancelFunc
 	done   chan struct{} // closed when the loop has ended; nil before Start
@@ -80,6 +82,10 @@ func (r *backboneReceiver) Start(ctx context.Context, host component.Host) error
 	if err := r.startOutputs(ctx, host); err != nil {
 		return err
 	}
+	if r.events != nil && r.reader.scanner != nil {
+		r.watch = newFolderWatch(r.cfg, r.logger)
+		r.watch.start()
+	}
 	// The loop outlives Start's context.
 	loopCtx, cancel := context.WithCancel(context.Background())
 	r.cancel, r.done = cancel, make(chan struct{})
@@ -108,6 +114,9 @@ func (r *backboneReceiver) Shutdown(ctx context.Context) error {
 			return ctx.Err()
 		}
 	}
+	if r.watch != nil {
+		r.watch.close()
+	}
 	var err error
 	if r.events != nil {
 		err = r.events.shutdown(ctx)
@@ -117,8 +126,10 @@ func (r *backboneReceiver) Shutdown(ctx context.Context) error {
 	return err
 }
 
-// run ticks every collection interval after the initial delay, until ctx ends. A tick that
-// takes longer than the interval delays the next one; ticks are never run side by side.
+// run ticks every collection interval after the initial delay, until ctx ends. Between
+// ticks it re-lists the watched folders that notification reports changed and, every
+// events_poll_interval, those it does not cover. A tick or re-list that takes long delays
+// the next one; nothing runs side by side, since the tracker is not concurrent.
 func (r *backboneReceiver) run(ctx context.Context) {
 	defer close(r.done)
 	if !sleep(ctx, r.cfg.InitialDelay) {
@@ -126,12 +137,29 @@ func (r *backboneReceiver) run(ctx context.Context) {
 	}
 	ticker := time.NewTicker(r.cfg.CollectionInterval)
 	defer ticker.Stop()
+	var (
+		changed <-chan struct{}
+		poll    <-chan time.Time
+	)
+	if r.watch != nil {
+		changed = r.watch.changed()
+		var stop func()
+		poll, stop = r.watch.pollTicks()
+		defer stop()
+	}
+	r.tick(ctx)
 	for {
-		r.tick(ctx)
 		select {
 		case <-ctx.Done():
 			return
 		case <-ticker.C:
+			r.tick(ctx)
+		case <-changed:
+			if sleep(ctx, settleDelay) {
+				r.relist(ctx, r.watch.takeChanged())
+			}
+		case <-poll:
+			r.relist(ctx, r.watch.pollFolders())
 		}
 	}
 }
@@ -151,6 +179,9 @@ func (r *backboneReceiver) tick(ctx context.Context) *snapshot {
 	}
 	if r.events != nil {
 		r.events.observe(snap)
+		if r.watch != nil && snap.tree != nil {
+			r.watch.update(snap.tree)
+		}
 		if err := r.events.deliver(ctx); err != nil {
 			problems["logs pipeline"] = consumerProblem(err, "The next consumer refused message events; they stay pending and are offered again at the next interval")
 		}
@@ -160,6 +191,20 @@ func (r *backboneReceiver) tick(ctx context.Context) *snapshot {
 		r.problems.update(problems)
 	}
 	return snap
+}
+
+// relist re-lists some watched folders between ticks and delivers and saves what changed
+// there, as a tick does. A refused delivery stays pending; the next tick reports it.
+func (r *backboneReceiver) relist(ctx context.Context, folders []queuetree.Watched) {
+	if len(folders) == 0 {
+		return
+	}
+	readCtx, cancel := context.WithTimeout(ctx, r.readTimeout())
+	snap := r.reader.relist(readCtx, folders)
+	cancel()
+	r.events.observeFolders(snap, watchedPaths(folders))
+	_ = r.events.deliver(ctx)
+	r.events.persist(context.WithoutCancel(ctx)) // as a tick: what was delivered is saved, shutdown or not
 }
 
 // readTimeout bounds one snapshot: the configured timeout, or the interval when it is 0.

@@ -1,0 +1,54 @@
+//go:build linux
+
+// Command backboneeventbench measures what watching the folders costs and gains, on the
+// built collector with the receiver's defaults (collection_interval 60s) against the
+// Backbone simulator with many integrations: the collector's CPU over a quiet window, how
+// long after a message file appears (and leaves) its record reaches an OTLP backend, with
+// and without change notification, and, under a steady stream of new messages, whether
+// events keep up and memory stays flat. scripts/bench.sh runs it.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+// options are the command line's settings.
+type options struct {
+	collector    string
+	integrations int
+	idle         time.Duration
+	drops        int
+	load         time.Duration
+	rate         int
+	seed         uint64
+}
+
+func main() {
+	var o options
+	flag.StringVar(&o.collector, "collector", "", "path of the built otelcol-backbone binary (required)")
+	flag.IntVar(&o.integrations, "integrations", 200, "integrations added to the simulator's default three")
+	flag.DurationVar(&o.idle, "idle", 60*time.Second, "quiet window over which the collector's CPU is measured")
+	flag.IntVar(&o.drops, "drops", 30, "messages dropped one by one to measure event latency")
+	flag.DurationVar(&o.load, "load", 60*time.Second, "how long the steady stream of new messages runs (0: not at all)")
+	flag.IntVar(&o.rate, "rate", 100, "new messages per second of the steady stream")
+	flag.Uint64Var(&o.seed, "seed", 1, "seed of the driver's choices")
+	flag.Parse()
+	if o.collector == "" || o.integrations < 1 || o.idle <= 0 || o.drops < 1 || o.rate < 1 {
+		fmt.Fprintln(os.Stderr, "backboneeventbench: -collector is required; -integrations, -idle, -drops and -rate must be positive")
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	for _, notify := range []bool{true, false} {
+		if err := measure(ctx, o, notify); err != nil {
+			fmt.Fprintln(os.Stderr, "backboneeventbench:", err)
+			os.Exit(1)
+		}
+	}
+}

@@ -1,0 +1,213 @@
+//go:build linux
+
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/otelcol-backbone/otelcol-backbone/internal/backbonesim"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/latency"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/receiveryaml"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/selfmetrics"
+)
+
+// Credentials of the simulated Jira's monitoring user.
+const (
+	simUser     = "monitor"
+	simPassword = "bench-secret"
+)
+
+// collectorConfig is the collector's configuration around the receiver's block and the
+// telemetry block that serves its own metrics, read for the heap outside the quiet window.
+const collectorConfig = `receivers:%s
+exporters:
+  otlp_http:
+    endpoint: %q
+    compression: none
+service:
+  pipelines:
+    metrics:
+      receivers: [backbone]
+      exporters: [otlp_http]
+    logs:
+      receivers: [backbone]
+      exporters: [otlp_http]%s
+`
+
+// defaultInterval is the receiver's default collection_interval, which the block must name.
+const defaultInterval = time.Minute
+
+// arrivalWait bounds the wait for one record: longer than a collection interval, so that a
+// record missed between scans still shows, as a latency near the interval.
+const arrivalWait = 75 * time.Second
+
+// measure runs one collector, with or without notification, and prints its figures.
+func measure(ctx context.Context, o options, notify bool) error {
+	work, err := os.MkdirTemp("", "backboneeventbench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	sim, err := backbonesim.New(backbonesim.Options{Dir: filepath.Join(work, "backbone-issue-sync"), Username: simUser, Password: simPassword, Seed: o.seed})
+	if err != nil {
+		return err
+	}
+	defer sim.Close()
+	slots, err := addIntegrations(sim, o.integrations)
+	if err != nil {
+		return err
+	}
+	base, err := sim.Start("127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	snk, err := startSink()
+	if err != nil {
+		return err
+	}
+	defer snk.close()
+	port, err := freePort()
+	if err != nil {
+		return err
+	}
+	configPath := filepath.Join(work, "config.yaml")
+	// The receiver's defaults, but for events_notify.
+	receiver := receiveryaml.Receiver{
+		Endpoint: base, Username: simUser, Password: simPassword, Directory: sim.Dir(), Interval: defaultInterval,
+		Extra: fmt.Sprintf("    events_notify: %t\n", notify),
+	}
+	config := fmt.Sprintf(collectorConfig, receiver.YAML(), snk.url, selfmetrics.TelemetryYAML(port))
+	if err := os.WriteFile(configPath, []byte(config), 0o600); err != nil {
+		return err
+	}
+	logFile, err := os.Create(filepath.Join(work, "collector.log"))
+	if err != nil {
+		return err
+	}
+	defer logFile.Close()
+	cmd := exec.CommandContext(ctx, o.collector, "--config", configPath)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	defer func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		_ = cmd.Wait()
+	}()
+	pid := cmd.Process.Pid
+
+	fmt.Printf("\n== %d integrations (%d connectors), defaults, events_notify: %t\n", o.integrations+3, len(slots), notify)
+	if err := waitFor(ctx, 60*time.Second, func() bool { return snk.metricsRequests() > 0 }); err != nil {
+		return fmt.Errorf("no metrics from the first scan: %w (log: %s)", err, logFile.Name())
+	}
+	sleep(ctx, 5*time.Second) // let start-up work settle
+	cpu, err := idleCPU(ctx, pid, o.idle)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("idle CPU over %s: %.2f%% of one core (target < 1%%)\n", o.idle, cpu)
+
+	rng := rand.New(rand.NewPCG(o.seed, 2))
+	appeared, resolved, err := dropOneByOne(ctx, sim, snk, slots, rng, o.drops)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("event latency, file appears -> record at the backend: %s\n", appeared)
+	fmt.Printf("event latency, file leaves -> resolved record at the backend: %s\n", resolved)
+
+	if notify && o.load > 0 {
+		return steadyLoad(ctx, sim, snk, slots, rng, pid, port, o)
+	}
+	return nil
+}
+
+// dropOneByOne drops messages at random moments, 0.2 to 1.2 s apart, then removes them
+// likewise, and summarises how late each record arrived. The moments do not wait for the
+// records, so that they fall anywhere in the poll's period.
+func dropOneByOne(ctx context.Context, sim *backbonesim.Sim, snk *sink, slots []slot, rng *rand.Rand, n int) (appeared, resolved latency.Summary, err error) {
+	var drops, removals []placed
+	for range n {
+		sleep(ctx, time.Duration(200+rng.IntN(1000))*time.Millisecond)
+		at := time.Now()
+		path, key, err := slots[rng.IntN(len(slots))].put(sim, rng)
+		if err != nil {
+			return appeared, resolved, err
+		}
+		drops = append(drops, placed{path: path, key: key, at: at})
+	}
+	up, err := arrivals(ctx, snk, drops)
+	if err != nil {
+		return appeared, resolved, err
+	}
+	for _, d := range drops {
+		sleep(ctx, time.Duration(200+rng.IntN(1000))*time.Millisecond)
+		at := time.Now()
+		if err := sim.RemoveMessage(d.path); err != nil {
+			return appeared, resolved, err
+		}
+		removals = append(removals, placed{path: d.path, key: "backbone.message.resolved " + d.path, at: at})
+	}
+	down, err := arrivals(ctx, snk, removals)
+	if err != nil {
+		return appeared, resolved, err
+	}
+	return latency.Of(up), latency.Of(down), nil
+}
+
+// arrivals waits for the record of each placed message and returns how late each arrived.
+func arrivals(ctx context.Context, snk *sink, ps []placed) ([]time.Duration, error) {
+	out := make([]time.Duration, 0, len(ps))
+	for _, p := range ps {
+		d, err := snk.waitArrival(ctx, p.key, p.at, arrivalWait)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d.Round(100*time.Microsecond))
+	}
+	return out, nil
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// waitFor polls cond until it holds, ctx ends or timeout passes.
+func waitFor(ctx context.Context, timeout time.Duration, cond func() bool) error {
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return errors.New("timed out")
+		}
+		if !sleep(ctx, 20*time.Millisecond) {
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// sleep waits for d or until ctx ends, and reports whether it waited the whole time.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
