@@ -1,11 +1,14 @@
 package backbonereceiver
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component/componenttest"
 )
 
 // TestStuckAfter checks stuck_after with real files, waits and a file storage: a message in
@@ -89,4 +92,29 @@ func TestStuckAfterZero(t *testing.T) {
 			assert.ElementsMatch(t, tt.want, briefRecords(root, ld))
 		})
 	}
+}
+
+// TestStuckAfterBetweenTicks checks that the re-lists between ticks report a message once
+// it has stayed stuck_after, without waiting for the next full scan, and that one that
+// healed sooner gives nothing.
+func TestStuckAfterBetweenTicks(t *testing.T) {
+	const (
+		heals = ap29Recv + "sequence-error/000001.bac"
+		stays = ap29Recv + "sequence-error/000002.bac"
+	)
+	root := newWatchedTree(t)
+	require.NoError(t, os.MkdirAll(filepath.Join(root, filepath.FromSlash(ap29Recv+"sequence-error")), 0o755))
+	cfg := newEventsConfig(root, noTick)
+	cfg.EventsNotify = false
+	cfg.EventsPollInterval = 50 * time.Millisecond
+	cfg.StuckAfter = time.Second // long enough for the test to remove the healing one first
+	run := startWatched(t, cfg, componenttest.NewNopHost())
+
+	putMessageFile(t, root, heals, 1, eventsMTime)
+	putMessageFile(t, root, stays, 1, eventsMTime)
+	time.Sleep(100 * time.Millisecond) // a re-list or two see both
+	removeMessageFile(t, root, heals)
+	run.waitRecords(t, root, "backbone.message.sequence_error WARN "+stays)
+	time.Sleep(200 * time.Millisecond) // more re-lists: nothing more to say
+	assert.Equal(t, []string{"backbone.message.sequence_error WARN " + stays}, briefAllRecords(root, run.sink.AllLogs()))
 }
