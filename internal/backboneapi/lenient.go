@@ -19,6 +19,11 @@ import (
 // is listed in the value's Unread field. Only a body that is not JSON, or
 // whose top-level value is not an object, is an error.
 func decodeLenient(data []byte, v any) error {
+	if u, ok := v.(json.Unmarshaler); ok {
+		// It validates on its own (the integrations list, element by element when it must):
+		// json.Unmarshal would first scan the whole body once more.
+		return u.UnmarshalJSON(data)
+	}
 	err := json.Unmarshal(data, v)
 	ute, ok := errors.AsType[*json.UnmarshalTypeError](err)
 	if err == nil || !ok || ute.Field == "" {
