@@ -56,8 +56,9 @@ type counted struct {
 	id      fileID
 	n       int64
 	trusted bool                // n is exact
-	touched map[string]struct{} // names changed while a listing is open; nil otherwise
-	seq     uint64              // events met while a listing is open
+	touched map[string]struct{} // names changed in a listing's window; nil otherwise
+	pending map[string]bool     // after the window, names not resolved yet: changed again?
+	fresh   int64               // after the window, the listing's count of the rest
 	lost    bool                // events were lost while a listing is open
 	next    time.Time           // when n is proven against a listing again
 	reason  reason
@@ -99,7 +100,7 @@ func (c *Counter) Count(path string) (int64, bool) {
 		c.mu.Unlock()
 		return n, true
 	}
-	f.touched, f.seq, f.lost = map[string]struct{}{}, 0, false
+	f.touched, f.pending, f.lost = map[string]struct{}{}, nil, false
 	c.mu.Unlock()
 	return c.list(f)
 }
@@ -154,16 +155,22 @@ func (c *Counter) prepare(path string) (*counted, bool) {
 	return f, true
 }
 
-// list starts or proves the count of f. Its order makes it exact under concurrent
-// changes: the watch is in place before the listing starts, and every event from then
-// until the end names the entries it touched. An entry no event touched kept its state
-// during the listing, so the listing counted it right. For the touched ones, the
-// listing's view is replaced by their state at the end (an lstat each), and the end is
-// a drain of the queue after those lstats that brings no event: every change the
-// lstats could see was queued before that drain (the kernel queues an event before the
-// system call that caused it returns), so none is counted twice. Events keep applying
-// to n throughout, so a reconciliation compares the count kept by events with the
-// listing's at the same point.
+// list starts or proves the count of f, exact under concurrent changes:
+//
+//  1. The watch is in place before the listing starts, and every event from then until a
+//     drain of the queue after the listing (the window) names the entry it touched. An
+//     entry no event touched kept its state throughout, so the listing counted it right.
+//  2. The touched entries are taken out of the listing's count (each listed name's hash
+//     is kept) and become pending: their events no longer count, the others' do.
+//  3. A pending entry is resolved by an lstat between two drains: when the second drain
+//     brings no event for it, the lstat saw its state as of that drain, and its events
+//     count from then on. One with an event in between is tried again; only entries
+//     changed within that instant are, so this ends under steady traffic.
+//
+// It rests on the kernel queueing an event before the system call that made the change
+// returns, so that a drain after a listing or an lstat holds every event of a change
+// they could see. Events keep applying to n throughout, so a reconciliation compares the
+// count kept by events with the listing's at the same point.
 func (c *Counter) list(f *counted) (int64, bool) {
 	listed, other, hashes, err := listRegular(f.path)
 	if c.afterList != nil {
@@ -176,54 +183,80 @@ func (c *Counter) list(f *counted) (int64, bool) {
 		return 0, false
 	}
 	slices.Sort(hashes)
+	c.readMu.Lock()
+	c.drainLocked()
+	c.mu.Lock()
+	if f.lost || f.wd < 0 || other > 0 {
+		c.abort(f, other > 0)
+		c.mu.Unlock()
+		c.readMu.Unlock()
+		return listed, true // this listing is as good as the scan's own
+	}
+	f.fresh, f.pending = listed, make(map[string]bool, len(f.touched))
+	for name := range f.touched {
+		if _, found := slices.BinarySearch(hashes, hashName(name)); found {
+			f.fresh--
+		}
+		f.pending[name] = false
+	}
+	f.touched = nil
+	c.mu.Unlock()
+	c.readMu.Unlock()
+
 	state := map[string]int64{}
 	for {
 		c.drain()
 		c.mu.Lock()
-		seq, lost := f.seq, f.lost || f.wd < 0
-		names := make([]string, 0, len(f.touched))
-		for name := range f.touched {
+		if f.lost || f.wd < 0 {
+			c.abort(f, false)
+			c.mu.Unlock()
+			return listed, true
+		}
+		names := make([]string, 0, len(f.pending))
+		for name := range f.pending {
 			names = append(names, name)
+			f.pending[name] = false
 		}
 		c.mu.Unlock()
-		if lost || other > 0 {
-			c.mu.Lock()
-			f.touched, f.trusted = nil, false
-			if other > 0 {
-				c.setReason(f, nonRegular)
-			}
-			c.mu.Unlock()
-			return listed, true // this listing is as good as the scan's own
+		if len(names) == 0 {
+			break
 		}
 		for _, name := range names {
 			state[name] = regularNow(filepath.Join(f.path, name))
 		}
 		c.drain()
 		c.mu.Lock()
-		if f.seq != seq || f.lost || f.wd < 0 {
-			c.mu.Unlock()
-			continue
-		}
-		n := listed
-		for name := range f.touched {
-			if _, found := slices.BinarySearch(hashes, hashName(name)); found {
-				n--
+		for _, name := range names {
+			if changed, ok := f.pending[name]; ok && !changed {
+				f.fresh += state[name]
+				delete(f.pending, name)
 			}
-			n += state[name]
 		}
-		if f.trusted && f.n != n {
-			c.log.Warn("An archive's count kept from notifications disagreed with a listing: corrected to the listed value",
-				zap.String("folder", f.path), zap.Int64("counted", f.n), zap.Int64("listed", n))
-		}
-		if !f.trusted {
-			f.next = c.now().Add(offset(f.path, c.every))
-		} else {
-			f.next = c.now().Add(c.every)
-		}
-		f.n, f.trusted, f.touched = n, true, nil
-		c.setReason(f, none)
 		c.mu.Unlock()
-		return n, true
+	}
+
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := f.fresh
+	if f.trusted && f.n != n {
+		c.log.Warn("An archive's count kept from notifications disagreed with a listing: corrected to the listed value",
+			zap.String("folder", f.path), zap.Int64("counted", f.n), zap.Int64("listed", n))
+	}
+	if f.trusted {
+		f.next = c.now().Add(c.every)
+	} else {
+		f.next = c.now().Add(offset(f.path, c.every))
+	}
+	f.n, f.trusted, f.pending = n, true, nil
+	c.setReason(f, none)
+	return n, true
+}
+
+// abort ends a listing of f whose events cannot be trusted; the caller holds mu.
+func (c *Counter) abort(f *counted, nonRegularSeen bool) {
+	f.touched, f.pending, f.trusted = nil, nil, false
+	if nonRegularSeen {
+		c.setReason(f, nonRegular)
 	}
 }
 
@@ -240,22 +273,34 @@ func regularNow(path string) int64 {
 func (c *Counter) drain() {
 	c.readMu.Lock()
 	defer c.readMu.Unlock()
+	c.drainLocked()
+}
+
+// drainLocked is drain for a caller holding readMu. It reads through the file's raw
+// connection, so that Close waits for it instead of closing the descriptor under it.
+func (c *Counter) drainLocked() {
 	c.mu.Lock()
 	ino := c.ino
 	c.mu.Unlock()
 	if ino == nil {
 		return
 	}
-	for {
-		n, err := unix.Read(ino.fd, c.buf)
-		if errors.Is(err, unix.EINTR) {
-			continue
-		}
-		if err != nil || n <= 0 {
-			return // EAGAIN: empty; anything else the reader reports
-		}
-		c.apply(c.buf[:n])
+	rc, err := ino.file.SyscallConn()
+	if err != nil {
+		return
 	}
+	_ = rc.Control(func(fd uintptr) { // fails only once closed: nothing to drain then
+		for {
+			n, err := unix.Read(int(fd), c.buf)
+			if errors.Is(err, unix.EINTR) {
+				continue
+			}
+			if err != nil || n <= 0 {
+				return // EAGAIN: empty; anything else the reader reports
+			}
+			c.apply(c.buf[:n])
+		}
+	})
 }
 
 // read applies events as they come until ino is closed.
@@ -341,25 +386,31 @@ func (c *Counter) event(wd int32, mask uint32, name string) {
 	case mask&unix.IN_ISDIR != 0:
 		// Folders are not counted.
 	case mask&(unix.IN_CREATE|unix.IN_MOVED_TO) != 0:
-		c.touch(f, name)
-		switch regularOrGone(filepath.Join(f.path, name)) {
-		case true:
-			f.n++ // gone again: its removal, queued behind, takes it back off
-		default:
-			f.trusted = false // a symbolic link or a device: its removal could not be told apart
+		if !regularOrGone(filepath.Join(f.path, name)) {
+			// A symbolic link or a device: its removal could not be told apart.
+			f.trusted, f.lost = false, true
 			c.setReason(f, nonRegular)
+			return
 		}
+		c.add(f, name, 1) // gone again: its removal, queued behind, takes it back off
 	case mask&(unix.IN_DELETE|unix.IN_MOVED_FROM) != 0:
-		c.touch(f, name)
-		f.n--
+		c.add(f, name, -1)
 	}
 }
 
-// touch records name as changed while a listing of f is open.
-func (c *Counter) touch(f *counted, name string) {
-	if f.touched != nil {
+// add applies the change of one entry to f's counts: n always; while a listing is open,
+// its window or its pending entries (see list) decide.
+func (c *Counter) add(f *counted, name string, delta int64) {
+	f.n += delta
+	switch {
+	case f.touched != nil:
 		f.touched[name] = struct{}{}
-		f.seq++
+	case f.pending != nil:
+		if _, ok := f.pending[name]; ok {
+			f.pending[name] = true
+		} else {
+			f.fresh += delta
+		}
 	}
 }
 
@@ -405,21 +456,19 @@ func (c *Counter) loseAll() {
 
 // Close stops the counter and waits for its reader.
 func (c *Counter) Close() error {
-	c.readMu.Lock() // no drain reads the descriptor while it closes
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
-		c.readMu.Unlock()
 		return nil
 	}
 	c.closed = true
-	var err error
-	if c.ino != nil {
-		err = c.ino.file.Close()
-		c.ino = nil
-	}
+	ino := c.ino
+	c.ino = nil
 	c.mu.Unlock()
-	c.readMu.Unlock()
+	var err error
+	if ino != nil {
+		err = ino.file.Close() // waits for a read or a drain in flight
+	}
 	c.readers.Wait()
 	return err
 }
