@@ -78,7 +78,7 @@ func (w *walk) scanSub(l *lister, fs *FolderStats, s subfolder) {
 	}
 	switch {
 	case s.folder == Archive && !w.s.opts.ArchiveDetails:
-		w.countFolder(l, fs, s.path)
+		w.countArchive(l, fs, s.path)
 	case s.folder.HasIssues():
 		w.scanIssues(l, fs, s)
 	default:

@@ -21,6 +21,9 @@ type Options struct {
 	// the cost of a first scan without details (a stat per file instead of a
 	// share of a directory read).
 	ArchiveDetails bool
+	// ArchiveCounts, when set and without ArchiveDetails, counts archive/
+	// folders instead of listing them.
+	ArchiveCounts ArchiveCounter
 }
 
 // workers is the number of connectors scanned at once. Scanning is mostly

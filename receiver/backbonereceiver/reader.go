@@ -15,6 +15,7 @@ import (
 
 	"github.com/otelcol-backbone/otelcol-backbone/internal/backboneapi"
 	"github.com/otelcol-backbone/otelcol-backbone/internal/queuetree"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/queuewatch"
 	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/metadata"
 )
 
@@ -51,12 +52,19 @@ type reader struct {
 	http    *http.Client        // nil without endpoint, or before start
 	client  *backboneapi.Client // likewise
 	scanner *queuetree.Scanner  // nil without directory
+	counter *queuewatch.Counter // keeps archive counts; nil unless events_notify counts them
 }
 
 func newReader(cfg *Config, set receiver.Settings, telemetry *metadata.TelemetryBuilder) *reader {
 	r := &reader{cfg: cfg, set: set, telemetry: telemetry}
 	if cfg.Directory != "" {
-		r.scanner = queuetree.NewScanner(queuetree.Options{Root: cfg.Directory, ArchiveDetails: cfg.ArchiveDetails})
+		opts := queuetree.Options{Root: cfg.Directory, ArchiveDetails: cfg.ArchiveDetails}
+		// With archive_details every archived file is stat'ed anyway: nothing to keep.
+		if cfg.EventsNotify && !cfg.ArchiveDetails {
+			r.counter = queuewatch.NewCounter(queuewatch.CounterOptions{Logger: set.Logger})
+			opts.ArchiveCounts = r.counter
+		}
+		r.scanner = queuetree.NewScanner(opts)
 	}
 	return r
 }
@@ -93,6 +101,9 @@ func (r *reader) start(ctx context.Context, host component.Host) error {
 func (r *reader) shutdown() {
 	if r.http != nil {
 		r.http.CloseIdleConnections()
+	}
+	if r.counter != nil {
+		_ = r.counter.Close() // only the inotify descriptor's close: nothing to report
 	}
 }
 

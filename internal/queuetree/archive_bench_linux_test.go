@@ -1,0 +1,82 @@
+//go:build linux
+
+package queuetree
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/otelcol-backbone/otelcol-backbone/internal/queuewatch"
+)
+
+// churnInterval is the collection interval the churn benchmarks simulate.
+const churnInterval = time.Second
+
+// BenchmarkScanBusyArchive measures the process CPU per collection interval while
+// 100 messages per second move into archive/ folders, round robin: with the archive
+// counts kept from notifications, listed at every scan (notification off), and the moves
+// alone (what the other two include of the mover's own work). One op is one interval.
+// The tree is built for the run (20 integrations, 40 connectors, BACKBONE_BENCH_ARCHIVE
+// archived files each, default 5,000), never BACKBONE_BENCH_TREE: the moves change it.
+func BenchmarkScanBusyArchive(b *testing.B) {
+	perConnector := 5000
+	if v, err := strconv.Atoi(os.Getenv("BACKBONE_BENCH_ARCHIVE")); err == nil && v > 0 {
+		perConnector = v
+	}
+	for _, mode := range []string{"notify", "listed", "moves-only"} {
+		b.Run(mode, func(b *testing.B) {
+			root := b.TempDir()
+			buildBenchTree(b, root, 20, perConnector)
+			archives, _ := filepath.Glob(filepath.Join(root, "default", "*", "*", "RECEIVE", "archive"))
+			opts := Options{Root: root}
+			if mode == "notify" {
+				counter := queuewatch.NewCounter(queuewatch.CounterOptions{})
+				defer counter.Close()
+				opts.ArchiveCounts = counter
+			}
+			s := NewScanner(opts)
+			s.Scan(b.Context()) // the first scan lists everything
+			stop := moveIntoArchives(b, archives)
+			defer stop()
+			before := cpuTime(b)
+			for b.Loop() {
+				time.Sleep(churnInterval)
+				if mode != "moves-only" {
+					s.Scan(b.Context())
+				}
+			}
+			b.ReportMetric(float64((cpuTime(b)-before).Microseconds())/1000/float64(b.N), "cpu-ms/interval")
+		})
+	}
+}
+
+// moveIntoArchives writes a message beside an archive and moves it in, 100 times per
+// second, until the returned stop is called.
+func moveIntoArchives(b *testing.B, archives []string) (stop func()) {
+	b.Helper()
+	done := make(chan struct{})
+	ended := make(chan struct{})
+	go func() {
+		defer close(ended)
+		t := time.NewTicker(10 * time.Millisecond)
+		defer t.Stop()
+		for i := 0; ; i++ {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+			archive := archives[i%len(archives)]
+			name := fmt.Sprintf("moved-%d.bac", i)
+			in := filepath.Join(filepath.Dir(archive), name)
+			if os.WriteFile(in, []byte("message"), 0o644) == nil {
+				_ = os.Rename(in, filepath.Join(archive, name))
+			}
+		}
+	}()
+	return func() { close(done); <-ended }
+}
