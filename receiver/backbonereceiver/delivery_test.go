@@ -197,3 +197,30 @@ func briefPaths(root string, lds []plog.Logs) []string {
 	}
 	return out
 }
+
+// TestRelistWaitsForTickAfterRefusal checks that a re-list between ticks does not offer
+// records to a pipeline that refused the last ones (a change every few milliseconds must not
+// become a request every few milliseconds to a backend that is down), and that the next
+// tick offers everything pending, in order.
+func TestRelistWaitsForTickAfterRefusal(t *testing.T) {
+	const first, second = ap29Recv + "error/AP-1/000001.bac", ap29Recv + "error/AP-1/000002.bac"
+	root := newEventsTree(t)
+	s := newStepScraper(t, newEventsConfig(root, time.Nanosecond), componenttest.NewNopHost())
+	snap := s.r.tick(t.Context()) // start_at: end, the tree is empty
+	watched := queuetree.WatchedFolders(snap.tree, func(queuetree.Folder) bool { return true })
+
+	s.next.fail.Store(true)
+	putMessageFile(t, root, first, 1, eventsMTime)
+	_, err := s.step(t)
+	require.ErrorIs(t, err, errRefused)
+	offered := s.next.offeredCount()
+
+	putMessageFile(t, root, second, 1, eventsMTime.Add(time.Second))
+	s.r.relist(t.Context(), watched)
+	assert.Equal(t, offered, s.next.offeredCount(), "no request to a refusing pipeline between ticks")
+
+	s.next.fail.Store(false)
+	_, err = s.step(t)
+	require.NoError(t, err)
+	assert.Equal(t, []string{first, second}, briefPaths(root, s.next.AllLogs()))
+}

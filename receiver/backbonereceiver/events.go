@@ -40,6 +40,7 @@ type eventsOutput struct {
 	tracker *msgtrack.Tracker
 	storage storage.Client // nil: state lives in memory
 	api     *apiSnapshot   // of the last full snapshot: the project keys of re-listed messages
+	refused bool           // the last delivery attempt was refused
 }
 
 func newEventsOutput(cfg *Config, set receiver.Settings, next consumer.Logs, obs *receiverhelper.ObsReport, telemetry *metadata.TelemetryBuilder) *eventsOutput {
@@ -168,8 +169,9 @@ func (e *eventsOutput) reportDropped() {
 // request is refused; the tracker counts a request's events delivered only once it was
 // accepted. A request refused for good (a permanent error) is split until the record the
 // consumer refuses is found; that record alone is dropped and logged.
-func (e *eventsOutput) deliver(ctx context.Context) error {
+func (e *eventsOutput) deliver(ctx context.Context) (err error) {
 	defer func() {
+		e.refused = err != nil
 		e.telemetry.BackboneEventsPending.Record(context.Background(), int64(e.tracker.PendingCount()))
 	}()
 	limit := e.cfg.MaxEventsPerRequest

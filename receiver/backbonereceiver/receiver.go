@@ -194,7 +194,8 @@ func (r *backboneReceiver) tick(ctx context.Context) *snapshot {
 }
 
 // relist re-lists some watched folders between ticks and delivers and saves what changed
-// there, as a tick does. A refused delivery stays pending; the next tick reports it.
+// there, as a tick does. A refused delivery stays pending; the next tick offers it again and
+// reports the refusal, and until then re-lists only record what they find.
 func (r *backboneReceiver) relist(ctx context.Context, folders []queuetree.Watched) {
 	if len(folders) == 0 {
 		return
@@ -203,7 +204,9 @@ func (r *backboneReceiver) relist(ctx context.Context, folders []queuetree.Watch
 	snap := r.reader.relist(readCtx, folders)
 	cancel()
 	r.events.observeFolders(snap, watchedPaths(folders))
-	_ = r.events.deliver(ctx)
+	if !r.events.refused { // a refusing pipeline is tried again at the next tick, not at every change
+		_ = r.events.deliver(ctx)
+	}
 	r.events.persist(context.WithoutCancel(ctx)) // as a tick: what was delivered is saved, shutdown or not
 }
 
