@@ -3,7 +3,6 @@
 package queuewatch
 
 import (
-	"encoding/binary"
 	"errors"
 	"path/filepath"
 
@@ -86,23 +85,7 @@ func (c *Counter) read(ino *inotify) {
 func (c *Counter) apply(b []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for len(b) >= eventHeader {
-		wd := int32(binary.NativeEndian.Uint32(b[0:]))
-		mask := binary.NativeEndian.Uint32(b[4:])
-		size := eventHeader + int(binary.NativeEndian.Uint32(b[12:]))
-		if size > len(b) {
-			return
-		}
-		name := b[eventHeader:size]
-		for i, ch := range name {
-			if ch == 0 {
-				name = name[:i]
-				break
-			}
-		}
-		c.event(wd, mask, string(name))
-		b = b[size:]
-	}
+	eachEvent(b, c.event)
 }
 
 // event applies one event; the caller holds mu.

@@ -3,6 +3,7 @@
 package queuewatch
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"maps"
@@ -274,7 +275,11 @@ func (w *Watcher) lose(err error) {
 const eventHeader = unix.SizeofInotifyEvent
 
 // handle applies a batch of events; the caller holds mu.
-func (w *Watcher) handle(b []byte) {
+func (w *Watcher) handle(b []byte) { eachEvent(b, w.event) }
+
+// eachEvent calls fn for each inotify event in b, as read from the queue, with the event's
+// name cut at its first NUL byte.
+func eachEvent(b []byte, fn func(wd int32, mask uint32, name string)) {
 	for len(b) >= eventHeader {
 		wd := int32(binary.NativeEndian.Uint32(b[0:]))
 		mask := binary.NativeEndian.Uint32(b[4:])
@@ -283,13 +288,10 @@ func (w *Watcher) handle(b []byte) {
 			return
 		}
 		name := b[eventHeader:size]
-		for i, c := range name {
-			if c == 0 {
-				name = name[:i]
-				break
-			}
+		if i := bytes.IndexByte(name, 0); i >= 0 {
+			name = name[:i]
 		}
-		w.event(wd, mask, string(name))
+		fn(wd, mask, string(name))
 		b = b[size:]
 	}
 }
