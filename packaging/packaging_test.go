@@ -233,12 +233,13 @@ func TestDefaultConfig(t *testing.T) {
 			t.Errorf("the %s pipeline's processors are %v; want memory_limiter first", signal, p.Processors)
 		}
 	}
-	// batch acknowledges records before they are safe: only the metrics pipeline has it.
-	if m := cfg.Service.Pipelines["metrics"].Processors; len(m) == 0 || m[len(m)-1] != "batch" {
-		t.Errorf("the metrics pipeline's processors are %v; want batch last", m)
-	}
-	if l := cfg.Service.Pipelines["logs"].Processors; slices.Contains(l, "batch") {
-		t.Errorf("the logs pipeline's processors are %v; batch would acknowledge message events before they are safe", l)
+	// No batch processor: in the logs pipeline it would acknowledge message events before they
+	// are safe, and in both the exporter's sending queue already batches by size (the collector
+	// warns of double batching).
+	for _, signal := range []string{"metrics", "logs"} {
+		if p := cfg.Service.Pipelines[signal].Processors; slices.Contains(p, "batch") {
+			t.Errorf("the %s pipeline's processors are %v; want no batch processor", signal, p)
+		}
 	}
 	for name, e := range cfg.Exporters {
 		if r, _ := e["retry_on_failure"].(map[string]any); r == nil || fmt.Sprint(r["max_elapsed_time"]) != "0" {
