@@ -18,19 +18,28 @@ const churnInterval = time.Second
 
 // BenchmarkScanBusyArchive measures the process CPU per collection interval while
 // 100 messages per second move into archive/ folders, round robin: with the archive
-// counts kept from notifications, listed at every scan (notification off), and the moves
-// alone (what the other two include of the mover's own work). One op is one interval.
-// The tree is built for the run (20 integrations, 40 connectors, BACKBONE_BENCH_ARCHIVE
-// archived files each, default 5,000), never BACKBONE_BENCH_TREE: the moves change it.
+// counts kept from notifications, listed at every scan (notification off), the same
+// layout without archived files (listed; the target compares "notify" with it), and the
+// moves alone (what the others include of the mover's own work). One op is one interval.
+// The tree is built for the run (BACKBONE_BENCH_INTEGRATIONS integrations, default 20,
+// two connectors each, BACKBONE_BENCH_ARCHIVE archived files per connector, default
+// 5,000), never BACKBONE_BENCH_TREE: the moves change it.
 func BenchmarkScanBusyArchive(b *testing.B) {
-	perConnector := 5000
+	perConnector, integrations := 5000, 20
 	if v, err := strconv.Atoi(os.Getenv("BACKBONE_BENCH_ARCHIVE")); err == nil && v > 0 {
 		perConnector = v
 	}
-	for _, mode := range []string{"notify", "listed", "moves-only"} {
+	if v, err := strconv.Atoi(os.Getenv("BACKBONE_BENCH_INTEGRATIONS")); err == nil && v > 0 {
+		integrations = v
+	}
+	for _, mode := range []string{"notify", "listed", "no-archive", "moves-only"} {
 		b.Run(mode, func(b *testing.B) {
 			root := b.TempDir()
-			buildBenchTree(b, root, 20, perConnector)
+			archived := perConnector
+			if mode == "no-archive" {
+				archived = 0
+			}
+			buildBenchTree(b, root, integrations, archived)
 			archives, _ := filepath.Glob(filepath.Join(root, "default", "*", "*", "RECEIVE", "archive"))
 			opts := Options{Root: root}
 			if mode == "notify" {
