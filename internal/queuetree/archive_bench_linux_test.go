@@ -40,6 +40,12 @@ func BenchmarkScanBusyArchive(b *testing.B) {
 				archived = 0
 			}
 			buildBenchTree(b, root, integrations, archived)
+			receives, _ := filepath.Glob(filepath.Join(root, "default", "*", "*", "RECEIVE"))
+			for _, r := range receives { // archive/ exists, empty or not, for the moves
+				if err := os.MkdirAll(filepath.Join(r, "archive"), 0o755); err != nil {
+					b.Fatal(err)
+				}
+			}
 			archives, _ := filepath.Glob(filepath.Join(root, "default", "*", "*", "RECEIVE", "archive"))
 			opts := Options{Root: root}
 			if mode == "notify" {
