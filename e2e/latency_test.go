@@ -1,120 +1,22 @@
 package e2e
 
 import (
-	"compress/gzip"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
 
+	"github.com/otelcol-backbone/otelcol-backbone/internal/arrivals"
 	"github.com/otelcol-backbone/otelcol-backbone/internal/backbonesim"
 	"github.com/otelcol-backbone/otelcol-backbone/internal/e2eproc"
 	"github.com/otelcol-backbone/otelcol-backbone/internal/latency"
-	"github.com/otelcol-backbone/otelcol-backbone/internal/logrecords"
 	"github.com/otelcol-backbone/otelcol-backbone/internal/receiveryaml"
 )
-
-// arrivalSink is an OTLP/HTTP server that notes when each message record first arrived,
-// and how often each came.
-type arrivalSink struct {
-	url string
-
-	mu      sync.Mutex
-	first   map[string]time.Time // messageKey -> arrival of its first request
-	count   map[string]int
-	metrics int // metrics requests
-}
-
-func newArrivalSink(t *testing.T) *arrivalSink {
-	t.Helper()
-	s := &arrivalSink{first: map[string]time.Time{}, count: map[string]int{}}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = srv.Serve(l) }()
-	t.Cleanup(func() { _ = srv.Close() })
-	s.url = "http://" + l.Addr().String()
-	return s
-}
-
-func (s *arrivalSink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	at := time.Now()
-	var body io.Reader = r.Body
-	if r.Header.Get("Content-Encoding") == "gzip" {
-		gz, err := gzip.NewReader(r.Body)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		defer gz.Close()
-		body = gz
-	}
-	data, err := io.ReadAll(io.LimitReader(body, 64<<20))
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	switch r.URL.Path {
-	case "/v1/metrics":
-		s.metrics++
-	case "/v1/logs":
-		req := plogotlp.NewExportRequest()
-		if err := req.UnmarshalProto(data); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		for _, r := range logrecords.Flatten(req.Logs()) {
-			if path := r.Attr("file.path"); path != "" {
-				key := messageKey(r.Event, path)
-				if s.count[key] == 0 {
-					s.first[key] = at
-				}
-				s.count[key]++
-			}
-		}
-	}
-	w.Header().Set("Content-Type", "application/x-protobuf")
-	w.WriteHeader(http.StatusOK)
-}
-
-// arrival returns when the record of key first arrived.
-func (s *arrivalSink) arrival(key string) (time.Time, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	at, ok := s.first[key]
-	return at, ok
-}
-
-func (s *arrivalSink) metricsRequests() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.metrics
-}
-
-// repeated returns the keys that arrived more than once.
-func (s *arrivalSink) repeated() map[string]int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := map[string]int{}
-	for k, n := range s.count {
-		if n > 1 {
-			out[k] = n
-		}
-	}
-	return out
-}
 
 // latencyConfig is the collector's configuration around the receiver's block: both
 // pipelines straight to the sink.
@@ -157,7 +59,9 @@ func TestE2EEventLatency(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.desc, func(t *testing.T) {
 			sim, base := newSim(t, filepath.Join(t.TempDir(), "backbone-issue-sync"), "")
-			sink := newArrivalSink(t)
+			sink, err := arrivals.Start()
+			require.NoError(t, err)
+			t.Cleanup(sink.Close)
 			cfgPath := filepath.Join(t.TempDir(), "config.yaml")
 			// collection_interval far longer than the test's waits: every event it sees came
 			// between full scans.
@@ -165,9 +69,9 @@ func TestE2EEventLatency(t *testing.T) {
 				Endpoint: base, Username: simUser, Password: simPassword, Directory: sim.Dir(), Interval: time.Minute,
 				Extra: fmt.Sprintf("    events_notify: %t\n    events_poll_interval: %s\n", tt.notify, tt.poll),
 			}
-			require.NoError(t, os.WriteFile(cfgPath, fmt.Appendf(nil, latencyConfig, receiver.YAML(), sink.url), 0o600))
+			require.NoError(t, os.WriteFile(cfgPath, fmt.Appendf(nil, latencyConfig, receiver.YAML(), sink.URL), 0o600))
 			c := startCollector(t, cfgPath)
-			e2eproc.Eventually(t, c, 30*time.Second, "the first scrape's metrics", func() bool { return sink.metricsRequests() > 0 })
+			e2eproc.Eventually(t, c, 30*time.Second, "the first scrape's metrics", func() bool { return sink.MetricsRequests() > 0 })
 
 			const drops = 8
 			wait := tt.target + 10*time.Second // generous, yet far below the 60 s interval
@@ -196,7 +100,7 @@ func TestE2EEventLatency(t *testing.T) {
 			}
 			t.Logf("%s (events_notify %t, events_poll_interval %s, target %s): appeared %s; resolved %s",
 				tt.desc, tt.notify, tt.poll, tt.target, latency.Of(appeared), latency.Of(resolved))
-			assert.Empty(t, sink.repeated(), "each record once")
+			assert.Empty(t, sink.Repeated(), "each record once")
 		})
 	}
 }
@@ -206,13 +110,13 @@ func TestE2EEventLatency(t *testing.T) {
 func phase(i int) time.Duration { return time.Duration(i%4) * 500 * time.Millisecond }
 
 // waitArrival waits for the record of key and returns how long after since it arrived.
-func waitArrival(t *testing.T, c *collector, sink *arrivalSink, key string, since time.Time, wait time.Duration) time.Duration {
+func waitArrival(t *testing.T, c *collector, sink *arrivals.Sink, key string, since time.Time, wait time.Duration) time.Duration {
 	t.Helper()
 	var at time.Time
 	e2eproc.Eventually(t, c, wait, key, func() bool {
-		var ok bool
-		at, ok = sink.arrival(key)
-		return ok
+		var n int
+		at, n = sink.Arrival(key)
+		return n > 0
 	})
 	return at.Sub(since)
 }

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/otelcol-backbone/otelcol-backbone/internal/arrivals"
 	"github.com/otelcol-backbone/otelcol-backbone/internal/backbonesim"
 	"github.com/otelcol-backbone/otelcol-backbone/internal/latency"
 )
@@ -24,14 +25,14 @@ type placed struct {
 
 // steadyLoad puts o.rate new messages a second for o.load, removing each after dwell, and
 // prints memory every 10 s, then whether every record arrived, once, and how late.
-func steadyLoad(ctx context.Context, sim *backbonesim.Sim, snk *sink, slots []slot, rng *rand.Rand, pid, port int, o options) error {
+func steadyLoad(ctx context.Context, sim *backbonesim.Sim, snk *arrivals.Sink, slots []slot, rng *rand.Rand, pid, port int, o options) error {
 	fmt.Printf("steady stream: %d new messages/s for %s, each removed after %s\n", o.rate, o.load, dwell)
 	fmt.Println("     t   rss MiB  heap MiB  records behind")
 	var all, present []placed
 	row := func(at time.Duration) {
 		behind := 0
 		for _, p := range all {
-			if _, n := snk.arrival(p.key); n == 0 {
+			if _, n := snk.Arrival(p.key); n == 0 {
 				behind++
 			}
 		}
@@ -83,13 +84,13 @@ func steadyLoad(ctx context.Context, sim *backbonesim.Sim, snk *sink, slots []sl
 	var delays []time.Duration
 	missing, repeated := 0, 0
 	for _, p := range all {
-		d, err := snk.waitArrival(ctx, p.key, p.at, arrivalWait)
+		d, err := waitArrival(ctx, snk, p.key, p.at, arrivalWait)
 		if err != nil {
 			missing++
 			continue
 		}
 		delays = append(delays, d.Round(100*time.Microsecond))
-		if _, n := snk.arrival(p.key); n > 1 {
+		if _, n := snk.Arrival(p.key); n > 1 {
 			repeated++
 		}
 	}

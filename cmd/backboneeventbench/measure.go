@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/otelcol-backbone/otelcol-backbone/internal/arrivals"
 	"github.com/otelcol-backbone/otelcol-backbone/internal/backbonesim"
 	"github.com/otelcol-backbone/otelcol-backbone/internal/latency"
 	"github.com/otelcol-backbone/otelcol-backbone/internal/receiveryaml"
@@ -70,11 +71,11 @@ func measure(ctx context.Context, o options, notify bool) error {
 	if err != nil {
 		return err
 	}
-	snk, err := startSink()
+	snk, err := arrivals.Start()
 	if err != nil {
 		return err
 	}
-	defer snk.close()
+	defer snk.Close()
 	port, err := freePort()
 	if err != nil {
 		return err
@@ -85,7 +86,7 @@ func measure(ctx context.Context, o options, notify bool) error {
 		Endpoint: base, Username: simUser, Password: simPassword, Directory: sim.Dir(), Interval: defaultInterval,
 		Extra: fmt.Sprintf("    events_notify: %t\n", notify),
 	}
-	config := fmt.Sprintf(collectorConfig, receiver.YAML(), snk.url, selfmetrics.TelemetryYAML(port))
+	config := fmt.Sprintf(collectorConfig, receiver.YAML(), snk.URL, selfmetrics.TelemetryYAML(port))
 	if err := os.WriteFile(configPath, []byte(config), 0o600); err != nil {
 		return err
 	}
@@ -107,7 +108,7 @@ func measure(ctx context.Context, o options, notify bool) error {
 	pid := cmd.Process.Pid
 
 	fmt.Printf("\n== %d integrations (%d connectors), defaults, events_notify: %t\n", o.integrations+3, len(slots), notify)
-	if err := waitFor(ctx, 60*time.Second, func() bool { return snk.metricsRequests() > 0 }); err != nil {
+	if err := waitFor(ctx, 60*time.Second, func() bool { return snk.MetricsRequests() > 0 }); err != nil {
 		return fmt.Errorf("no metrics from the first scan: %w (log: %s)", err, logFile.Name())
 	}
 	sleep(ctx, 5*time.Second) // let start-up work settle
@@ -134,7 +135,7 @@ func measure(ctx context.Context, o options, notify bool) error {
 // dropOneByOne drops messages at random moments, 0.2 to 1.2 s apart, then removes them
 // likewise, and summarises how late each record arrived. The moments do not wait for the
 // records, so that they fall anywhere in the poll's period.
-func dropOneByOne(ctx context.Context, sim *backbonesim.Sim, snk *sink, slots []slot, rng *rand.Rand, n int) (appeared, resolved latency.Summary, err error) {
+func dropOneByOne(ctx context.Context, sim *backbonesim.Sim, snk *arrivals.Sink, slots []slot, rng *rand.Rand, n int) (appeared, resolved latency.Summary, err error) {
 	var drops, removals []placed
 	for range n {
 		sleep(ctx, time.Duration(200+rng.IntN(1000))*time.Millisecond)
@@ -145,7 +146,7 @@ func dropOneByOne(ctx context.Context, sim *backbonesim.Sim, snk *sink, slots []
 		}
 		drops = append(drops, placed{path: path, key: key, at: at})
 	}
-	up, err := arrivals(ctx, snk, drops)
+	up, err := arrivalDelays(ctx, snk, drops)
 	if err != nil {
 		return appeared, resolved, err
 	}
@@ -155,20 +156,20 @@ func dropOneByOne(ctx context.Context, sim *backbonesim.Sim, snk *sink, slots []
 		if err := sim.RemoveMessage(d.path); err != nil {
 			return appeared, resolved, err
 		}
-		removals = append(removals, placed{path: d.path, key: "backbone.message.resolved " + d.path, at: at})
+		removals = append(removals, placed{path: d.path, key: arrivals.Key("backbone.message.resolved", d.path), at: at})
 	}
-	down, err := arrivals(ctx, snk, removals)
+	down, err := arrivalDelays(ctx, snk, removals)
 	if err != nil {
 		return appeared, resolved, err
 	}
 	return latency.Of(up), latency.Of(down), nil
 }
 
-// arrivals waits for the record of each placed message and returns how late each arrived.
-func arrivals(ctx context.Context, snk *sink, ps []placed) ([]time.Duration, error) {
+// arrivalDelays waits for the record of each placed message and returns how late each arrived.
+func arrivalDelays(ctx context.Context, snk *arrivals.Sink, ps []placed) ([]time.Duration, error) {
 	out := make([]time.Duration, 0, len(ps))
 	for _, p := range ps {
-		d, err := snk.waitArrival(ctx, p.key, p.at, arrivalWait)
+		d, err := waitArrival(ctx, snk, p.key, p.at, arrivalWait)
 		if err != nil {
 			return nil, err
 		}

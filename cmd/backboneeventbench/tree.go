@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 
+	"github.com/otelcol-backbone/otelcol-backbone/internal/arrivals"
 	"github.com/otelcol-backbone/otelcol-backbone/internal/backbonesim"
 )
 
@@ -39,5 +40,5 @@ func (s slot) put(sim *backbonesim.Sim, rng *rand.Rand) (path, key string, err e
 		folder, issue, event = backbonesim.FolderError, fmt.Sprintf("%s-%d", s.project, 1+rng.IntN(20)), "backbone.message.error"
 	}
 	path, err = sim.PutMessage(s.integration, s.connector, folder, issue)
-	return path, event + " " + path, err
+	return path, arrivals.Key(event, path), err
 }
