@@ -301,8 +301,10 @@ func TestConcurrentUse(t *testing.T) {
 	s := newSim(t, Options{Speed: 1000})
 	base := serve(t, s)
 	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	go func() { _ = s.Run(ctx) }()
+	ran := make(chan struct{})
+	go func() { defer close(ran); _ = s.Run(ctx) }()
+	// The scenario writes into the tree: it must have stopped before the tree is removed.
+	defer func() { cancel(); <-ran }()
 
 	var wg sync.WaitGroup
 	for i := range 8 {
