@@ -164,3 +164,36 @@ func repeat(v bool, n int) []bool {
 	}
 	return out
 }
+
+// start_at=end takes the messages present as seen, but a held message that becomes stuck
+// after the start is news: it is reported once it has waited, unless it heals first.
+func TestBaselineHeld(t *testing.T) {
+	hold := map[string]time.Duration{"sequence_error": 15 * time.Minute}
+	tests := []struct {
+		desc    string
+		entered time.Time // when the held message entered its folder; the start is at(0)
+		present int       // scans from at(0) that list it; it is gone from the next
+		scans   int
+		want    []string
+	}{
+		{desc: "stuck before the start: not news", entered: at(-20), present: 30, scans: 30},
+		{desc: "stuck after the start: reported", entered: at(-5), present: 30, scans: 30, want: []string{"appeared " + held}},
+		{desc: "heals before it is stuck: nothing", entered: at(-5), present: 5, scans: 30},
+		{desc: "stuck after the start, then heals", entered: at(-5), present: 12, scans: 30, want: []string{"appeared " + held, "resolved " + held}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.desc, func(t *testing.T) {
+			tr := New(0)
+			tr.Hold(hold)
+			tr.Baseline(at(0), []Message{heldMsg(tt.entered)})
+			for i := range tt.scans {
+				var list []Message
+				if i < tt.present {
+					list = []Message{heldMsg(tt.entered)}
+				}
+				tr.ObserveMessages(at(i), list, nil)
+			}
+			assert.Equal(t, tt.want, brief(tr.Pending(0)))
+		})
+	}
+}

@@ -9,8 +9,10 @@ import (
 )
 
 // Baseline records msgs as already announced, without events: start_at=end
-// means files present at the first start are not news.
-func (t *Tracker) Baseline(msgs []Message) {
+// means files present at the first start are not news. A message in a held
+// folder (see Hold) that has not yet stayed there long enough is the
+// exception: it becomes stuck after the start, which is news then.
+func (t *Tracker) Baseline(now time.Time, msgs []Message) {
 	t.touch()
 	for _, m := range msgs {
 		if m.Path == "" {
@@ -24,7 +26,8 @@ func (t *Tracker) Baseline(msgs []Message) {
 			}
 			continue
 		}
-		t.known[m.Path] = &entry{msg: m}
+		hold := t.hold[m.Folder]
+		t.known[m.Path] = &entry{msg: m, waiting: hold > 0 && now.Before(m.Entered.Add(hold))}
 		t.dirty = true
 	}
 }

@@ -178,7 +178,7 @@ func TestChanged(t *testing.T) {
 		{desc: "first API observation", change: func(tr *Tracker) { tr.ObserveIntegration(at(1), "INT-1", "running") }},
 		{desc: "unknown API state", change: func(tr *Tracker) { tr.ObserveIntegration(at(1), "INT-0", "") }},
 		{desc: "all gone but unreadable", change: func(tr *Tracker) { tr.ObserveMessages(at(1), nil, []string{"/r"}) }},
-		{desc: "baseline of known files", change: func(tr *Tracker) { tr.Baseline(files) }},
+		{desc: "baseline of known files", change: func(tr *Tracker) { tr.Baseline(at(0), files) }},
 		{desc: "forget", change: func(tr *Tracker) { tr.ForgetMissing(nil) }},
 		{desc: "a file is new", want: true, change: func(tr *Tracker) {
 			tr.ObserveMessages(at(1), append(files, msg("/r/c.bac")), nil)

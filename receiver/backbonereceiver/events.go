@@ -111,7 +111,7 @@ func (e *eventsOutput) observe(snap *snapshot) {
 	if snap.tree != nil && e.judgeable(snap.tree) {
 		msgs := e.watchedMessages(snap)
 		if e.tracker.Fresh() && e.cfg.StartAt == StartAtEnd {
-			e.tracker.Baseline(msgs)
+			e.tracker.Baseline(snap.time, msgs)
 		}
 		e.tracker.ObserveMessages(snap.time, msgs, unreadablePaths(snap.tree))
 	}
