@@ -118,3 +118,33 @@ func TestStuckAfterBetweenTicks(t *testing.T) {
 	time.Sleep(200 * time.Millisecond) // more re-lists: nothing more to say
 	assert.Equal(t, []string{"backbone.message.sequence_error WARN " + stays}, briefAllRecords(root, run.sink.AllLogs()))
 }
+
+// TestStuckAfterStartAtEnd checks that start_at end takes the messages present as seen, but
+// reports one that becomes stuck after the start; one stuck already at the start is not news.
+func TestStuckAfterStartAtEnd(t *testing.T) {
+	const (
+		stuckAfter = 300 * time.Millisecond
+		before     = ap29Recv + "sequence-error/000001.bac" // stuck before the start
+		after      = ap29Recv + "sequence-error/000002.bac" // becomes stuck after it
+	)
+	root := newEventsTree(t)
+	cfg := newEventsConfig(root, time.Nanosecond)
+	cfg.StartAt = StartAtEnd
+	cfg.StuckAfter = stuckAfter
+	putMessageFile(t, root, before, 1, eventsMTime)
+	time.Sleep(stuckAfter + 50*time.Millisecond)
+	written := time.Now()
+	putMessageFile(t, root, after, 1, eventsMTime)
+
+	s := newStepScraper(t, cfg, newFileStorage(t, ""))
+	step := func() []string {
+		ld, err := s.step(t)
+		require.NoError(t, err)
+		return briefRecords(root, ld)
+	}
+	assert.Empty(t, step(), "the start: both present, neither news yet")
+	time.Sleep(stuckAfter - time.Since(written) + 50*time.Millisecond)
+	assert.Equal(t, []string{"backbone.message.sequence_error WARN " + after}, step(),
+		"only the one that became stuck after the start")
+	assert.Empty(t, step(), "once")
+}
