@@ -197,3 +197,33 @@ func TestBaselineHeld(t *testing.T) {
 		})
 	}
 }
+
+// The last full scan is stored with the state: the first scan after a restart clamps a new
+// file's entry time by the scan before the restart, and a state without it clamps nothing.
+func TestEnteredClampAcrossRestart(t *testing.T) {
+	const f = "/r/default/INT-1/AP-1/RECEIVE/error/AP-7/f.bac"
+	before := New(0)
+	before.ObserveMessages(at(0), nil, nil)
+	data, err := before.Marshal()
+	require.NoError(t, err)
+
+	for _, tt := range []struct {
+		desc  string
+		state []byte
+		want  time.Time
+	}{
+		{desc: "stored scan", state: data, want: at(0)},
+		{desc: "state without it", state: []byte(`{"version":2}`), want: at(-3000)},
+	} {
+		t.Run(tt.desc, func(t *testing.T) {
+			after := New(0)
+			require.NoError(t, after.Load(tt.state))
+			m := msg(f)
+			m.Entered = at(-3000)
+			after.ObserveMessages(at(10), []Message{m}, nil)
+			evs := after.Pending(0)
+			require.Len(t, evs, 1)
+			assert.Equal(t, tt.want, evs[0].Time())
+		})
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 // formatVersion is written into every value; Load reads it and the
@@ -30,11 +31,15 @@ type state struct {
 	// and not reported yet; version 2.
 	Waiting []Message `json:"waiting,omitempty"`
 	Pending []Event   `json:"pending,omitempty"`
+	// LastScan is when the latest full scan written with the state began:
+	// a file the first scan after a restart finds new entered its folder
+	// after it (see Message.Entered). Written whenever the state is.
+	LastScan time.Time `json:"lastScan,omitzero"`
 }
 
 // Marshal returns the persisted form, deterministic for the same state.
 func (t *Tracker) Marshal() ([]byte, error) {
-	s := state{Version: formatVersion, Known: make([]Message, 0, len(t.known)), Pending: t.pending}
+	s := state{Version: formatVersion, Known: make([]Message, 0, len(t.known)), Pending: t.pending, LastScan: t.lastFull.UTC()}
 	for _, e := range t.known {
 		if e.waiting {
 			s.Waiting = append(s.Waiting, e.msg)
@@ -86,6 +91,7 @@ func (t *Tracker) Load(data []byte) error {
 		s.Pending[i].Message = normalize(ev.Message)
 	}
 	t.known, t.gone, t.pending, t.fresh, t.dirty = known, nil, s.Pending, false, false
+	t.lastFull, t.lastListed = s.LastScan, nil
 	t.enforceCap()
 	return nil
 }
