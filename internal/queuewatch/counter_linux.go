@@ -44,6 +44,7 @@ type Counter struct {
 	byWatch map[int32]*counted
 	log1    countLog
 	readers sync.WaitGroup
+	done    chan struct{} // closed by Close
 }
 
 // counted is the state of one counted folder.
@@ -77,6 +78,7 @@ func NewCounter(opts CounterOptions) *Counter {
 		buf:     make([]byte, readBufSize),
 		folders: map[string]*counted{},
 		byWatch: map[int32]*counted{},
+		done:    make(chan struct{}),
 	}
 }
 
@@ -191,6 +193,7 @@ func (c *Counter) Close() error {
 		return nil
 	}
 	c.closed = true
+	close(c.done)
 	ino := c.ino
 	c.ino = nil
 	c.mu.Unlock()
