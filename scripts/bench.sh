@@ -16,6 +16,14 @@
 # the API, unchanged and all changed, next to the cost of copying the metrics of
 # such a tick (the floor of any emit of them). The load average is printed before and after: on a shared machine,
 # compare the ratios, not the absolute times.
+# Then the built collector's CPU per collection interval (5 s) while 100 messages
+# a second move into archive/ folders (cmd/backboneeventbench -churn-tree), on a
+# tree of the same size built for it (the moves change it) and on the same
+# layout without archived files:
+#   counts kept from notifications   events_notify: true, archive/ not listed
+#   archive/ listed at every scan    events_notify: false
+#   the layout without archived files, events_notify: true
+#   kept / without archived files    target: at most 1.2
 # Then, on the built collector with its defaults and the simulator with 200
 # integrations (cmd/backboneeventbench): idle CPU, event latency with and without
 # change notification, and a steady stream of new messages (memory, keep-up).
@@ -32,7 +40,8 @@
 #   BENCH_EVENT_IDLE    quiet window for the idle CPU (default 60s).
 #   BENCH_EVENT_DROPS   messages dropped one by one for the latency (default 30).
 #   BENCH_EVENT_LOAD    how long 100 new messages/s run (default 60s; 0s: skip).
-#   BENCH_EVENTS=0      skips the collector measurements.
+#   BENCH_CHURN=0       skips the collector's CPU under moves into archive/.
+#   BENCH_EVENTS=0      skips the collector's idle CPU, event latency and stream.
 #
 # Usage: scripts/bench.sh             (or: make bench)
 #        BENCH_ARCHIVE=5000 BENCH_DIR=/var/tmp/bbtree scripts/bench.sh
@@ -54,6 +63,10 @@ tree="$base/backbone-issue-sync"
 many_integrations=2000
 many_archive=5
 many="$base/many/backbone-issue-sync"
+# The trees of the collector under moves into archive/: the moves change them, so they are
+# built anew at every run, never reused.
+churn="$base/churn"
+collector="$PWD/dist/otelcol-backbone/otelcol-backbone"
 
 # build_tree DIR INTEGRATIONS ARCHIVE writes the backbone-issue-sync folder DIR
 # unless one of the same size is there already.
@@ -208,9 +221,22 @@ for n in 1000 2000; do
 done
 echo "  (target: 30 ms at 1,000 integrations)"
 
+if [[ "${BENCH_CHURN:-1}" != 0 ]]; then
+	echo
+	echo "the built collector while 100 messages a second move into archive/:"
+	rm -rf "$churn"
+	build_tree "$churn/archived/backbone-issue-sync" "$integrations" "$archive"
+	build_tree "$churn/empty/backbone-issue-sync" "$integrations" 0
+	echo "load average (1, 5, 15 min) before: $(load)"
+	go run ./cmd/backboneeventbench -collector "$collector" \
+		-churn-tree "$churn/archived/backbone-issue-sync" -churn-tree-empty "$churn/empty/backbone-issue-sync"
+	echo "load average (1, 5, 15 min) after: $(load)"
+	rm -rf "$churn"
+fi
+
 if [[ "${BENCH_EVENTS:-1}" != 0 ]]; then
 	echo
 	echo "events on the built collector (dist/otelcol-backbone/otelcol-backbone), receiver defaults:"
-	go run ./cmd/backboneeventbench -collector "$PWD/dist/otelcol-backbone/otelcol-backbone" \
+	go run ./cmd/backboneeventbench -collector "$collector" \
 		-idle "${BENCH_EVENT_IDLE:-60s}" -drops "${BENCH_EVENT_DROPS:-30}" -load "${BENCH_EVENT_LOAD:-60s}"
 fi

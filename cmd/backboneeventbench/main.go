@@ -5,7 +5,14 @@
 // Backbone simulator with many integrations: the collector's CPU over a quiet window, how
 // long after a message file appears (and leaves) its record reaches an OTLP backend, with
 // and without change notification, and, under a steady stream of new messages, whether
-// events keep up and memory stays flat. scripts/bench.sh runs it.
+// events keep up and memory stays flat.
+//
+// With -churn-tree it measures instead the collector's CPU per collection interval while
+// messages move into the archive/ folders of a large tree (which the run changes): with
+// archive counts kept from notifications, with archive/ listed at every scan, and on the
+// same layout without archived files (-churn-tree-empty), to show through the built
+// collector what BenchmarkScanBusyArchive shows on the scanner: kept counts make a live
+// archive cost about what no archive costs. scripts/bench.sh runs both.
 package main
 
 import (
@@ -27,6 +34,12 @@ type options struct {
 	load         time.Duration
 	rate         int
 	seed         uint64
+
+	churnTree      string // empty: the simulator measurements instead
+	churnTreeEmpty string
+	churnInterval  time.Duration
+	churnIntervals int
+	churnRate      int
 }
 
 func main() {
@@ -38,6 +51,11 @@ func main() {
 	flag.DurationVar(&o.load, "load", 60*time.Second, "how long the steady stream of new messages runs (0: not at all)")
 	flag.IntVar(&o.rate, "rate", 100, "new messages per second of the steady stream")
 	flag.Uint64Var(&o.seed, "seed", 1, "seed of the driver's choices")
+	flag.StringVar(&o.churnTree, "churn-tree", "", "backbone-issue-sync folder with archived files, which the run changes: measure only the collector's CPU while messages move into its archive/ folders")
+	flag.StringVar(&o.churnTreeEmpty, "churn-tree-empty", "", "the same layout without archived files (required with -churn-tree)")
+	flag.DurationVar(&o.churnInterval, "churn-interval", 5*time.Second, "collection_interval of the churn runs")
+	flag.IntVar(&o.churnIntervals, "churn-intervals", 12, "intervals over which the churn runs' CPU is measured")
+	flag.IntVar(&o.churnRate, "churn-rate", 100, "messages moved into archive/ per second")
 	flag.Parse()
 	if o.collector == "" || o.integrations < 1 || o.idle <= 0 || o.drops < 1 || o.rate < 1 {
 		fmt.Fprintln(os.Stderr, "backboneeventbench: -collector is required; -integrations, -idle, -drops and -rate must be positive")
@@ -45,6 +63,17 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if o.churnTree != "" {
+		if o.churnTreeEmpty == "" || o.churnInterval <= 0 || o.churnIntervals < 1 || o.churnRate < 1 {
+			fmt.Fprintln(os.Stderr, "backboneeventbench: -churn-tree needs -churn-tree-empty; -churn-interval, -churn-intervals and -churn-rate must be positive")
+			os.Exit(2)
+		}
+		if err := churn(ctx, o); err != nil {
+			fmt.Fprintln(os.Stderr, "backboneeventbench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	for _, notify := range []bool{true, false} {
 		if err := measure(ctx, o, notify); err != nil {
 			fmt.Fprintln(os.Stderr, "backboneeventbench:", err)

@@ -80,39 +80,24 @@ func measure(ctx context.Context, o options, notify bool) error {
 	if err != nil {
 		return err
 	}
-	configPath := filepath.Join(work, "config.yaml")
 	// The receiver's defaults, but for events_notify.
 	receiver := receiveryaml.Receiver{
 		Endpoint: base, Username: simUser, Password: simPassword, Directory: sim.Dir(), Interval: defaultInterval,
 		Extra: fmt.Sprintf("    events_notify: %t\n", notify),
 	}
-	config := fmt.Sprintf(collectorConfig, receiver.YAML(), snk.URL, selfmetrics.TelemetryYAML(port))
-	if err := os.WriteFile(configPath, []byte(config), 0o600); err != nil {
-		return err
-	}
-	logFile, err := os.Create(filepath.Join(work, "collector.log"))
+	col, err := startCollector(ctx, o.collector, work, fmt.Sprintf(collectorConfig, receiver.YAML(), snk.URL, selfmetrics.TelemetryYAML(port)))
 	if err != nil {
 		return err
 	}
-	defer logFile.Close()
-	cmd := exec.CommandContext(ctx, o.collector, "--config", configPath)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	defer func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		_ = cmd.Wait()
-	}()
-	pid := cmd.Process.Pid
+	defer col.stop()
+	pid := col.cmd.Process.Pid
 
 	fmt.Printf("\n== %d integrations (%d connectors), defaults, events_notify: %t\n", o.integrations+3, len(slots), notify)
-	if err := waitFor(ctx, 60*time.Second, func() bool { return snk.MetricsRequests() > 0 }); err != nil {
-		return fmt.Errorf("no metrics from the first scan: %w (log: %s)", err, logFile.Name())
+	if err := col.waitFirstMetrics(ctx, snk, 60*time.Second); err != nil {
+		return err
 	}
 	sleep(ctx, 5*time.Second) // let start-up work settle
-	cpu, err := idleCPU(ctx, pid, o.idle)
+	cpu, err := cpuPercent(ctx, pid, o.idle)
 	if err != nil {
 		return err
 	}
@@ -176,6 +161,48 @@ func arrivalDelays(ctx context.Context, snk *arrivals.Sink, ps []placed) ([]time
 		out = append(out, d.Round(100*time.Microsecond))
 	}
 	return out, nil
+}
+
+// collector is a running collector process.
+type collector struct {
+	cmd *exec.Cmd
+	log *os.File
+}
+
+// startCollector writes config to work/config.yaml and starts the collector on it, its
+// output in work/collector.log, which an error names.
+func startCollector(ctx context.Context, binary, work, config string) (*collector, error) {
+	configPath := filepath.Join(work, "config.yaml")
+	if err := os.WriteFile(configPath, []byte(config), 0o600); err != nil {
+		return nil, err
+	}
+	logFile, err := os.Create(filepath.Join(work, "collector.log"))
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.CommandContext(ctx, binary, "--config", configPath)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		logFile.Close()
+		return nil, err
+	}
+	return &collector{cmd: cmd, log: logFile}, nil
+}
+
+// waitFirstMetrics waits for the collector's first metrics request at snk: its first scan is done.
+func (c *collector) waitFirstMetrics(ctx context.Context, snk *arrivals.Sink, timeout time.Duration) error {
+	if err := waitFor(ctx, timeout, func() bool { return snk.MetricsRequests() > 0 }); err != nil {
+		return fmt.Errorf("no metrics from the first scan: %w (log: %s)", err, c.log.Name())
+	}
+	return nil
+}
+
+// stop ends the collector with SIGTERM and waits for it.
+func (c *collector) stop() {
+	_ = c.cmd.Process.Signal(syscall.SIGTERM)
+	_ = c.cmd.Wait()
+	c.log.Close()
 }
 
 func freePort() (int, error) {

@@ -34,8 +34,8 @@ func cpuSeconds(pid int) (float64, error) {
 	return (utime + stime) / clockTicks, nil
 }
 
-// idleCPU measures a process's CPU over window, in percent of one core.
-func idleCPU(ctx context.Context, pid int, window time.Duration) (float64, error) {
+// cpuPercent measures a process's CPU over window, in percent of one core.
+func cpuPercent(ctx context.Context, pid int, window time.Duration) (float64, error) {
 	before, err := cpuSeconds(pid)
 	if err != nil {
 		return 0, err
