@@ -175,10 +175,6 @@ bench '^BenchmarkScanFullArchiveDetails$' "$details" 3
 bench '^BenchmarkLiveHeap$' 1x 1
 bench '^BenchmarkScanManyIntegrations$' 3x 3
 bench '^BenchmarkTickAPI$' 20x 3 ./receiver/backbonereceiver/
-# A live tree: 100 messages a second move into archive/ on a copy of the same layout, built
-# for the run (the moves change it), once per mode.
-BACKBONE_BENCH_ARCHIVE="$archive" BACKBONE_BENCH_INTEGRATIONS="$integrations" \
-	bench '^BenchmarkScanBusyArchive$' 5x 1
 
 for ((i = 0; i < find_runs; i++)); do time_find; done
 load_after=$(load)
@@ -203,11 +199,6 @@ printf 'live heap after a scan: %d KiB\n' $((${heap%.*} / 1024))
 printf 'CPU (user + system), interleaved in one run, median of 3: reference walker %s ms, full scan %s ms, ratio %s (target 1.2 at 1,000,000 files)\n' \
 	"$(median "$work/BenchmarkScanVsWalker.walker-cpu-ms_op")" "$(median "$work/BenchmarkScanVsWalker.scan-cpu-ms_op")" \
 	"$(median "$work/BenchmarkScanVsWalker.scan_walker")"
-busy() { median "$work/BenchmarkScanBusyArchive_$1.cpu-ms_interval"; }
-echo "100 moves a second into archive/, CPU per 1 s interval (process, moves included):"
-printf '  counts kept from notifications %s ms, listed at every scan %s ms, the layout without archived files %s ms, the moves alone %s ms\n' \
-	"$(busy notify)" "$(busy listed)" "$(busy no-archive)" "$(busy moves-only)"
-printf '  kept / without archived files: %s (target 1.2 at 1,000,000 files)\n' "$(ratio "$(busy notify)" "$(busy no-archive)")"
 echo "2,000 integrations, CPU per interval:"
 printf '  tree of 4,000 connectors: %s ms a first scan, %s ms a scan with nothing changed\n' \
 	"$(median "$work/BenchmarkScanManyIntegrations_scan=full.cpu-ms_op")" \
