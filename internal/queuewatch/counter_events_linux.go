@@ -62,19 +62,22 @@ func (c *Counter) read(ino *inotify) {
 		err := rc.Read(func(fd uintptr) bool {
 			c.readMu.Lock()
 			defer c.readMu.Unlock()
-			for {
+			read := false
+			for { // until the queue is empty
 				n, err := unix.Read(int(fd), c.buf)
 				switch {
 				case errors.Is(err, unix.EINTR):
 					continue
 				case errors.Is(err, unix.EAGAIN):
-					return false
+					return read // nothing read: wait until there is
 				case err != nil:
 					readErr = err
-				case n > 0:
-					c.apply(c.buf[:n])
+					return true
+				case n <= 0:
+					return true
 				}
-				return true
+				c.apply(c.buf[:n])
+				read = true
 			}
 		})
 		if err != nil || readErr != nil {
