@@ -20,7 +20,6 @@ import (
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/pmetric"
-	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 
 	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/metadata"
@@ -56,7 +55,7 @@ func BenchmarkTickAPI(b *testing.B) {
 					_, _ = w.Write(body)
 				}))
 				defer srv.Close()
-				r, _ := startBenchReceiver(b, srv.URL, consumertest.NewNop())
+				r := startBenchReceiver(b, srv.URL, consumertest.NewNop())
 				r.tick(b.Context()) // the first observation sets the state baseline
 
 				b.ReportAllocs()
@@ -78,7 +77,7 @@ func BenchmarkTickAPI(b *testing.B) {
 			}))
 			defer srv.Close()
 			sink := new(consumertest.MetricsSink)
-			r, _ := startBenchReceiver(b, srv.URL, sink)
+			r := startBenchReceiver(b, srv.URL, sink)
 			r.tick(b.Context())
 			md := sink.AllMetrics()[0]
 
@@ -96,7 +95,7 @@ func BenchmarkTickAPI(b *testing.B) {
 
 // startBenchReceiver starts a receiver on the API at url, its metrics going to next and its
 // events to a no-op consumer; it is shut down at the end of the benchmark.
-func startBenchReceiver(b *testing.B, url string, next consumer.Metrics) (*backboneReceiver, receiver.Settings) {
+func startBenchReceiver(b *testing.B, url string, next consumer.Metrics) *backboneReceiver {
 	b.Helper()
 	cfg := newTestConfig(url, "")
 	set := receivertest.NewNopSettings(metadata.Type)
@@ -106,7 +105,7 @@ func startBenchReceiver(b *testing.B, url string, next consumer.Metrics) (*backb
 	require.NoError(b, r.registerLogs(consumertest.NewNop(), set))
 	require.NoError(b, r.startOutputs(b.Context(), componenttest.NewNopHost()))
 	b.Cleanup(func() { require.NoError(b, r.Shutdown(context.Background())) })
-	return r, set
+	return r
 }
 
 // manyIntegrations returns an integrations list of n copies of the seed's centralized
