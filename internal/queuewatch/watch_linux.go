@@ -21,6 +21,10 @@ import (
 const watchMask = unix.IN_CREATE | unix.IN_MOVED_TO | unix.IN_MOVED_FROM | unix.IN_DELETE |
 	unix.IN_CLOSE_WRITE | unix.IN_DELETE_SELF | unix.IN_MOVE_SELF | unix.IN_ONLYDIR | unix.IN_DONT_FOLLOW
 
+// parentMask asks the parent of a missing folder for the folder's creation. IN_MASK_ADD
+// keeps a watch already on that folder whole (see awaitCreation).
+const parentMask = unix.IN_CREATE | unix.IN_MOVED_TO | unix.IN_ONLYDIR | unix.IN_DONT_FOLLOW | unix.IN_MASK_ADD
+
 // readBufSize holds about 2,000 events per read.
 const readBufSize = 64 << 10
 
@@ -105,6 +109,7 @@ func (w *Watcher) Set(folders []Folder) {
 			w.watchSubs(f) // issue folders made while events were lost
 		}
 	}
+	w.dropParents()
 	w.logFallbacks()
 	w.signal()
 }
@@ -121,6 +126,10 @@ func (w *Watcher) watch(f *folder) {
 		return
 	}
 	wd, err := w.add(f.spec.Path, f.spec.Path)
+	if err != nil && reasonOf(err) == missing && w.awaitCreation(f.spec.Path) {
+		// Made before its parent's watch started, if at all since: that watch cannot tell.
+		wd, err = w.add(f.spec.Path, f.spec.Path)
+	}
 	if err != nil {
 		f.reason, f.err = reasonOf(err), err
 		return
@@ -165,6 +174,51 @@ func (w *Watcher) watchSub(f *folder, path string) {
 	}
 }
 
+// awaitCreation watches the parent of the missing folder at path, so that the folder is
+// watched as soon as Backbone makes it rather than at the next full scan: its first message
+// would otherwise wait for the poll. It reports false when the parent cannot be watched
+// (missing too, the watch limit) or is itself a watched folder; the folder is polled
+// meanwhile in any case.
+func (w *Watcher) awaitCreation(path string) bool {
+	if w.maxWatches > 0 && w.watches >= w.maxWatches {
+		return false
+	}
+	dir := filepath.Dir(path)
+	wd, err := unix.InotifyAddWatch(w.ino.fd, dir, parentMask)
+	if err != nil {
+		return false
+	}
+	if _, watched := w.byWatch[int32(wd)]; watched {
+		return false // its own watch asks for more already (IN_MASK_ADD kept it)
+	}
+	if _, ok := w.parents[int32(wd)]; !ok {
+		w.parents[int32(wd)] = dir
+		w.watches++
+	}
+	return true
+}
+
+// dropParents removes the parent watches that no missing folder waits on any more; the
+// caller holds mu.
+func (w *Watcher) dropParents() {
+	if w.ino == nil {
+		return // lose cleared them
+	}
+	waited := map[string]bool{}
+	for p, f := range w.folders {
+		if f.reason == missing {
+			waited[filepath.Dir(p)] = true
+		}
+	}
+	for wd, dir := range w.parents {
+		if !waited[dir] {
+			delete(w.parents, wd)
+			w.watches--
+			_, _ = unix.InotifyRmWatch(w.ino.fd, uint32(wd))
+		}
+	}
+}
+
 // errLimit is the watch limit of Options.MaxWatches, reported as the
 // kernel reports its own.
 var errLimit = os.NewSyscallError("inotify_add_watch", unix.ENOSPC)
@@ -177,6 +231,10 @@ func (w *Watcher) add(path, watched string) (int32, error) {
 	wd, err := unix.InotifyAddWatch(w.ino.fd, path, watchMask)
 	if err != nil {
 		return -1, os.NewSyscallError("inotify_add_watch", err)
+	}
+	if _, ok := w.parents[int32(wd)]; ok {
+		delete(w.parents, int32(wd)) // the folder's own watch sees its entries' creation too
+		w.watches--
 	}
 	if _, dup := w.byWatch[int32(wd)]; !dup {
 		w.watches++
@@ -265,6 +323,7 @@ func (w *Watcher) lose(err error) {
 	_ = w.ino.file.Close()
 	w.ino, w.initErr, w.all = nil, os.NewSyscallError("read inotify", err), true
 	clear(w.byWatch)
+	clear(w.parents)
 	w.watches = 0
 	for _, f := range w.folders {
 		f.wd, f.subs = -1, nil
@@ -302,6 +361,10 @@ func (w *Watcher) event(wd int32, mask uint32, name string) {
 		w.overflow, w.all = true, true
 		return
 	}
+	if dir, ok := w.parents[wd]; ok {
+		w.parentEvent(wd, dir, mask, name)
+		return
+	}
 	ref, ok := w.byWatch[wd]
 	if !ok {
 		return // a watch already removed
@@ -329,6 +392,20 @@ func (w *Watcher) event(wd int32, mask uint32, name string) {
 		}
 	case f.spec.Issues && !sub && mask&unix.IN_ISDIR != 0 && mask&(unix.IN_CREATE|unix.IN_MOVED_TO) != 0:
 		w.watchSub(f, filepath.Join(ref.path, name))
+	}
+}
+
+// parentEvent applies an event of the parent of missing folders: one of them made (or
+// moved in) is watched from now on, and counts as changed.
+func (w *Watcher) parentEvent(wd int32, dir string, mask uint32, name string) {
+	switch {
+	case mask&unix.IN_IGNORED != 0: // the parent is gone: its folders are polled
+		delete(w.parents, wd)
+		w.watches--
+	case mask&unix.IN_ISDIR != 0 && mask&(unix.IN_CREATE|unix.IN_MOVED_TO) != 0:
+		if f := w.folders[filepath.Join(dir, name)]; f != nil && f.reason == missing {
+			w.watch(f)
+		}
 	}
 }
 

@@ -181,3 +181,47 @@ func TestParentRenamed(t *testing.T) {
 	waitFor(t, w, sendErr)
 	assert.Zero(t, logs.Len(), "%v", logs.All())
 }
+
+// TestMissingFolderIsWatchedWhenMade proves that a watched folder that does not exist yet is
+// watched as soon as it is made, with a change reported, rather than at the next Set; that it
+// is polled meanwhile, silently; and that the watch on its parent is dropped once no folder
+// waits on it.
+func TestMissingFolderIsWatchedWhenMade(t *testing.T) {
+	for _, tt := range []struct {
+		desc string
+		make func(t *testing.T, path string)
+	}{
+		{desc: "made in place", make: func(t *testing.T, p string) { require.NoError(t, os.Mkdir(p, 0o755)) }},
+		{desc: "moved in", make: func(t *testing.T, p string) {
+			tmp := filepath.Join(t.TempDir(), "made")
+			require.NoError(t, os.Mkdir(tmp, 0o755))
+			require.NoError(t, os.Rename(tmp, p))
+		}},
+	} {
+		t.Run(tt.desc, func(t *testing.T) {
+			root := t.TempDir() // the moves stay on one file system: TempDirs share one
+			_, seq, _, folders := layout(t, root)
+			offline := filepath.Join(filepath.Dir(seq), "offline")
+			folders = append(folders, Folder{Path: offline})
+			w, logs := startWatcher(t, Options{}, nil)
+			settle(t, w, folders)
+			assert.Equal(t, []string{offline}, w.PollOnly(), "polled while missing")
+			w.mu.Lock()
+			assert.Len(t, w.parents, 1, "RECEIVE/ is watched for its creation")
+			w.mu.Unlock()
+
+			tt.make(t, offline)
+			waitFor(t, w, offline)
+			assert.Empty(t, w.PollOnly(), "watched from its creation on")
+			write(t, filepath.Join(offline, "m.bac"))
+			waitFor(t, w, offline)
+
+			w.Set(folders) // the next full scan
+			w.mu.Lock()
+			assert.Empty(t, w.parents, "no folder waits on RECEIVE/ any more")
+			assert.Equal(t, 5, w.watches, "the four folders and error/'s issue folder: %v", w.byWatch)
+			w.mu.Unlock()
+			assert.Zero(t, logs.Len(), "a missing folder is no fallback to log: %v", logs.All())
+		})
+	}
+}

@@ -53,6 +53,7 @@ type Watcher struct {
 	initErr   error    // why ino is nil
 	folders   map[string]*folder
 	byWatch   map[int32]watchRef
+	parents   map[int32]string // watches on the parents of missing folders, for their creation
 	watches   int
 	changed   map[string]struct{}
 	all       bool // notifications were lost since the last Take
@@ -91,6 +92,7 @@ func newWatcher(opts Options) *Watcher {
 		open:       openInotify,
 		folders:    map[string]*folder{},
 		byWatch:    map[int32]watchRef{},
+		parents:    map[int32]string{},
 		changed:    map[string]struct{}{},
 	}
 }
