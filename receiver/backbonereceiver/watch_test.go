@@ -126,6 +126,22 @@ func TestWatchNotified(t *testing.T) {
 	run.waitRecords(t, root, append(briefAllRecords(root, run.sink.AllLogs()), "backbone.message.resolved INFO "+failed)...)
 }
 
+// TestWatchFolderMadeLater checks that with notification alone (no poll, no tick) a message
+// in a watched folder that did not exist at the full scan is reported: the folder is watched
+// from its creation.
+func TestWatchFolderMadeLater(t *testing.T) {
+	skipWithoutNotification(t)
+	const failed = "default/INT-16/PB-30/RECEIVE/error/PB-1/000001.bac" // error/ made after the scan
+	root := newWatchedTree(t)
+	require.NoDirExists(t, filepath.Join(root, filepath.FromSlash("default/INT-16/PB-30/RECEIVE/error")))
+	cfg := newEventsConfig(root, noTick)
+	cfg.EventsPollInterval = 0
+	run := startWatched(t, cfg, componenttest.NewNopHost())
+
+	putMessageFile(t, root, failed, 10, eventsMTime)
+	run.waitRecords(t, root, "backbone.message.error ERROR "+failed)
+}
+
 // TestWatchPollOnly checks that with notification off, the poll alone reports a new
 // message, including one in a folder that did not exist at the full scan.
 func TestWatchPollOnly(t *testing.T) {
