@@ -8,7 +8,9 @@
 // the file system unmounted or shared over the network), that folder is
 // "poll only": PollOnly lists it, for the receiver to re-list at every
 // poll. Each such fallback is logged once when it starts and once when it
-// ends. The full scan at each collection interval stays the reconciliation
+// ends. A folder that does not exist yet is polled silently, and watched as
+// soon as it is made: its parent is watched for its creation. The full scan at
+// each collection interval stays the reconciliation
 // that nothing escapes; after it, Set hands the watcher the current folders
 // and every fallback is retried.
 package queuewatch
