@@ -39,17 +39,13 @@ func (l *integrationList) UnmarshalJSON(data []byte) error {
 	if err := json.Unmarshal(data, &raws); err != nil {
 		return err
 	}
-	elems := make([][]byte, len(raws))
-	for i, raw := range raws {
-		elems[i] = raw
-	}
-	l.decodeElements(elems)
+	l.decodeElements(raws)
 	return nil
 }
 
 // decodeElements fills l from the list's elements; it reports false, leaving
 // l as it was, at the first element that is not JSON.
-func (l *integrationList) decodeElements(elems [][]byte) bool {
+func (l *integrationList) decodeElements(elems []json.RawMessage) bool {
 	items, decoded := make([]Integration, 0, len(elems)), make(map[string]Integration, len(elems))
 	var bad []error
 	for i, raw := range elems {
@@ -84,12 +80,12 @@ func (l *integrationList) decodeElements(elems [][]byte) bool {
 // whitespace around them, or false when data is not an array of balanced
 // values. It checks the structure only: whether an element is JSON is for its
 // decoder to say (or it equals, byte for byte, one that was).
-func splitArray(data []byte) ([][]byte, bool) {
+func splitArray(data []byte) ([]json.RawMessage, bool) {
 	i := skipSpace(data, 0)
 	if i == len(data) || data[i] != '[' {
 		return nil, false
 	}
-	elems := [][]byte{}
+	elems := []json.RawMessage{}
 	i = skipSpace(data, i+1)
 	if i < len(data) && data[i] == ']' {
 		return elems, skipSpace(data, i+1) == len(data)
