@@ -39,23 +39,16 @@ import (
 func BenchmarkTickAPI(b *testing.B) {
 	for _, n := range []int{1000, 2000} {
 		bodies := [][]byte{manyIntegrations(b, n, 0), manyIntegrations(b, n, 1)}
-		for _, changed := range []bool{false, true} {
-			name := fmt.Sprintf("integrations=%d/list=unchanged", n)
-			if changed {
-				name = fmt.Sprintf("integrations=%d/list=changed", n)
-			}
-			b.Run(name, func(b *testing.B) {
+		for _, list := range []string{"unchanged", "changed"} {
+			b.Run(fmt.Sprintf("integrations=%d/list=%s", n, list), func(b *testing.B) {
 				var requests atomic.Int64
-				srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-					body := bodies[0]
-					if changed {
-						body = bodies[requests.Add(1)%2]
+				url := serveList(b, func() []byte {
+					if list == "changed" {
+						return bodies[requests.Add(1)%2]
 					}
-					w.Header().Set("Content-Type", "application/json")
-					_, _ = w.Write(body)
-				}))
-				defer srv.Close()
-				r := startBenchReceiver(b, srv.URL, consumertest.NewNop())
+					return bodies[0]
+				})
+				r := startBenchReceiver(b, url, consumertest.NewNop())
 				r.tick(b.Context()) // the first observation sets the state baseline
 
 				b.ReportAllocs()
@@ -71,13 +64,9 @@ func BenchmarkTickAPI(b *testing.B) {
 			})
 		}
 		b.Run(fmt.Sprintf("integrations=%d/copy", n), func(b *testing.B) {
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-				w.Header().Set("Content-Type", "application/json")
-				_, _ = w.Write(bodies[0])
-			}))
-			defer srv.Close()
+			url := serveList(b, func() []byte { return bodies[0] })
 			sink := new(consumertest.MetricsSink)
-			r := startBenchReceiver(b, srv.URL, sink)
+			r := startBenchReceiver(b, url, sink)
 			r.tick(b.Context())
 			md := sink.AllMetrics()[0]
 
@@ -91,6 +80,18 @@ func BenchmarkTickAPI(b *testing.B) {
 			b.ReportMetric(float64(md.DataPointCount()), "points")
 		})
 	}
+}
+
+// serveList answers every request with the integrations list body returns, until the end of
+// the benchmark, and returns the server's URL.
+func serveList(b *testing.B, body func() []byte) string {
+	b.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(body())
+	}))
+	b.Cleanup(srv.Close)
+	return srv.URL
 }
 
 // startBenchReceiver starts a receiver on the API at url, its metrics going to next and its
