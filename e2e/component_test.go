@@ -12,17 +12,22 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/otelcol-backbone/otelcol-backbone/internal/e2eproc"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/e2eproc"
 )
 
-// modulePath is this repository's module, as a user's builder config names it.
-const modulePath = "github.com/otelcol-backbone/otelcol-backbone"
+// Paths of this repository's modules: the receiver, as a user's builder config names it, and
+// the test harness its own tests use.
+const (
+	repoPath    = "github.com/otelcol-backbone/otelcol-backbone"
+	modulePath  = repoPath + "/receiver/backbonereceiver"
+	harnessPath = repoPath + "/internal/harness"
+)
 
-// Packages of this module that the receiver may link; anything else of it in a user's build
-// (simulator, soak driver, test helpers) is a leak through the import graph.
+// Packages of this repository that the receiver may link; anything else of it in a user's
+// build (simulator, soak driver, test helpers) is a leak through the import graph.
 var componentPackages = []string{
-	modulePath + "/receiver/backbonereceiver",
-	modulePath + "/receiver/backbonereceiver/internal/metadata",
+	modulePath,
+	modulePath + "/internal/metadata",
 	modulePath + "/internal/backboneapi",
 	modulePath + "/internal/msgtrack",
 	modulePath + "/internal/queuetree",
@@ -48,8 +53,8 @@ var (
 )
 
 // minimalBuilderConfig is what a user writes to add the receiver to their own distribution:
-// one gomod line (by version; the replace points it at this checkout), next to the otlp and
-// debug exporters.
+// one gomod line, next to the otlp and debug exporters. The replaces point the receiver and the
+// harness its tests use at this checkout, as nothing here is published.
 const minimalBuilderConfig = `dist:
   name: otelcol-minimal
   description: A user's own distribution with the backbone receiver
@@ -59,14 +64,14 @@ const minimalBuilderConfig = `dist:
 
 receivers:
   - gomod: %[2]s v%[3]s
-    import: %[2]s/receiver/backbonereceiver
 
 exporters:
   - gomod: go.opentelemetry.io/collector/exporter/debugexporter v0.165.0
   - gomod: go.opentelemetry.io/collector/exporter/otlpexporter v0.165.0
 
 replaces:
-  - %[2]s => %[4]s
+  - %[2]s => %[4]s/receiver/backbonereceiver
+  - %[5]s => %[4]s/internal/harness
 `
 
 // TestE2EComponentInOwnDistribution builds a second, minimal distribution with ocb from its
@@ -79,7 +84,7 @@ func TestE2EComponentInOwnDistribution(t *testing.T) {
 	tmp := t.TempDir()
 	out := filepath.Join(tmp, "otelcol-minimal")
 	cfgPath := filepath.Join(tmp, "builder-config.yaml")
-	require.NoError(t, os.WriteFile(cfgPath, fmt.Appendf(nil, minimalBuilderConfig, out, modulePath, distVersion(t), repo), 0o600))
+	require.NoError(t, os.WriteFile(cfgPath, fmt.Appendf(nil, minimalBuilderConfig, out, modulePath, distVersion(t), repo, harnessPath), 0o600))
 
 	start := time.Now()
 	build := exec.CommandContext(t.Context(), "go", "tool", "-modfile="+filepath.Join(repo, "tools", "go.mod"),
@@ -94,7 +99,7 @@ func TestE2EComponentInOwnDistribution(t *testing.T) {
 		mods, err := exec.Command("go", "version", "-m", bin).Output()
 		require.NoError(t, err)
 		t.Logf("modules linked into the minimal distribution:\n%s", mods)
-		assert.Contains(t, string(mods), "\tdep\t"+modulePath+"\tv"+distVersion(t)+"\n\t=>\t"+repo)
+		assert.Contains(t, string(mods), "\tdep\t"+modulePath+"\tv"+distVersion(t)+"\n\t=>\t"+repo+"/receiver/backbonereceiver")
 		for _, m := range neverLinkedModules {
 			assert.NotContains(t, string(mods), "\t"+m+"\t", "test-only module %s is linked", m)
 		}
@@ -108,7 +113,7 @@ func TestE2EComponentInOwnDistribution(t *testing.T) {
 		}
 		var ours []string
 		for _, line := range deps(".") {
-			if p, _, _ := strings.Cut(line, " "); strings.HasPrefix(p, modulePath+"/") {
+			if p, _, _ := strings.Cut(line, " "); strings.HasPrefix(p, repoPath+"/") {
 				ours = append(ours, p)
 			}
 		}
@@ -149,7 +154,7 @@ service:
 		e2eproc.Eventually(t, p, 30*time.Second, "backbone metrics on the debug exporter", func() bool {
 			o := p.Output()
 			return strings.Contains(o, "backbone.api.up") && strings.Contains(o, "backbone.folder.messages") &&
-				strings.Contains(o, "InstrumentationScope "+modulePath+"/receiver/backbonereceiver 1.2.3")
+				strings.Contains(o, "InstrumentationScope "+modulePath+" 1.2.3")
 		})
 	})
 }

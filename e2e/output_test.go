@@ -17,9 +17,9 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 
-	"github.com/otelcol-backbone/otelcol-backbone/internal/e2eproc"
-	"github.com/otelcol-backbone/otelcol-backbone/internal/logrecords"
-	"github.com/otelcol-backbone/otelcol-backbone/internal/metricpoints"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/e2eproc"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/logrecords"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/metricpoints"
 )
 
 // lineReader returns the complete lines appended to a file since the last call.

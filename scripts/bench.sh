@@ -146,9 +146,10 @@ ratio() {
 	printf '%d.%02d' $((r / 100)) $((r % 100))
 }
 
-# bench runs benchmarks of a package (default internal/queuetree) and records their results.
+# bench runs benchmarks of a package of the receiver module (default internal/queuetree) and
+# records their results.
 bench() {
-	go test -run '^$' -bench "$1" -benchtime "$2" -count "$3" "${4:-./internal/queuetree/}" | record
+	(cd receiver/backbonereceiver && go test -run '^$' -bench "$1" -benchtime "$2" -count "$3" "${4:-./internal/queuetree/}") | record
 }
 
 build_tree "$tree" "$integrations" "$archive"
@@ -174,7 +175,7 @@ bench '^BenchmarkScan(Full|Unchanged)$' "$fast" 5
 bench '^BenchmarkScanFullArchiveDetails$' "$details" 3
 bench '^BenchmarkLiveHeap$' 1x 1
 bench '^BenchmarkScanManyIntegrations$' 3x 3
-bench '^BenchmarkTickAPI$' 20x 3 ./receiver/backbonereceiver/
+bench '^BenchmarkTickAPI$' 20x 3 ./
 
 for ((i = 0; i < find_runs; i++)); do time_find; done
 load_after=$(load)

@@ -27,14 +27,14 @@ fi
 
 targets=()
 while read -r dir; do
-	rel="./${dir#"$PWD"/}"
+	rel="${dir#"$PWD"/}"
 	for file in "$dir"/*_test.go; do
 		[[ -e "$file" ]] || continue
 		while read -r name; do
 			[[ -n "$name" ]] && targets+=("$rel $name")
 		done < <(sed -nE 's/^func (Fuzz[A-Za-z0-9_]+)\(f \*testing\.F\).*/\1/p' "$file")
 	done
-done < <(go list -f '{{.Dir}}' ./...)
+done < <(for m in . receiver/backbonereceiver internal/harness; do (cd "$m" && go list -f '{{.Dir}}' ./...); done)
 
 if [[ -n "$filter" ]]; then
 	selected=()
@@ -56,7 +56,7 @@ echo "fuzzing ${#targets[@]} targets for ${fuzztime} each (TMPDIR=${TMPDIR:-defa
 for t in "${targets[@]}"; do
 	read -r pkg name <<<"$t"
 	echo "== $pkg $name"
-	if go test -run '^$' -fuzz "^${name}\$" -fuzztime "$fuzztime" "$pkg" >"$log" 2>&1; then
+	if (cd "$pkg" && go test -run '^$' -fuzz "^${name}\$" -fuzztime "$fuzztime" .) >"$log" 2>&1; then
 		result="ok"
 	else
 		result="FAIL"

@@ -10,9 +10,9 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/otelcol-backbone/otelcol-backbone/internal/arrivals"
-	"github.com/otelcol-backbone/otelcol-backbone/internal/receiveryaml"
-	"github.com/otelcol-backbone/otelcol-backbone/internal/selfmetrics"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/arrivals"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/receiveryaml"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/selfmetrics"
 )
 
 // churnRun is one collector of the churn measurement: the tree it watches and whether it

@@ -8,9 +8,9 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"github.com/otelcol-backbone/otelcol-backbone/internal/arrivals"
-	"github.com/otelcol-backbone/otelcol-backbone/internal/backbonesim"
-	"github.com/otelcol-backbone/otelcol-backbone/internal/latency"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/arrivals"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/backbonesim"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/latency"
 )
 
 // dwell is how long a message of the steady stream stays before it is removed, so that the

@@ -14,11 +14,11 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/otelcol-backbone/otelcol-backbone/internal/arrivals"
-	"github.com/otelcol-backbone/otelcol-backbone/internal/backbonesim"
-	"github.com/otelcol-backbone/otelcol-backbone/internal/latency"
-	"github.com/otelcol-backbone/otelcol-backbone/internal/receiveryaml"
-	"github.com/otelcol-backbone/otelcol-backbone/internal/selfmetrics"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/arrivals"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/backbonesim"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/latency"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/receiveryaml"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/selfmetrics"
 )
 
 // Credentials of the simulated Jira's monitoring user.

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/otelcol-backbone/otelcol-backbone/internal/selfmetrics"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/selfmetrics"
 )
 
 // clockTicks is the unit of utime and stime in /proc/<pid>/stat (USER_HZ, 100 on Linux).

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/otelcol-backbone/otelcol-backbone/internal/arrivals"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/arrivals"
 )
 
 // waitArrival waits for the record of key at the sink and returns how long after since it arrived.

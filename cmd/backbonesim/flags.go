@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/otelcol-backbone/otelcol-backbone/internal/backbonesim"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/backbonesim"
 )
 
 // config is what the command line asks for.

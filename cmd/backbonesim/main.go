@@ -15,7 +15,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/otelcol-backbone/otelcol-backbone/internal/backbonesim"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/backbonesim"
 )
 
 func main() {

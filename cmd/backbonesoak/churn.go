@@ -13,7 +13,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/otelcol-backbone/otelcol-backbone/internal/backbonesim"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/backbonesim"
 )
 
 // soakKey names the i-th integration the driver adds; its connectors are <P>A-<n> and <P>B-<n>.

@@ -16,9 +16,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/otelcol-backbone/otelcol-backbone/internal/backbonesim"
-	"github.com/otelcol-backbone/otelcol-backbone/internal/receiveryaml"
-	"github.com/otelcol-backbone/otelcol-backbone/internal/selfmetrics"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/backbonesim"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/receiveryaml"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/selfmetrics"
 )
 
 // Simulated Jira's monitoring user.

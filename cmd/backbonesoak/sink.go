@@ -15,7 +15,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
 	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
 
-	"github.com/otelcol-backbone/otelcol-backbone/internal/logrecords"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/logrecords"
 )
 
 // maxBody caps what the sink reads of one request.

@@ -15,7 +15,7 @@ import (
 	"time"
 	"unsafe"
 
-	"github.com/otelcol-backbone/otelcol-backbone/internal/backbonesim"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/backbonesim"
 )
 
 // entryState is everything of a tree entry that a write, rename, chmod, chown, link or touch

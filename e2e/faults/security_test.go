@@ -17,9 +17,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/otelcol-backbone/otelcol-backbone/internal/backbonesim"
-	"github.com/otelcol-backbone/otelcol-backbone/internal/e2eproc"
-	"github.com/otelcol-backbone/otelcol-backbone/internal/selfmetrics"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/backbonesim"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/e2eproc"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/selfmetrics"
 )
 
 // Secrets of TestFaultsNoSecretLeak, with characters that URL and YAML encodings change.

@@ -20,9 +20,9 @@ import (
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
 
-	"github.com/otelcol-backbone/otelcol-backbone/internal/e2eproc"
-	"github.com/otelcol-backbone/otelcol-backbone/internal/logrecords"
-	"github.com/otelcol-backbone/otelcol-backbone/internal/metricpoints"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/e2eproc"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/logrecords"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/metricpoints"
 )
 
 // maxBody caps what the sink reads of one request.

@@ -3,7 +3,7 @@ package faults
 import (
 	"testing"
 
-	"github.com/otelcol-backbone/otelcol-backbone/internal/selfmetrics"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/selfmetrics"
 )
 
 // selfMetric is one value of selfmetrics.Read, failing the test when the endpoint cannot be

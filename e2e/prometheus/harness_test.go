@@ -24,9 +24,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/otelcol-backbone/otelcol-backbone/internal/backbonesim"
-	"github.com/otelcol-backbone/otelcol-backbone/internal/e2eproc"
-	"github.com/otelcol-backbone/otelcol-backbone/internal/receiveryaml"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/backbonesim"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/e2eproc"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/receiveryaml"
 )
 
 // Intervals of the whole setup: the receiver collects, Prometheus scrapes and evaluates the

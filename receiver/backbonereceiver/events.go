@@ -13,10 +13,10 @@ import (
 	"go.opentelemetry.io/collector/receiver/receiverhelper"
 	"go.uber.org/zap"
 
-	"github.com/otelcol-backbone/otelcol-backbone/internal/backboneapi"
-	"github.com/otelcol-backbone/otelcol-backbone/internal/msgtrack"
-	"github.com/otelcol-backbone/otelcol-backbone/internal/queuetree"
+	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/backboneapi"
 	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/metadata"
+	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/msgtrack"
+	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/queuetree"
 )
 
 // stateKey is the storage key of the tracker's state: one value, written at most once per tick.

@@ -16,8 +16,8 @@ import (
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/pdata/plog"
 
-	"github.com/otelcol-backbone/otelcol-backbone/internal/backbonesim"
-	"github.com/otelcol-backbone/otelcol-backbone/internal/queuetree"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/backbonesim"
+	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/queuetree"
 )
 
 // eventsTreeFiles puts one message in every folder of AP-29 and PB-30 of INT-16 and of

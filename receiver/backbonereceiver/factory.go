@@ -10,9 +10,9 @@ import (
 	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/scraper/scraperhelper"
 
-	"github.com/otelcol-backbone/otelcol-backbone/internal/backboneapi"
-	"github.com/otelcol-backbone/otelcol-backbone/internal/sharedcomponent"
+	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/backboneapi"
 	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/metadata"
+	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/sharedcomponent"
 )
 
 const (

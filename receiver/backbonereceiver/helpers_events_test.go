@@ -13,21 +13,18 @@ import (
 	"testing"
 	"time"
 
-	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage"
+	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/storagetest"
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/golden"
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/pdatatest/plogtest"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
-	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/consumer/consumertest"
-	"go.opentelemetry.io/collector/extension"
-	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 
-	"github.com/otelcol-backbone/otelcol-backbone/internal/logrecords"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/logrecords"
 	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/metadata"
 )
 
@@ -311,46 +308,33 @@ func compareEventsGolden(t *testing.T, name, root string, actual plog.Logs) {
 	require.NoError(t, plogtest.CompareLogs(expected, masked))
 }
 
-// testFileStorage is the contrib file_storage extension on a temporary directory, started and
-// exposed through a component.Host, as the collector does.
+// testFileStorage is contrib's file-backed test storage extension on a temporary directory,
+// exposed through a component.Host as the collector does. It keeps what a client stored when
+// that client is closed, so a receiver shut down and started again finds its state.
 type testFileStorage struct {
 	id  component.ID
-	ext extension.Extension
+	ext *storagetest.TestStorage
 }
 
 func (s *testFileStorage) GetExtensions() map[component.ID]component.Component {
 	return map[component.ID]component.Component{s.id: s.ext}
 }
 
-// newFileStorage starts a file_storage extension on dir (a fresh one when empty); it is
-// shut down with the test.
+// newFileStorage returns a file-backed storage extension on dir (a fresh one when empty).
 func newFileStorage(t *testing.T, dir string) *testFileStorage {
 	t.Helper()
 	if dir == "" {
 		dir = t.TempDir()
 	}
-	f := filestorage.NewFactory()
-	cfg := f.CreateDefaultConfig().(*filestorage.Config)
-	cfg.Directory = dir
-	cfg.Compaction.Directory = dir
-	require.NoError(t, cfg.Validate())
-	id := component.NewID(f.Type())
-	ext, err := f.Create(t.Context(), extension.Settings{
-		ID:                id,
-		TelemetrySettings: componenttest.NewNopTelemetrySettings(),
-		BuildInfo:         component.NewDefaultBuildInfo(),
-	}, cfg)
-	require.NoError(t, err)
-	require.NoError(t, ext.Start(t.Context(), componenttest.NewNopHost()))
-	t.Cleanup(func() { require.NoError(t, ext.Shutdown(context.Background())) })
-	return &testFileStorage{id: id, ext: ext}
+	ext := storagetest.NewFileBackedStorageExtension("state", dir)
+	return &testFileStorage{id: ext.ID, ext: ext}
 }
 
 // stored reads the state the receiver with id saved. Call it only while that receiver is
 // shut down: the file stays locked while a client is open.
 func (s *testFileStorage) stored(t *testing.T, id component.ID) []byte {
 	t.Helper()
-	client, err := s.ext.(storage.Extension).GetClient(t.Context(), component.KindReceiver, id, "")
+	client, err := s.ext.GetClient(t.Context(), component.KindReceiver, id, "")
 	require.NoError(t, err)
 	defer func() { require.NoError(t, client.Close(context.Background())) }()
 	data, err := client.Get(t.Context(), stateKey)

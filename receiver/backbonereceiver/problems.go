@@ -10,7 +10,7 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/otelcol-backbone/otelcol-backbone/internal/backboneapi"
+	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/backboneapi"
 )
 
 // problem is one thing wrong with what the receiver reads. state tells two occurrences

@@ -13,10 +13,10 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/receiver"
 
-	"github.com/otelcol-backbone/otelcol-backbone/internal/backboneapi"
-	"github.com/otelcol-backbone/otelcol-backbone/internal/queuetree"
-	"github.com/otelcol-backbone/otelcol-backbone/internal/queuewatch"
+	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/backboneapi"
 	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/metadata"
+	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/queuetree"
+	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/queuewatch"
 )
 
 // snapshot is what one tick learned about Backbone. It is the seam between reading (API

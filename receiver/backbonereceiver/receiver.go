@@ -10,8 +10,8 @@ import (
 	"go.opentelemetry.io/collector/receiver/receiverhelper"
 	"go.uber.org/zap"
 
-	"github.com/otelcol-backbone/otelcol-backbone/internal/queuetree"
 	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/metadata"
+	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/queuetree"
 )
 
 // backboneReceiver is the one instance of a receiver config, shared by the metrics and the

@@ -9,10 +9,10 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/receiver"
 
-	"github.com/otelcol-backbone/otelcol-backbone/internal/backboneapi"
-	"github.com/otelcol-backbone/otelcol-backbone/internal/msgtrack"
-	"github.com/otelcol-backbone/otelcol-backbone/internal/queuetree"
+	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/backboneapi"
 	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/metadata"
+	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/msgtrack"
+	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/queuetree"
 )
 
 // Event names and record attributes, as in metadata.yaml; records_test.go checks each

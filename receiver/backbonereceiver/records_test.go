@@ -10,9 +10,9 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 
-	"github.com/otelcol-backbone/otelcol-backbone/internal/msgtrack"
-	"github.com/otelcol-backbone/otelcol-backbone/internal/queuetree"
 	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/metadata"
+	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/msgtrack"
+	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/queuetree"
 )
 
 // TestRecordsMatchGeneratedBuilder builds the record of each event both ways: with the

@@ -1,7 +1,7 @@
 package backbonereceiver
 
 import (
-	"github.com/otelcol-backbone/otelcol-backbone/internal/backboneapi"
+	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/backboneapi"
 	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/metadata"
 )
 

@@ -19,7 +19,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
-	"github.com/otelcol-backbone/otelcol-backbone/internal/metricpoints"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/metricpoints"
 	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/metadata"
 )
 

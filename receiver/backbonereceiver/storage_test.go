@@ -11,7 +11,6 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
-	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 
 	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/metadata"
@@ -212,7 +211,7 @@ func TestStorageUnreadableState(t *testing.T) {
 			root := newEventsTree(t)
 			putMessageFile(t, root, present, 1, eventsMTime)
 			fs := newFileStorage(t, "")
-			client, err := fs.ext.(storage.Extension).GetClient(t.Context(), component.KindReceiver, eventsReceiverID, "")
+			client, err := fs.ext.GetClient(t.Context(), component.KindReceiver, eventsReceiverID, "")
 			require.NoError(t, err)
 			require.NoError(t, client.Set(t.Context(), stateKey, []byte(`{"version":99}`)))
 			require.NoError(t, client.Close(t.Context()))

@@ -5,8 +5,8 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/otelcol-backbone/otelcol-backbone/internal/queuetree"
-	"github.com/otelcol-backbone/otelcol-backbone/internal/queuewatch"
+	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/queuetree"
+	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/queuewatch"
 )
 
 // settleDelay lets a burst of notifications settle before the folders are re-listed, so

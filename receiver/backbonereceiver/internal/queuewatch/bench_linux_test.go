@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/otelcol-backbone/otelcol-backbone/internal/latency"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/latency"
 )
 
 // BenchmarkNotifyLatency measures the delay from a message file's creation

@@ -13,10 +13,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/otelcol-backbone/otelcol-backbone/internal/latency"
-	"github.com/otelcol-backbone/otelcol-backbone/internal/msgtrack"
-	"github.com/otelcol-backbone/otelcol-backbone/internal/queuetree"
-	"github.com/otelcol-backbone/otelcol-backbone/internal/queuewatch"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/latency"
+	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/msgtrack"
+	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/queuetree"
+	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/queuewatch"
 )
 
 // TestWatchRelistObserve runs the pieces as the receiver's loop chains

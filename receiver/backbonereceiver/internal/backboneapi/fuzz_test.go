@@ -27,7 +27,7 @@ func (b bodyTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 
 func fixtureSeeds(f *testing.F) [][]byte {
 	f.Helper()
-	names, err := filepath.Glob(filepath.Join("..", "..", "testdata", "api", "*.json"))
+	names, err := filepath.Glob(filepath.Join("..", "..", "..", "..", "testdata", "api", "*.json"))
 	require.NoError(f, err)
 	require.NotEmpty(f, names)
 	var seeds [][]byte

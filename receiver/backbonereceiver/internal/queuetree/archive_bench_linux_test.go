@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/otelcol-backbone/otelcol-backbone/internal/queuewatch"
+	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/queuewatch"
 )
 
 // churnInterval is the collection interval the churn benchmarks simulate.

@@ -22,7 +22,7 @@ const (
 
 func fixture(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "api", name))
+	b, err := os.ReadFile(filepath.Join("..", "..", "..", "..", "testdata", "api", name))
 	require.NoError(t, err)
 	return b
 }
