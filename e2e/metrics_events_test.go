@@ -78,6 +78,7 @@ func TestE2EMetricsAndEvents(t *testing.T) {
 
 	resource := func(integration string) map[string]any {
 		return map[string]any{
+			"backbone.integration.idle":    false,
 			"backbone.integration.key":     integration,
 			"backbone.integration.summary": summaries[integration],
 			"jira.base_url":                base,

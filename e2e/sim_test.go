@@ -195,6 +195,7 @@ func assertScrape(t *testing.T, s scrape, want map[string]float64, base string) 
 		}
 		if key := integrationKey(p); key != "" {
 			assert.Equal(t, map[string]any{
+				"backbone.integration.idle":    false,
 				"backbone.integration.key":     key,
 				"backbone.integration.summary": summaries[key],
 				"jira.base_url":                base,

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -29,6 +30,7 @@ var (
 	errUsernameNoPass  = errors.New(`"username" requires "password"`)
 	errPasswordNoUser  = errors.New(`"password" requires "username"`)
 	errEmptyProjectKey = errors.New(`"project_keys" must not contain an empty key`)
+	errEmptyIdleKey    = errors.New(`"idle_integrations" must not contain an empty key`)
 	errStartAt         = fmt.Errorf(`"start_at" must be %q or %q`, StartAtEnd, StartAtBeginning)
 	errAuthBackoff     = errors.New(`"auth_backoff": "initial_interval" must be positive and not above "max_interval"`)
 	errMaxEvents       = errors.New(`"max_events_per_request" must be at least 1`)
@@ -53,6 +55,9 @@ type Config struct {
 	// ProjectKeys queries the API once per project key; required when the user is only a
 	// project administrator.
 	ProjectKeys []string `mapstructure:"project_keys"`
+	// IdleIntegrations are the keys of integrations an admin keeps stopped or unfinished on
+	// purpose; their resources say backbone.integration.idle: true, which the alerts honour.
+	IdleIntegrations []string `mapstructure:"idle_integrations"`
 	// AuthBackoff is how long the receiver waits after Jira rejected its credentials.
 	AuthBackoff AuthBackoffConfig `mapstructure:"auth_backoff"`
 
@@ -121,6 +126,9 @@ func (cfg *Config) Validate() error {
 			errs = append(errs, errEmptyProjectKey)
 			break
 		}
+	}
+	if slices.ContainsFunc(cfg.IdleIntegrations, func(key string) bool { return strings.TrimSpace(key) == "" }) {
+		errs = append(errs, errEmptyIdleKey)
 	}
 	if b := cfg.AuthBackoff; b.InitialInterval <= 0 || b.MaxInterval < b.InitialInterval {
 		errs = append(errs, errAuthBackoff)

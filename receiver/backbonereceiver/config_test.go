@@ -35,6 +35,7 @@ func TestLoadConfig(t *testing.T) {
 				c.Endpoint = "https://jira.example.com/jira"
 				c.Token = "secret-token"
 				c.ProjectKeys = []string{"AP", "PB"}
+				c.IdleIntegrations = []string{"INT-15"}
 				c.CollectionInterval = 30 * time.Second
 				c.ControllerConfig.Timeout = 5 * time.Second
 				c.ClientConfig.Timeout = 5 * time.Second
@@ -139,6 +140,10 @@ func TestValidate(t *testing.T) {
 			c.Endpoint = "https://jira.example.com"
 			c.ProjectKeys = []string{"AP", " "}
 		}, wantErr: []error{errEmptyProjectKey}},
+		{desc: "empty idle integration key", modify: func(c *Config) {
+			c.Directory = "/data"
+			c.IdleIntegrations = []string{"INT-7", ""}
+		}, wantErr: []error{errEmptyIdleKey}},
 		{desc: "bad start_at", modify: func(c *Config) {
 			c.Directory = "/data"
 			c.StartAt = "middle"

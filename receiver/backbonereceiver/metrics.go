@@ -22,7 +22,7 @@ type metricsOutput struct {
 	next    consumer.Metrics
 	obs     *receiverhelper.ObsReport
 	mb      *metadata.MetricsBuilder
-	baseURL string
+	origin  origin
 }
 
 func newMetricsOutput(cfg *Config, set receiver.Settings, next consumer.Metrics, obs *receiverhelper.ObsReport) *metricsOutput {
@@ -30,7 +30,7 @@ func newMetricsOutput(cfg *Config, set receiver.Settings, next consumer.Metrics,
 		next:    next,
 		obs:     obs,
 		mb:      metadata.NewMetricsBuilder(cfg.MetricsBuilderConfig, set),
-		baseURL: jiraBaseURL(cfg.Endpoint),
+		origin:  originOf(cfg),
 	}
 }
 
@@ -53,14 +53,14 @@ func (m *metricsOutput) build(snap *snapshot) pmetric.Metrics {
 			m.recordFolders(ts, snap.time, c, g.api)
 		}
 		rb := m.mb.NewResourceBuilder()
-		resourceOf(g.api).set(rb, g.key, m.baseURL)
+		resourceOf(g.api).set(rb, g.key, m.origin)
 		m.mb.EmitForResource(metadata.WithResource(rb.Emit()))
 	}
 	if snap.api != nil {
 		m.recordAPIHealth(ts, snap.api)
 		rb := m.mb.NewResourceBuilder()
-		if m.baseURL != "" {
-			rb.SetJiraBaseURL(m.baseURL)
+		if m.origin.jiraBaseURL != "" {
+			rb.SetJiraBaseURL(m.origin.jiraBaseURL)
 		}
 		m.mb.EmitForResource(metadata.WithResource(rb.Emit()))
 	}

@@ -136,7 +136,7 @@ func forIssue(m *msgtrack.Message) string {
 type recordBuilder struct {
 	events    metadata.EventsConfig
 	lb        *metadata.LogsBuilder
-	baseURL   string
+	origin    origin
 	resources map[string]integrationResource // by integration key, as last read from the API
 }
 
@@ -147,7 +147,7 @@ func newRecordBuilder(cfg *Config, set receiver.Settings) *recordBuilder {
 			Events:             cfg.Events,
 			ResourceAttributes: cfg.ResourceAttributes,
 		}, set),
-		baseURL:   jiraBaseURL(cfg.Endpoint),
+		origin:    originOf(cfg),
 		resources: map[string]integrationResource{},
 	}
 }
@@ -171,7 +171,7 @@ func (b *recordBuilder) build(events []msgtrack.Event) plog.Logs {
 			}
 		}
 		rb := b.lb.NewResourceBuilder()
-		b.resources[integration].set(rb, integration, b.baseURL)
+		b.resources[integration].set(rb, integration, b.origin)
 		b.lb.EmitForResource(metadata.WithLogsResource(rb.Emit()))
 	}
 	return b.lb.Emit()

@@ -28,9 +28,25 @@ func resourceOf(it *backboneapi.Integration) integrationResource {
 	}
 }
 
-// set fills rb for the integration key; jiraBaseURL is the receiver's endpoint ("" without one).
-func (r integrationResource) set(rb *metadata.ResourceBuilder, key, jiraBaseURL string) {
+// origin is what every integration's resource says of where it is watched from: the Jira of
+// the receiver's endpoint ("" without one) and the integrations an admin marked idle.
+type origin struct {
+	jiraBaseURL string
+	idle        map[string]bool
+}
+
+func originOf(cfg *Config) origin {
+	idle := make(map[string]bool, len(cfg.IdleIntegrations))
+	for _, key := range cfg.IdleIntegrations {
+		idle[key] = true
+	}
+	return origin{jiraBaseURL: jiraBaseURL(cfg.Endpoint), idle: idle}
+}
+
+// set fills rb for the integration key, seen from o.
+func (r integrationResource) set(rb *metadata.ResourceBuilder, key string, o origin) {
 	rb.SetBackboneIntegrationKey(key)
+	rb.SetBackboneIntegrationIdle(o.idle[key])
 	if r.summary != "" {
 		rb.SetBackboneIntegrationSummary(r.summary)
 	}
@@ -43,7 +59,7 @@ func (r integrationResource) set(rb *metadata.ResourceBuilder, key, jiraBaseURL 
 	if r.partnerProjectType != "" {
 		rb.SetBackboneIntegrationPartnerProjectType(r.partnerProjectType)
 	}
-	if jiraBaseURL != "" {
-		rb.SetJiraBaseURL(jiraBaseURL)
+	if o.jiraBaseURL != "" {
+		rb.SetJiraBaseURL(o.jiraBaseURL)
 	}
 }

@@ -138,6 +138,10 @@ func TestScrapeAPIOnly(t *testing.T) {
 		{desc: "unknown extra fields", fixture: "integrations_extra_fields.json", golden: "api_extra_fields.yaml"},
 		{desc: "empty array", fixture: "integrations_empty.json", golden: "api_empty.yaml"},
 		{
+			desc: "an integration marked idle", fixture: "integrations.json", golden: "api_idle.yaml",
+			configure: func(cfg *Config) { cfg.IdleIntegrations = []string{"INT-15"} },
+		},
+		{
 			desc: "opt-in attributes: integration facts and the queue type", fixture: "integrations_distributed.json", golden: "api_opt_in.yaml",
 			configure: func(cfg *Config) {
 				ra := &cfg.ResourceAttributes

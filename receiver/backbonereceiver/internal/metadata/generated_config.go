@@ -852,6 +852,7 @@ func (rac *ResourceAttributeConfig) Unmarshal(parser *confmap.Conf) error {
 // ResourceAttributesConfig provides config for backbone resource attributes.
 type ResourceAttributesConfig struct {
 	BackboneIntegrationDistributed        ResourceAttributeConfig `mapstructure:"backbone.integration.distributed"`
+	BackboneIntegrationIdle               ResourceAttributeConfig `mapstructure:"backbone.integration.idle"`
 	BackboneIntegrationKey                ResourceAttributeConfig `mapstructure:"backbone.integration.key"`
 	BackboneIntegrationMaster             ResourceAttributeConfig `mapstructure:"backbone.integration.master"`
 	BackboneIntegrationPartnerProjectType ResourceAttributeConfig `mapstructure:"backbone.integration.partner_project_type"`
@@ -863,6 +864,9 @@ func DefaultResourceAttributesConfig() ResourceAttributesConfig {
 	return ResourceAttributesConfig{
 		BackboneIntegrationDistributed: ResourceAttributeConfig{
 			Enabled: false,
+		},
+		BackboneIntegrationIdle: ResourceAttributeConfig{
+			Enabled: true,
 		},
 		BackboneIntegrationKey: ResourceAttributeConfig{
 			Enabled: true,

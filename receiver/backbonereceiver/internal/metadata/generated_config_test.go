@@ -95,6 +95,7 @@ func TestMetricsBuilderConfig(t *testing.T) {
 				},
 				ResourceAttributes: ResourceAttributesConfig{
 					BackboneIntegrationDistributed:        ResourceAttributeConfig{Enabled: true},
+					BackboneIntegrationIdle:               ResourceAttributeConfig{Enabled: true},
 					BackboneIntegrationKey:                ResourceAttributeConfig{Enabled: true},
 					BackboneIntegrationMaster:             ResourceAttributeConfig{Enabled: true},
 					BackboneIntegrationPartnerProjectType: ResourceAttributeConfig{Enabled: true},
@@ -176,6 +177,7 @@ func TestMetricsBuilderConfig(t *testing.T) {
 				},
 				ResourceAttributes: ResourceAttributesConfig{
 					BackboneIntegrationDistributed:        ResourceAttributeConfig{Enabled: false},
+					BackboneIntegrationIdle:               ResourceAttributeConfig{Enabled: false},
 					BackboneIntegrationKey:                ResourceAttributeConfig{Enabled: false},
 					BackboneIntegrationMaster:             ResourceAttributeConfig{Enabled: false},
 					BackboneIntegrationPartnerProjectType: ResourceAttributeConfig{Enabled: false},
@@ -370,6 +372,7 @@ func TestResourceAttributesConfig(t *testing.T) {
 			name: "all_set",
 			want: ResourceAttributesConfig{
 				BackboneIntegrationDistributed:        ResourceAttributeConfig{Enabled: true},
+				BackboneIntegrationIdle:               ResourceAttributeConfig{Enabled: true},
 				BackboneIntegrationKey:                ResourceAttributeConfig{Enabled: true},
 				BackboneIntegrationMaster:             ResourceAttributeConfig{Enabled: true},
 				BackboneIntegrationPartnerProjectType: ResourceAttributeConfig{Enabled: true},
@@ -381,6 +384,7 @@ func TestResourceAttributesConfig(t *testing.T) {
 			name: "none_set",
 			want: ResourceAttributesConfig{
 				BackboneIntegrationDistributed:        ResourceAttributeConfig{Enabled: false},
+				BackboneIntegrationIdle:               ResourceAttributeConfig{Enabled: false},
 				BackboneIntegrationKey:                ResourceAttributeConfig{Enabled: false},
 				BackboneIntegrationMaster:             ResourceAttributeConfig{Enabled: false},
 				BackboneIntegrationPartnerProjectType: ResourceAttributeConfig{Enabled: false},

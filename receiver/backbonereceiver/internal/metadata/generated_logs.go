@@ -528,6 +528,12 @@ func NewLogsBuilder(lbc LogsBuilderConfig, settings receiver.Settings) *LogsBuil
 	if lbc.ResourceAttributes.BackboneIntegrationDistributed.EventsExclude != nil {
 		lb.resourceAttributeExcludeFilter["backbone.integration.distributed"] = filter.CreateFilter(lbc.ResourceAttributes.BackboneIntegrationDistributed.EventsExclude)
 	}
+	if lbc.ResourceAttributes.BackboneIntegrationIdle.EventsInclude != nil {
+		lb.resourceAttributeIncludeFilter["backbone.integration.idle"] = filter.CreateFilter(lbc.ResourceAttributes.BackboneIntegrationIdle.EventsInclude)
+	}
+	if lbc.ResourceAttributes.BackboneIntegrationIdle.EventsExclude != nil {
+		lb.resourceAttributeExcludeFilter["backbone.integration.idle"] = filter.CreateFilter(lbc.ResourceAttributes.BackboneIntegrationIdle.EventsExclude)
+	}
 	if lbc.ResourceAttributes.BackboneIntegrationKey.EventsInclude != nil {
 		lb.resourceAttributeIncludeFilter["backbone.integration.key"] = filter.CreateFilter(lbc.ResourceAttributes.BackboneIntegrationKey.EventsInclude)
 	}

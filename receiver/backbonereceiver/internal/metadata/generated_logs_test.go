@@ -31,6 +31,7 @@ func TestLogsBuilderAppendLogRecord(t *testing.T) {
 
 	rb := lb.NewResourceBuilder()
 	rb.SetBackboneIntegrationDistributed(true)
+	rb.SetBackboneIntegrationIdle(false)
 	rb.SetBackboneIntegrationKey("backbone.integration.key-val")
 	rb.SetBackboneIntegrationMaster(false)
 	rb.SetBackboneIntegrationPartnerProjectType("backbone.integration.partner_project_type-val")
@@ -164,6 +165,7 @@ func TestLogsBuilder(t *testing.T) {
 
 			rb := lb.NewResourceBuilder()
 			rb.SetBackboneIntegrationDistributed(true)
+			rb.SetBackboneIntegrationIdle(false)
 			rb.SetBackboneIntegrationKey("backbone.integration.key-val")
 			rb.SetBackboneIntegrationMaster(false)
 			rb.SetBackboneIntegrationPartnerProjectType("backbone.integration.partner_project_type-val")

@@ -1628,6 +1628,12 @@ func NewMetricsBuilder(mbc MetricsBuilderConfig, settings receiver.Settings, opt
 	if mbc.ResourceAttributes.BackboneIntegrationDistributed.MetricsExclude != nil {
 		mb.resourceAttributeExcludeFilter["backbone.integration.distributed"] = filter.CreateFilter(mbc.ResourceAttributes.BackboneIntegrationDistributed.MetricsExclude)
 	}
+	if mbc.ResourceAttributes.BackboneIntegrationIdle.MetricsInclude != nil {
+		mb.resourceAttributeIncludeFilter["backbone.integration.idle"] = filter.CreateFilter(mbc.ResourceAttributes.BackboneIntegrationIdle.MetricsInclude)
+	}
+	if mbc.ResourceAttributes.BackboneIntegrationIdle.MetricsExclude != nil {
+		mb.resourceAttributeExcludeFilter["backbone.integration.idle"] = filter.CreateFilter(mbc.ResourceAttributes.BackboneIntegrationIdle.MetricsExclude)
+	}
 	if mbc.ResourceAttributes.BackboneIntegrationKey.MetricsInclude != nil {
 		mb.resourceAttributeIncludeFilter["backbone.integration.key"] = filter.CreateFilter(mbc.ResourceAttributes.BackboneIntegrationKey.MetricsInclude)
 	}

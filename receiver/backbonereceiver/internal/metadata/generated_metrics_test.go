@@ -168,6 +168,7 @@ func TestMetricsBuilder(t *testing.T) {
 
 			rb := mb.NewResourceBuilder()
 			rb.SetBackboneIntegrationDistributed(true)
+			rb.SetBackboneIntegrationIdle(false)
 			rb.SetBackboneIntegrationKey("backbone.integration.key-val")
 			rb.SetBackboneIntegrationMaster(false)
 			rb.SetBackboneIntegrationPartnerProjectType("backbone.integration.partner_project_type-val")

@@ -28,6 +28,13 @@ func (rb *ResourceBuilder) SetBackboneIntegrationDistributed(val bool) {
 	}
 }
 
+// SetBackboneIntegrationIdle sets provided value as "backbone.integration.idle" attribute.
+func (rb *ResourceBuilder) SetBackboneIntegrationIdle(val bool) {
+	if rb.config.BackboneIntegrationIdle.Enabled {
+		rb.res.Attributes().PutBool("backbone.integration.idle", val)
+	}
+}
+
 // SetBackboneIntegrationKey sets provided value as "backbone.integration.key" attribute.
 func (rb *ResourceBuilder) SetBackboneIntegrationKey(val string) {
 	if rb.config.BackboneIntegrationKey.Enabled {

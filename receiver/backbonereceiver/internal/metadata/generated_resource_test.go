@@ -14,6 +14,7 @@ func TestResourceBuilder(t *testing.T) {
 			cfg := loadResourceAttributesConfig(t, tt)
 			rb := NewResourceBuilder(cfg)
 			rb.SetBackboneIntegrationDistributed(true)
+			rb.SetBackboneIntegrationIdle(false)
 			rb.SetBackboneIntegrationKey("backbone.integration.key-val")
 			rb.SetBackboneIntegrationMaster(false)
 			rb.SetBackboneIntegrationPartnerProjectType("backbone.integration.partner_project_type-val")
@@ -25,9 +26,9 @@ func TestResourceBuilder(t *testing.T) {
 
 			switch tt {
 			case "default":
-				assert.Equal(t, 3, res.Attributes().Len())
+				assert.Equal(t, 4, res.Attributes().Len())
 			case "all_set":
-				assert.Equal(t, 6, res.Attributes().Len())
+				assert.Equal(t, 7, res.Attributes().Len())
 			case "none_set":
 				assert.Equal(t, 0, res.Attributes().Len())
 				return
@@ -38,6 +39,11 @@ func TestResourceBuilder(t *testing.T) {
 			assert.Equal(t, tt == "all_set", ok)
 			if ok {
 				assert.True(t, backboneIntegrationDistributedAttrVal.Bool())
+			}
+			backboneIntegrationIdleAttrVal, ok := res.Attributes().Get("backbone.integration.idle")
+			assert.True(t, ok)
+			if ok {
+				assert.False(t, backboneIntegrationIdleAttrVal.Bool())
 			}
 			backboneIntegrationKeyAttrVal, ok := res.Attributes().Get("backbone.integration.key")
 			assert.True(t, ok)
