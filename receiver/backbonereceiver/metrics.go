@@ -19,18 +19,18 @@ import (
 // metricsOutput turns snapshots into metrics: one resource per integration, holding its
 // API and folder metrics side by side, and one resource for the API's own health.
 type metricsOutput struct {
-	next    consumer.Metrics
-	obs     *receiverhelper.ObsReport
-	mb      *metadata.MetricsBuilder
-	origin  origin
+	next   consumer.Metrics
+	obs    *receiverhelper.ObsReport
+	mb     *metadata.MetricsBuilder
+	origin origin
 }
 
 func newMetricsOutput(cfg *Config, set receiver.Settings, next consumer.Metrics, obs *receiverhelper.ObsReport) *metricsOutput {
 	return &metricsOutput{
-		next:    next,
-		obs:     obs,
-		mb:      metadata.NewMetricsBuilder(cfg.MetricsBuilderConfig, set),
-		origin:  originOf(cfg),
+		next:   next,
+		obs:    obs,
+		mb:     metadata.NewMetricsBuilder(cfg.MetricsBuilderConfig, set),
+		origin: originOf(cfg),
 	}
 }
 
