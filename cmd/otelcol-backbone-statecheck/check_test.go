@@ -302,3 +302,28 @@ func TestIsStorageFile(t *testing.T) {
 		}
 	}
 }
+
+// TestRun: without a command the program checks and exits; OTELCOL_STORAGE_DIR, which the
+// packaged configuration gives file_storage, is the directory it checks unless -dir says
+// otherwise.
+func TestRun(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "receiver_backbone_")
+	writeDB(t, path)
+	damageMiddle(t, path)
+	t.Setenv("OTELCOL_STORAGE_DIR", dir)
+	var stderr bytes.Buffer
+	if code := run(nil, &stderr); code != 0 {
+		t.Fatalf("run: status %d\n%s", code, stderr.String())
+	}
+	if _, err := os.Stat(path); err == nil || !strings.Contains(stderr.String(), "otelcol-backbone-statecheck: "+path+" is damaged") {
+		t.Errorf("the damaged file in $OTELCOL_STORAGE_DIR was not moved aside:\n%s", stderr.String())
+	}
+	stderr.Reset()
+	if code := run([]string{"-dir", t.TempDir(), "--", filepath.Join(dir, "missing")}, &stderr); code != 1 || !strings.Contains(stderr.String(), "missing") {
+		t.Errorf("a command that does not exist: status %d, %q; want 1 and the reason", code, stderr.String())
+	}
+	if code := run([]string{"-unknown"}, &stderr); code != 1 {
+		t.Errorf("an unknown flag: status %d, want 1", code)
+	}
+}
