@@ -16,6 +16,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -40,13 +41,18 @@ func run(args []string, stderr io.Writer) int {
 	logger := log.New(stderr, "otelcol-backbone-statecheck: ", 0)
 	fs := flag.NewFlagSet("otelcol-backbone-statecheck", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dir := fs.String("dir", storageDir(), "file_storage directory to check (default: $OTELCOL_STORAGE_DIR, else "+defaultDir+")")
+	dir := fs.String("dir", "", "file_storage directory to check (default: $OTELCOL_STORAGE_DIR, else "+defaultDir+")")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: otelcol-backbone-statecheck [-dir DIR] [-- COMMAND [ARG...]]")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		return 0
+	} else if err != nil {
 		return 1
+	}
+	if *dir == "" {
+		*dir = storageDir()
 	}
 	self, err := os.Executable()
 	if err != nil {
