@@ -396,6 +396,32 @@ userns=()
 if as_service unshare --user --map-user="$uid" --map-group="$gid" true 2>"$work/userns.log"; then
 	userns=(unshare --user --map-user="$uid" --map-group="$gid")
 	ok "a user namespace like PrivateUsers=: only $svc_user mapped"
+	# The namespace hides other owners and groups, not the access they grant: a file of a group
+	# the user is a member of (as a Jira tree's group can be) stays readable, a non-member's not.
+	probe_gid=""
+	for g in $(seq 64990 64999); do
+		getent group "$g" >/dev/null || {
+			probe_gid=$g
+			break
+		}
+	done
+	probe=$tree_root/group-only
+	if [ -n "$probe_gid" ] && echo probe >"$probe" && chown "root:$probe_gid" "$probe" && chmod 0640 "$probe"; then
+		in_userns() {
+			local groups=$1
+			shift
+			setpriv --reuid="$svc_user" --regid="$svc_user" "$groups" --no-new-privs \
+				"${userns[@]}" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"
+		}
+		shown=$(in_userns --groups="$probe_gid" stat -c %G "$probe" 2>&1)
+		read_back=$(in_userns --groups="$probe_gid" cat "$probe" 2>&1)
+		check "in it, a member of group $probe_gid (shown there as $shown) reads a file of that group, mode 0640" \
+			test "$read_back" = probe
+		check_not "in it, a non-member cannot read that file" in_userns --clear-groups cat "$probe" 2>/dev/null
+		rm -f "$probe"
+	else
+		note "no free group id in 64990..64999: group access in the user namespace not tried"
+	fi
 else
 	note "no user namespace here ($(head -n1 "$work/userns.log")): PrivateUsers= is not approximated"
 fi
