@@ -25,10 +25,12 @@ WORKDIR /src
 ENV GOTOOLCHAIN=local CGO_ENABLED=0
 COPY . .
 # ocb generates the distribution's sources in dist/otelcol-backbone and builds a static,
-# stripped binary there.
+# stripped binary there; otelcol-backbone-statecheck, the entry point, is built beside it.
 RUN --mount=type=cache,target=/go/pkg/mod \
 	--mount=type=cache,target=/root/.cache/go-build \
-	./scripts/build-dist.sh
+	./scripts/build-dist.sh \
+	&& mkdir -p /out \
+	&& go build -trimpath -ldflags='-s -w' -o /out/otelcol-backbone-statecheck ./cmd/otelcol-backbone-statecheck
 # The files of the final image, with the user it runs as (uid/gid 10001, as the official
 # collector images) and its state directory.
 RUN mkdir -p /out/etc/otelcol-backbone /out/var/lib/otelcol-backbone \
@@ -45,11 +47,16 @@ LABEL org.opencontainers.image.title="otelcol-backbone" \
 COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
 COPY --from=build /out/etc/passwd /out/etc/group /etc/
 COPY --from=build /out/otelcol-backbone /otelcol-backbone
+COPY --from=build /out/otelcol-backbone-statecheck /otelcol-backbone-statecheck
 COPY --from=build /out/etc/otelcol-backbone/config.yaml /etc/otelcol-backbone/config.yaml
 COPY --from=build --chown=10001:10001 /out/var/lib/otelcol-backbone /var/lib/otelcol-backbone
 USER 10001:10001
 # file_storage: the receiver's event state and the exporter's sending queue. Mount a volume
 # here to keep them across container restarts.
 VOLUME ["/var/lib/otelcol-backbone"]
-ENTRYPOINT ["/otelcol-backbone"]
+# otelcol-backbone-statecheck checks the state files in the volume (OTELCOL_STORAGE_DIR, else
+# /var/lib/otelcol-backbone) and moves a damaged one aside, then becomes the collector (exec:
+# same process, same signals); without it, a damaged file makes the collector panic at every
+# start. The arguments (CMD) go to the collector.
+ENTRYPOINT ["/otelcol-backbone-statecheck", "--", "/otelcol-backbone"]
 CMD ["--config=/etc/otelcol-backbone/config.yaml"]

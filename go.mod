@@ -28,7 +28,10 @@ require (
 	gopkg.in/check.v1 v1.0.0-20201130134442-10cb98267c6c // indirect
 )
 
-require github.com/otelcol-backbone/otelcol-backbone/internal/harness v0.0.0
+require (
+	github.com/otelcol-backbone/otelcol-backbone/internal/harness v0.0.0
+	go.etcd.io/bbolt v1.5.0
+)
 
 replace (
 	github.com/otelcol-backbone/otelcol-backbone/internal/harness => ./internal/harness

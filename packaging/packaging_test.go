@@ -28,6 +28,7 @@ const (
 	envDst      = "/etc/otelcol-backbone/otelcol-backbone.conf"
 	unitDst     = "/lib/systemd/system/otelcol-backbone.service"
 	binaryDst   = "/usr/bin/otelcol-backbone"
+	checkDst    = "/usr/bin/otelcol-backbone-statecheck"
 )
 
 type nfpmConfig struct {
@@ -103,6 +104,7 @@ func TestNFPMContents(t *testing.T) {
 		mode            os.FileMode
 	}{
 		{binaryDst, "", "root", 0o755},
+		{checkDst, "", "root", 0o755},
 		{unitDst, "", "root", 0o644},
 		{configDst, "config|noreplace", "root", 0o644},
 		// Holds the secrets: the service's group may read it, nobody else.
@@ -290,6 +292,10 @@ func TestSystemdUnit(t *testing.T) {
 	execStart := lines["[Service]ExecStart"]
 	if len(execStart) != 1 || !strings.HasPrefix(execStart[0], binaryDst+" ") || !strings.Contains(execStart[0], "--config="+configDst) {
 		t.Errorf("ExecStart=%q must run %s --config=%s", execStart, binaryDst, configDst)
+	}
+	// Runs as the service's user, before every start (a "+" or "!" prefix would run it as root).
+	if pre := lines["[Service]ExecStartPre"]; !slices.Contains(pre, checkDst) {
+		t.Errorf("ExecStartPre=%q must run %s", pre, checkDst)
 	}
 	ro := lines["[Service]ReadOnlyPaths"]
 	if len(ro) == 0 || !strings.HasSuffix(ro[0], "/data/backbone-issue-sync") {

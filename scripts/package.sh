@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the otelcol-backbone .deb and .rpm packages of the built collector with nfpm (pinned in
-# tools/go.mod), into dist/packages/. Build the collector first (make build).
+# tools/go.mod), into dist/packages/. Build the collector first (make build); this script builds
+# otelcol-backbone-statecheck (cmd/), which the unit runs before the collector, itself.
 #
 #   scripts/package.sh [deb|rpm ...]      (default: deb rpm)
 #
@@ -66,7 +67,12 @@ if [ -n "$machine" ]; then
 fi
 
 mkdir -p "$out_dir"
-export PKG_VERSION=$version PKG_RELEASE=$release PKG_ARCH=$arch PKG_BINARY=$collector
+# Static and stripped like the collector, without paths of this machine, so that the same
+# commit gives the same binary.
+statecheck=dist/statecheck/linux_$arch/otelcol-backbone-statecheck
+CGO_ENABLED=0 GOOS=linux GOARCH=$arch "$go_cmd" build -trimpath -buildvcs=false -ldflags='-s -w' \
+	-o "$statecheck" ./cmd/otelcol-backbone-statecheck || die "building $statecheck"
+export PKG_VERSION=$version PKG_RELEASE=$release PKG_ARCH=$arch PKG_BINARY=$collector PKG_STATECHECK=$statecheck
 if [ -z "${SOURCE_DATE_EPOCH:-}" ] && git rev-parse --git-dir >/dev/null 2>&1; then
 	SOURCE_DATE_EPOCH=$(git log -1 --format=%ct 2>/dev/null || true)
 	if [ -n "$SOURCE_DATE_EPOCH" ]; then export SOURCE_DATE_EPOCH; fi

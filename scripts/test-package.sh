@@ -3,7 +3,9 @@
 # packages, installs the .deb, checks its files, owners, modes, user and systemd unit, upgrades
 # it with a changed configuration, runs the installed collector with the installed
 # configuration as the service user against the Backbone simulator, then removes and purges
-# the package. Leaves the machine as it found it.
+# the package. Leaves the machine as it found it. On the way it damages the receiver's state
+# file and checks that the unit's ExecStartPre= moves it aside, so that the collector starts
+# instead of panicking in bbolt.
 #
 #   sudo scripts/test-package.sh
 #
@@ -11,8 +13,12 @@
 # test refuses to touch an existing installation). Builds the collector and the simulator when
 # they are missing (make build builds them fresh). Without a running systemd (a container) the
 # unit is checked with systemd-analyze but not started: the run as the service user stands in
-# for it, with the unit's command line, user, environment file and state directory, and the
-# file system part of its sandbox approximated in a private mount namespace (unshare).
+# for it, with the unit's command lines (ExecStartPre=, ExecStart=), user, environment file and
+# state directory, and the file system part of its sandbox approximated in a private mount
+# namespace (unshare): read-only file system, private /tmp, no /home, a /proc showing only the
+# service's own processes (ProtectProc=invisible, ProcSubset=pid), and a user namespace that
+# maps only the service user (PrivateUsers=). The unit's exposure rating
+# (systemd-analyze security) must be at most 2.0.
 #
 # Environment:
 #   (the packages carry the built binary's version, dist.version in builder-config.yaml)
@@ -33,12 +39,14 @@ run_seconds=${RUN_SECONDS:-20}
 name=otelcol-backbone
 svc_user=otelcol-backbone
 bin_path=/usr/bin/otelcol-backbone
+check_path=/usr/bin/otelcol-backbone-statecheck
 unit_path=/lib/systemd/system/otelcol-backbone.service
 etc_dir=/etc/otelcol-backbone
 config_path=$etc_dir/config.yaml
 env_path=$etc_dir/otelcol-backbone.conf
 state_dir=/var/lib/otelcol-backbone
 collector=dist/otelcol-backbone/otelcol-backbone
+max_exposure=2.0
 sim=bin/backbonesim
 
 passed=0
@@ -153,7 +161,7 @@ for tool in dpkg dpkg-deb dpkg-query setpriv runuser curl getent useradd userdel
 	command -v "$tool" >/dev/null || abort "needs $tool"
 done
 if [ -n "$(pkg_status)" ] || user_exists || group_exists || [ -e "$etc_dir" ] || [ -e "$state_dir" ] ||
-	[ -e "$bin_path" ] || [ -e "$unit_path" ]; then
+	[ -e "$bin_path" ] || [ -e "$check_path" ] || [ -e "$unit_path" ]; then
 	abort "$name is already on this machine (package, user, $etc_dir, $state_dir, $bin_path or the unit): this test would change it"
 fi
 ok "running as root; $name is not installed, no $svc_user user or group, no $etc_dir or $state_dir"
@@ -226,6 +234,8 @@ check "$env_path 0640 root:$svc_user (secrets: not world-readable)" stat_is "$en
 check "$config_path is the default config of packaging/" cmp -s "$config_path" packaging/config.yaml
 check "$env_path is the default environment file of packaging/" cmp -s "$env_path" packaging/otelcol-backbone.conf
 check "$bin_path is the collector that was packaged" cmp -s "$bin_path" "$collector"
+check "$check_path 0755 root:root" stat_is "$check_path" 755 root root
+check "$check_path is the state check scripts/package.sh built" cmp -s "$check_path" "dist/statecheck/linux_$arch/otelcol-backbone-statecheck"
 check "no state directory yet ($state_dir is systemd's StateDirectory=)" test ! -e "$state_dir"
 
 say "The service user"
@@ -251,6 +261,8 @@ check "unit: no ReadWritePaths= (the only writable place is the state directory)
 exec_start=$(sed -n 's/^ExecStart=//p' "$unit_path")
 check "unit: ExecStart runs $bin_path with $config_path" \
 	test "${exec_start%% *}" = "$bin_path" -a -n "$(grep -o -- "--config=$config_path" <<<"$exec_start")"
+exec_start_pre=$(sed -n 's/^ExecStartPre=//p' "$unit_path")
+check "unit: ExecStartPre runs $check_path, as the service user (no + or ! prefix)" test "$exec_start_pre" = "$check_path"
 if command -v systemd-analyze >/dev/null; then
 	# verify exits 0 on unknown keys, so its messages about this unit count as failures too.
 	if out=$(systemd-analyze verify "$unit_path" 2>&1) && ! grep -q 'otelcol-backbone' <<<"$out"; then
@@ -260,9 +272,9 @@ if command -v systemd-analyze >/dev/null; then
 		printf '        %s\n' "$out"
 	fi
 	exposure=$(systemd-analyze security --offline=yes "$unit_path" 2>/dev/null | sed -n 's/.*Overall exposure level for [^:]*: *//p')
-	if [ -n "$exposure" ]; then
-		note "systemd-analyze security: exposure $exposure"
-	fi
+	exposure=${exposure%% *}
+	check "systemd-analyze security --offline=yes: exposure ${exposure:-unknown}, at most $max_exposure" \
+		awk -v e="$exposure" -v max="$max_exposure" 'BEGIN { exit !(e != "" && e + 0 <= max + 0) }'
 else
 	note "systemd-analyze is not installed: the unit's syntax was not verified"
 fi
@@ -270,8 +282,9 @@ if [ -d /run/systemd/system ]; then
 	note "systemd runs here, but this test does not start the unit; after configuring: systemctl start $name"
 else
 	note "systemd is not running here (PID 1 is $(ps -o comm= -p 1 2>/dev/null || echo unknown)): the unit was not started;"
-	note "the run below approximates its file system sandbox; Restart= and the kernel-side hardening"
-	note "(PrivateDevices=, Protect*=, Restrict*=, MemoryDenyWriteExecute=) were not exercised"
+	note "the run below approximates its file system sandbox, ProtectProc=, ProcSubset= and PrivateUsers=;"
+	note "Restart= and the kernel-side hardening (PrivateDevices=, ProtectKernel*=, Restrict*=,"
+	note "SystemCallFilter=, IPAddressDeny=, MemoryDenyWriteExecute=) were not exercised"
 fi
 
 say "The binary"
@@ -348,7 +361,8 @@ check "$svc_user reads $env_path (group) and the installed config validates" \
 # What systemd's sandbox does, approximated in a private mount namespace (when this machine
 # allows one): ProtectSystem=strict (every mount read-only but /dev, /proc, /sys and the state
 # directory), ReadOnlyPaths= (the tree is read-only with the rest), PrivateTmp= (empty /tmp and
-# /var/tmp), ProtectHome= (/home, /root, /run/user inaccessible).
+# /var/tmp), ProtectHome= (/home, /root, /run/user inaccessible), ProtectProc=invisible and
+# ProcSubset=pid (a /proc of its own with hidepid=invisible,subset=pid).
 # shellcheck disable=SC2016 # expanded by the sandbox's shell
 sandbox_script='
 set -e
@@ -365,26 +379,67 @@ for d in /tmp /var/tmp; do mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs "$d"; 
 for d in /home /root /run/user; do
 	if [ -d "$d" ]; then mount -t tmpfs -o ro,mode=000 tmpfs "$d"; fi
 done
+mount -t proc -o nosuid,nodev,noexec,hidepid=invisible,subset=pid proc /proc
 cd /
 exec "$@"
 '
 sandbox=()
 if unshare --mount --propagation private /bin/sh -c "$sandbox_script" sandbox "$state_dir" true 2>"$work/sandbox.log"; then
 	sandbox=(unshare --mount --propagation private /bin/sh -c "$sandbox_script" sandbox "$state_dir")
-	ok "sandbox like the unit's: read-only file system but $state_dir, private /tmp, no /home and /root"
+	ok "sandbox like the unit's: read-only file system but $state_dir, private /tmp, no /home and /root, /proc of its own processes"
 else
 	note "no private mount namespace here ($(head -n1 "$work/sandbox.log")): the collector runs without the unit's sandbox"
 fi
-# The unit's user without capabilities or new privileges, the environment file read as that
-# user (mode 0640, group $svc_user), then the unit's ExecStart line, with $OTELCOL_OPTIONS
-# split as systemd does. Every step execs: $! is the collector.
-(
-	cd /
-	exec "${sandbox[@]}" setpriv --reuid="$svc_user" --regid="$svc_user" --init-groups --no-new-privs \
+# PrivateUsers=: a user namespace in which only the service user and group are mapped (systemd
+# also maps root, which this unprivileged approximation cannot).
+userns=()
+if as_service unshare --user --map-user="$uid" --map-group="$gid" true 2>"$work/userns.log"; then
+	userns=(unshare --user --map-user="$uid" --map-group="$gid")
+	ok "a user namespace like PrivateUsers=: only $svc_user mapped"
+	# The namespace hides other owners and groups, not the access they grant: a file of a group
+	# the user is a member of (as a Jira tree's group can be) stays readable, a non-member's not.
+	probe_gid=""
+	for g in $(seq 64990 64999); do
+		getent group "$g" >/dev/null || {
+			probe_gid=$g
+			break
+		}
+	done
+	probe=$tree_root/group-only
+	if [ -n "$probe_gid" ] && echo probe >"$probe" && chown "root:$probe_gid" "$probe" && chmod 0640 "$probe"; then
+		in_userns() {
+			local groups=$1
+			shift
+			setpriv --reuid="$svc_user" --regid="$svc_user" "$groups" --no-new-privs \
+				"${userns[@]}" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"
+		}
+		shown=$(in_userns --groups="$probe_gid" stat -c %G "$probe" 2>&1)
+		read_back=$(in_userns --groups="$probe_gid" cat "$probe" 2>&1)
+		check "in it, a member of group $probe_gid (shown there as $shown) reads a file of that group, mode 0640" \
+			test "$read_back" = probe
+		check_not "in it, a non-member cannot read that file" in_userns --clear-groups cat "$probe" 2>/dev/null
+		rm -f "$probe"
+	else
+		note "no free group id in 64990..64999: group access in the user namespace not tried"
+	fi
+else
+	note "no user namespace here ($(head -n1 "$work/userns.log")): PrivateUsers= is not approximated"
+fi
+# unit_command LINE: one of the unit's command lines as systemd runs it: in the sandbox, as the
+# unit's user without capabilities or new privileges, in its user namespace, with the
+# environment file read as that user (mode 0640, group $svc_user) and $OTELCOL_OPTIONS split
+# as systemd does. Every step execs: run in the background, $! is the command itself.
+unit_command() {
+	cd / && exec "${sandbox[@]}" setpriv --reuid="$svc_user" --regid="$svc_user" --init-groups --no-new-privs \
 		--inh-caps=-all --bounding-set=-all \
-		env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-		/bin/sh -c "set -a; . '$env_path'; set +a; exec $exec_start"
-) >"$work/collector.log" 2>&1 &
+		"${userns[@]}" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+		/bin/sh -c "set -a; . '$env_path'; set +a; exec $1"
+}
+# ExecStartPre=, on a state directory that is still empty: nothing to check, nothing to say.
+(unit_command "$exec_start_pre") >"$work/statecheck-first.log" 2>&1
+check "ExecStartPre= ($exec_start_pre) succeeds on the empty state directory, silently" \
+	test $? -eq 0 -a ! -s "$work/statecheck-first.log"
+(unit_command "$exec_start") >"$work/collector.log" 2>&1 &
 col_pid=$!
 healthy=false
 queued=false
@@ -413,6 +468,12 @@ if [ ${#sandbox[@]} -gt 0 ]; then
 	cp "/proc/$col_pid/mountinfo" "$work/collector-mountinfo" 2>/dev/null || : >"$work/collector-mountinfo"
 	check "in its sandbox / is read-only, $state_dir writable, /tmp private" \
 		test "$(mount_opts /)" = ro -a "$(mount_opts "$state_dir")" = rw -a "$(mount_opts /tmp)" = rw
+	check "its /proc is mounted hidepid=invisible,subset=pid" \
+		grep -qE ' /proc .* proc proc [^ ]*hidepid=invisible,subset=pid' "$work/collector-mountinfo"
+fi
+if [ ${#userns[@]} -gt 0 ]; then
+	check "it runs in a user namespace that maps only $svc_user" \
+		test "$(tr -s ' ' <"/proc/$col_pid/uid_map" 2>/dev/null)" = " $uid $uid 1"
 fi
 check "it logged 'Everything is ready'" grep -q 'Everything is ready' "$work/collector.log"
 check "health_check answers on 127.0.0.1:$health_port" test "$healthy" = true
@@ -442,6 +503,66 @@ check "the receiver's event state is in $state_dir" sh -c "ls '$state_dir' | gre
 if [ "$failed" -gt 0 ]; then
 	echo "  --- collector log:"
 	sed 's/^/  | /' "$work/collector.log" | tail -n 40
+fi
+
+say "A damaged state file: ExecStartPre= moves it aside, the collector starts"
+# damage_root_page FILE: zeroes the page that holds the root of the newest of the two bbolt
+# meta pages, as a write cut short by a full disk or a crash leaves a page in the middle.
+damage_root_page() {
+	local f=$1 page tx0 tx1 meta=0 root
+	page=$(od -An -tu4 -j24 -N4 "$f" | tr -d ' ')
+	tx0=$(od -An -tu8 -j64 -N8 "$f" | tr -d ' ')
+	tx1=$(od -An -tu8 -j$((page + 64)) -N8 "$f" | tr -d ' ')
+	[ "$tx1" -gt "$tx0" ] && meta=$page
+	root=$(od -An -tu8 -j$((meta + 32)) -N8 "$f" | tr -d ' ')
+	dd if=/dev/zero of="$f" bs="$page" seek="$root" count=1 conv=notrunc status=none
+}
+receiver_state=$(find "$state_dir" -maxdepth 1 -type f -name 'receiver_backbone*' | head -n1)
+damage_root_page "$receiver_state"
+# Without the check: bbolt panics in a goroutine of its own, at every start.
+(unit_command "$exec_start") >"$work/collector-damaged.log" 2>&1 &
+col_pid=$!
+for _ in $(seq 150); do
+	kill -0 "$col_pid" 2>/dev/null || break
+	sleep 0.2
+done
+stop_pid "$col_pid"
+wait "$col_pid" 2>/dev/null
+col_rc=$?
+col_pid=""
+check "without ExecStartPre= the collector panics in bbolt on the damaged file (status $col_rc)" \
+	sh -c "[ $col_rc -eq 2 ] && grep -q 'panic: assertion failed: Page expected to be' '$work/collector-damaged.log'"
+(unit_command "$exec_start_pre") >"$work/statecheck.log" 2>&1
+check "ExecStartPre= succeeds on the damaged state" test $? -eq 0
+aside=$(find "$state_dir" -maxdepth 1 -type f -name "$(basename "$receiver_state").damaged-*" | head -n1)
+check "it moved $(basename "$receiver_state") aside (${aside:-nothing found}), owned by $svc_user" \
+	sh -c "[ -n '$aside' ] && [ ! -e '$receiver_state' ] && [ \"\$(stat -c %U '$aside')\" = '$svc_user' ]"
+check "it said so in one line: damaged, where it went, what it means" \
+	test "$(grep -c "^otelcol-backbone-statecheck: $receiver_state is damaged (panic: assertion failed: Page expected to be: [0-9]*, but self identifies as 0): moved aside to $(basename "${aside:-none}"); the collector starts with a new, empty one: the backbone receiver .* start_at" "$work/statecheck.log")" = 1
+check "it checked the exporter's queue files and left them alone" grep -q "^otelcol-backbone-statecheck: 2 storage file(s) in $state_dir checked, sound$" "$work/statecheck.log"
+(unit_command "$exec_start") >"$work/collector-restart.log" 2>&1 &
+col_pid=$!
+restarted=false
+for _ in $(seq $((run_seconds * 5))); do
+	kill -0 "$col_pid" 2>/dev/null || break
+	if [ -e "$receiver_state" ] && curl -fsS -o /dev/null "http://127.0.0.1:$health_port/" 2>/dev/null; then
+		restarted=true
+		break
+	fi
+	sleep 0.2
+done
+check "then the collector starts, answers its health check and opens a new $(basename "$receiver_state")" test "$restarted" = true
+stop_pid "$col_pid"
+wait "$col_pid" 2>/dev/null
+col_rc=$?
+col_pid=""
+check "it stopped on SIGTERM with status 0" test "$col_rc" -eq 0
+check_not "no panic in its log" grep -q '^panic:' "$work/collector-restart.log"
+if [ "$failed" -gt 0 ]; then
+	for log in statecheck collector-restart; do
+		echo "  --- $log log:"
+		sed 's/^/  | /' "$work/$log.log" | tail -n 20
+	done
 fi
 stop_pid "$sim_pid"
 sim_pid=""
