@@ -284,7 +284,7 @@ else
 	note "systemd is not running here (PID 1 is $(ps -o comm= -p 1 2>/dev/null || echo unknown)): the unit was not started;"
 	note "the run below approximates its file system sandbox, ProtectProc=, ProcSubset= and PrivateUsers=;"
 	note "Restart= and the kernel-side hardening (PrivateDevices=, ProtectKernel*=, Restrict*=,"
-	note "SystemCallFilter=, IPAddressDeny=, MemoryDenyWriteExecute=) were not exercised"
+	note "SystemCallFilter=, MemoryDenyWriteExecute=) were not exercised"
 fi
 
 say "The binary"
