@@ -206,7 +206,7 @@ func TestRelistWaitsForTickAfterRefusal(t *testing.T) {
 	const first, second = ap29Recv + "error/AP-1/000001.bac", ap29Recv + "error/AP-1/000002.bac"
 	root := newEventsTree(t)
 	s := newStepScraper(t, newEventsConfig(root, time.Nanosecond), componenttest.NewNopHost())
-	snap := s.r.tick(t.Context()) // start_at: end, the tree is empty
+	snap := s.r.tick(t.Context(), stepDue()) // start_at: end, the tree is empty
 	watched := queuetree.WatchedFolders(snap.tree, func(queuetree.Folder) bool { return true })
 
 	s.next.fail.Store(true)
@@ -216,7 +216,7 @@ func TestRelistWaitsForTickAfterRefusal(t *testing.T) {
 	offered := s.next.offeredCount()
 
 	putMessageFile(t, root, second, 1, eventsMTime.Add(time.Second))
-	s.r.relist(t.Context(), watched)
+	s.r.relist(t.Context(), watched, stepDue())
 	assert.Equal(t, offered, s.next.offeredCount(), "no request to a refusing pipeline between ticks")
 
 	s.next.fail.Store(false)
