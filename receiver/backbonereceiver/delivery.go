@@ -14,11 +14,12 @@ var errUnanswered = errors.New("the next consumer has not answered yet")
 // loop waits for the answer only until the next tick is due: a consumer that blocks holds
 // up neither the other pipeline nor the next tick. A call cannot be taken back from a
 // consumer that ignores its context, so the loop never starts another call of the same
-// consumer while one is unanswered; it reads the answer at a later tick or re-list, as if
-// it had come in time. Until then the pipeline is offered nothing new: the records of a
-// logs request stay pending, counted delivered only once accepted, and each interval's
-// metrics are dropped. At shutdown an unanswered call is left behind; its records stay
-// pending in the saved state.
+// consumer while one is unanswered, and offers that pipeline nothing new meanwhile: the
+// records of a logs request stay pending, and the answer, read at a later tick (or
+// re-list), counts as if it had come in time, so that records are delivered only once
+// accepted and never offered twice; the metrics of each interval are dropped. At shutdown
+// an unanswered call is left to finish on its own; its records stay pending in the saved
+// state.
 type consumerCall struct {
 	done chan struct{}
 	err  error // the answer, once done is closed
