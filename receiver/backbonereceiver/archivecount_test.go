@@ -59,7 +59,7 @@ func TestArchiveCountFollowsMoves(t *testing.T) {
 					}
 					want -= 5
 				}
-				r.tick(t.Context())
+				r.tick(t.Context(), stepDue())
 				md := sink.AllMetrics()[len(sink.AllMetrics())-1]
 				assert.Equal(t, float64(want), folderGauge(t, md, "backbone.folder.messages", "AP-1")["archive"], "tick %d", tick)
 			}

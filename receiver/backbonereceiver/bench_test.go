@@ -49,13 +49,13 @@ func BenchmarkTickAPI(b *testing.B) {
 					return bodies[0]
 				})
 				r := startBenchReceiver(b, url, consumertest.NewNop())
-				r.tick(b.Context()) // the first observation sets the state baseline
+				r.tick(b.Context(), stepDue()) // the first observation sets the state baseline
 
 				b.ReportAllocs()
 				b.ResetTimer()
 				before := cpuTime(b)
 				for b.Loop() {
-					snap := r.tick(b.Context())
+					snap := r.tick(b.Context(), stepDue())
 					if snap.api.err != nil {
 						b.Fatal(snap.api.err)
 					}
@@ -67,7 +67,7 @@ func BenchmarkTickAPI(b *testing.B) {
 			url := serveList(b, func() []byte { return bodies[0] })
 			sink := new(consumertest.MetricsSink)
 			r := startBenchReceiver(b, url, sink)
-			r.tick(b.Context())
+			r.tick(b.Context(), stepDue())
 			md := sink.AllMetrics()[0]
 
 			b.ReportAllocs()

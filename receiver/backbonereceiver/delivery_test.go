@@ -6,21 +6,30 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/consumer/consumererror"
+	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/receiver/receivertest"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
+	"go.uber.org/goleak"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/metadata"
 	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/metadatatest"
+	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/msgtrack"
 	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/queuetree"
+	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/sharedcomponent"
 )
 
 // burstTree puts n error messages into AP-29's error folder, one after the other, with
@@ -206,7 +215,7 @@ func TestRelistWaitsForTickAfterRefusal(t *testing.T) {
 	const first, second = ap29Recv + "error/AP-1/000001.bac", ap29Recv + "error/AP-1/000002.bac"
 	root := newEventsTree(t)
 	s := newStepScraper(t, newEventsConfig(root, time.Nanosecond), componenttest.NewNopHost())
-	snap := s.r.tick(t.Context()) // start_at: end, the tree is empty
+	snap := s.r.tick(t.Context(), stepDue()) // start_at: end, the tree is empty
 	watched := queuetree.WatchedFolders(snap.tree, func(queuetree.Folder) bool { return true })
 
 	s.next.fail.Store(true)
@@ -216,11 +225,169 @@ func TestRelistWaitsForTickAfterRefusal(t *testing.T) {
 	offered := s.next.offeredCount()
 
 	putMessageFile(t, root, second, 1, eventsMTime.Add(time.Second))
-	s.r.relist(t.Context(), watched)
+	s.r.relist(t.Context(), watched, stepDue())
 	assert.Equal(t, offered, s.next.offeredCount(), "no request to a refusing pipeline between ticks")
 
 	s.next.fail.Store(false)
 	_, err = s.step(t)
 	require.NoError(t, err)
 	assert.Equal(t, []string{first, second}, briefPaths(root, s.next.AllLogs()))
+}
+
+// TestDeliveryUnanswered checks a logs consumer that has not answered when the next tick is
+// due: that tick's metrics go out while it is still blocked, nothing more is offered to it
+// meanwhile, and once it answers its answer counts as if it had come in time: an accepted
+// request is not offered again, a refused one is (at the next tick, as any refusal), and
+// every record is accepted once, in order.
+func TestDeliveryUnanswered(t *testing.T) {
+	const first, second = ap29Recv + "error/AP-1/000001.bac", ap29Recv + "error/AP-2/000002.bac"
+	tests := []struct {
+		desc    string
+		answer  error
+		offered [][]string
+	}{
+		{desc: "accepted late", answer: nil, offered: [][]string{{first}, {second}}},
+		{desc: "refused late", answer: errRefused, offered: [][]string{{first}, {first, second}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.desc, func(t *testing.T) {
+			root := newEventsTree(t)
+			cfg := newEventsConfig(root, time.Nanosecond)
+			cfg.StartAt = StartAtBeginning
+			set := metadatatest.NewSettings(componenttest.NewTelemetry())
+			core, logs := observer.New(zap.InfoLevel)
+			set.Logger = zap.New(core)
+			s := newStepScraperWith(t, cfg, componenttest.NewNopHost(), set)
+			release := make(chan struct{})
+			calls := 0 // read by the test only once the consumer has answered
+			s.next.refuse = func(plog.Logs) error {
+				calls++
+				if calls == 1 {
+					<-release // ignores its context, as a consumer may
+					return tt.answer
+				}
+				return nil
+			}
+
+			putMessageFile(t, root, first, 1, eventsMTime)
+			s.r.tick(t.Context(), time.Now().Add(10*time.Millisecond))
+			<-s.r.metrics.call.done // the first tick's metrics, answered in time or not
+			putMessageFile(t, root, second, 1, eventsMTime.Add(time.Second))
+			s.r.tick(t.Context(), stepDue())
+			assert.Len(t, s.metrics.AllMetrics(), 2, "the next tick's metrics, with the logs consumer still blocked")
+			assert.Equal(t, 1, logs.FilterMessageSnippet("had not answered a request of message events").Len())
+
+			close(release)
+			<-s.r.events.call.done
+			for range 2 { // a refusal, late or not, is offered again at the next tick
+				_, err := s.step(t)
+				require.NoError(t, err)
+			}
+			assert.Equal(t, tt.offered, requestPaths(root, s.next), "nothing offered while blocked; then what it did not accept")
+			assert.Equal(t, []string{first, second}, briefPaths(root, s.next.AllLogs()), "each record accepted once, in order")
+		})
+	}
+}
+
+// TestDeliveryUnansweredThenCapped checks an unanswered request whose events the pending
+// cap drops before it answers: the answer counts none of the events that took their place
+// as delivered, and each of those reaches the consumer.
+func TestDeliveryUnansweredThenCapped(t *testing.T) {
+	rel := func(i int) string { return fmt.Sprintf("%serror/AP-%d/%06d.bac", ap29Recv, i, i) }
+	root := newEventsTree(t)
+	cfg := newEventsConfig(root, time.Nanosecond)
+	cfg.StartAt = StartAtBeginning
+	s := newStepScraper(t, cfg, componenttest.NewNopHost())
+	s.r.events.tracker = msgtrack.New(2)
+	release := make(chan struct{})
+	blocked := true // read by the consumer's first call only
+	s.next.refuse = func(plog.Logs) error {
+		if blocked {
+			blocked = false
+			<-release
+		}
+		return nil
+	}
+
+	putMessageFile(t, root, rel(1), 1, eventsMTime)
+	s.r.tick(t.Context(), time.Now())
+	putMessageFile(t, root, rel(2), 1, eventsMTime.Add(time.Second))
+	putMessageFile(t, root, rel(3), 1, eventsMTime.Add(2*time.Second))
+	s.r.tick(t.Context(), stepDue()) // three pending: the cap drops the one in flight
+	close(release)
+	<-s.r.events.call.done
+	_, err := s.step(t)
+	require.NoError(t, err)
+	assert.Equal(t, [][]string{{rel(1)}, {rel(2), rel(3)}}, requestPaths(root, s.next))
+}
+
+// blockedConsumer blocks every call until released, ignoring its context, and counts them.
+type blockedConsumer struct {
+	calls   atomic.Int64
+	release chan struct{}
+}
+
+func (b *blockedConsumer) consume(context.Context) error {
+	b.calls.Add(1)
+	<-b.release
+	return nil
+}
+
+// TestPipelinesDoNotHoldEachOtherUp runs one config in a metrics and a logs pipeline, as the
+// collector does, one of whose consumers blocks: the other pipeline is served every
+// interval meanwhile, the blocked one is offered nothing more, and Shutdown returns with
+// the consumer still blocked, having closed the storage client and the watcher (its
+// goroutines end).
+func TestPipelinesDoNotHoldEachOtherUp(t *testing.T) {
+	skipWithoutNotification(t)
+	for _, blocked := range []string{"logs", "metrics"} {
+		t.Run(blocked+" consumer blocked", func(t *testing.T) {
+			defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+			root := newWatchedTree(t)
+			putMessageFile(t, root, ap29Recv+"error/AP-1/000001.bac", 1, eventsMTime)
+			fs := newFileStorage(t, "")
+			cfg := newEventsConfig(root, 20*time.Millisecond)
+			cfg.StartAt = StartAtBeginning
+			cfg.Storage = &fs.id
+			set := receivertest.NewNopSettings(metadata.Type)
+			set.ID = eventsReceiverID
+
+			block := &blockedConsumer{release: make(chan struct{})}
+			metricsSink, logsSink := &consumertest.MetricsSink{}, &consumertest.LogsSink{}
+			var (
+				nextMetrics consumer.Metrics = metricsSink
+				nextLogs    consumer.Logs    = logsSink
+			)
+			if blocked == "logs" {
+				nextLogs, _ = consumer.NewLogs(func(ctx context.Context, _ plog.Logs) error { return block.consume(ctx) })
+			} else {
+				nextMetrics, _ = consumer.NewMetrics(func(ctx context.Context, _ pmetric.Metrics) error { return block.consume(ctx) })
+			}
+			f := NewFactory()
+			mr, err := f.CreateMetrics(t.Context(), set, cfg, nextMetrics)
+			require.NoError(t, err)
+			lr, err := f.CreateLogs(t.Context(), set, cfg, nextLogs)
+			require.NoError(t, err)
+			require.NoError(t, mr.Start(t.Context(), fs))
+			require.NoError(t, lr.Start(t.Context(), fs))
+
+			if blocked == "logs" {
+				require.Eventually(t, func() bool { return len(metricsSink.AllMetrics()) >= 3 }, waitDeadline, time.Millisecond,
+					"the metrics of the next ticks")
+			} else {
+				require.Eventually(t, func() bool { return countRecords(logsSink.AllLogs()) == 1 }, waitDeadline, time.Millisecond)
+				putMessageFile(t, root, ap29Recv+"error/AP-2/000002.bac", 1, eventsMTime)
+				require.Eventually(t, func() bool { return countRecords(logsSink.AllLogs()) == 2 }, waitDeadline, time.Millisecond,
+					"a record found after the metrics consumer blocked")
+			}
+			assert.Equal(t, int64(1), block.calls.Load(), "nothing more offered to the blocked consumer")
+
+			r := mr.(*sharedcomponent.Component[*backboneReceiver]).Unwrap()
+			require.NoError(t, lr.Shutdown(t.Context()))
+			require.NoError(t, mr.Shutdown(t.Context()))
+			_, err = r.events.storage.Get(t.Context(), stateKey)
+			require.Error(t, err, "the storage client is closed")
+			close(block.release)
+		})
+	}
 }

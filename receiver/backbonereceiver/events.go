@@ -3,6 +3,7 @@ package backbonereceiver
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer"
@@ -40,7 +41,10 @@ type eventsOutput struct {
 	tracker *msgtrack.Tracker
 	storage storage.Client // nil: state lives in memory
 	api     *apiSnapshot   // of the last full snapshot: the project keys of re-listed messages
-	refused bool           // the last delivery attempt was refused
+	refused bool           // the last delivery attempt was refused or left unanswered
+
+	call     *consumerCall    // the request in flight, left unanswered by a delivery; nil when none
+	inFlight []msgtrack.Event // the pending events it carries, the first ones
 }
 
 func newEventsOutput(cfg *Config, set receiver.Settings, next consumer.Logs, obs *receiverhelper.ObsReport, telemetry *metadata.TelemetryBuilder) *eventsOutput {
@@ -159,22 +163,33 @@ func (e *eventsOutput) observeFolders(snap *snapshot, folders []string) {
 // reportDropped counts and logs the events the tracker dropped since the last call.
 func (e *eventsOutput) reportDropped() {
 	if n := e.tracker.Dropped(); n > 0 {
+		// The cap drops the oldest events first: those of the request in flight.
+		e.inFlight = e.inFlight[min(n, len(e.inFlight)):]
 		e.telemetry.BackboneEventsDropped.Add(context.Background(), int64(n))
 		e.logger.Warn("Too many message events were waiting for delivery; the oldest were dropped", zap.Int("dropped", n))
 	}
 }
 
 // deliver hands the pending events to the next consumer, oldest first, in requests of at
-// most max_events_per_request records and maxRequestBytes, until all are accepted or one
-// request is refused; the tracker counts a request's events delivered only once it was
-// accepted. A request refused for good (a permanent error) is split until the record the
-// consumer refuses is found; that record alone is dropped and logged.
-func (e *eventsOutput) deliver(ctx context.Context) (err error) {
+// most max_events_per_request records and maxRequestBytes, until all are accepted, one
+// request is refused, or deadline comes without an answer (see consumerCall); the tracker
+// counts a request's events delivered only once it was accepted. A request refused for
+// good (a permanent error) is split until the record the consumer refuses is found; that
+// record alone is dropped and logged.
+func (e *eventsOutput) deliver(ctx context.Context, deadline time.Time) (err error) {
 	defer func() {
 		e.refused = err != nil
 		e.telemetry.BackboneEventsPending.Record(context.Background(), int64(e.tracker.PendingCount()))
 	}()
 	limit := e.cfg.MaxEventsPerRequest
+	if e.call != nil { // a request left unanswered by an earlier delivery
+		if !e.call.answered() {
+			return errUnanswered
+		}
+		if err := e.settle(&limit); err != nil {
+			return err
+		}
+	}
 	for e.tracker.PendingCount() > 0 {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -185,21 +200,37 @@ func (e *eventsOutput) deliver(ctx context.Context) (err error) {
 			batch = batch[:len(batch)/2]
 			ld = e.records.build(batch)
 		}
-		err := e.consume(ctx, ld)
-		switch {
-		case err == nil:
-			e.tracker.Delivered(len(batch))
-		case !consumererror.IsPermanent(err):
-			return err
-		case len(batch) > 1:
-			limit = len(batch) / 2
-		default:
-			e.tracker.Delivered(1)
-			limit = e.cfg.MaxEventsPerRequest
-			e.telemetry.BackboneEventsDropped.Add(ctx, 1)
-			e.logger.Error("The next consumer refused a message event for good; it is dropped",
-				zap.String("event", describeForLog(&batch[0])), zap.Error(err))
+		e.call, e.inFlight = startCall(ctx, func(ctx context.Context) error { return e.consume(ctx, ld) }), batch
+		if !e.call.wait(ctx, deadline) {
+			return errUnanswered
 		}
+		if err := e.settle(&limit); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// settle takes the answer to the request in flight: its events are delivered once
+// accepted, stay pending when refused (the error is returned), and a request refused for
+// good lowers limit to half its size, or drops its one event.
+func (e *eventsOutput) settle(limit *int) error {
+	err, batch := e.call.err, e.inFlight
+	e.call, e.inFlight = nil, nil
+	switch {
+	case len(batch) == 0: // the pending cap dropped them all meanwhile
+	case err == nil:
+		e.tracker.Delivered(len(batch))
+	case !consumererror.IsPermanent(err):
+		return err
+	case len(batch) > 1:
+		*limit = len(batch) / 2
+	default:
+		e.tracker.Delivered(1)
+		*limit = e.cfg.MaxEventsPerRequest
+		e.telemetry.BackboneEventsDropped.Add(context.Background(), 1)
+		e.logger.Error("The next consumer refused a message event for good; it is dropped",
+			zap.String("event", describeForLog(&batch[0])), zap.Error(err))
 	}
 	return nil
 }

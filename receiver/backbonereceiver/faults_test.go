@@ -83,7 +83,7 @@ func startHarness(t *testing.T, cfg *Config) *faultHarness {
 // scrape runs one tick and returns its metrics; a tick never fails, whatever the fault.
 func (h *faultHarness) scrape(t *testing.T) pmetric.Metrics {
 	t.Helper()
-	h.last = h.r.tick(t.Context())
+	h.last = h.r.tick(t.Context(), stepDue())
 	all := h.metrics.AllMetrics()
 	require.NotEmpty(t, all)
 	return all[len(all)-1]

@@ -141,10 +141,37 @@ func (s *stepScraper) step(t *testing.T) (plog.Logs, error) {
 	return s.stepWith(t.Context())
 }
 
+// testClock is the time of the receiver's snapshots, which a test moves by hand instead of
+// waiting for it to pass.
+type testClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// newTestClock returns a clock that stands at the current time until the test moves it;
+// a receiver uses it once its reader's now is set to its Now.
+func newTestClock() *testClock { return &testClock{now: time.Now()} }
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *testClock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// stepDue is when the next tick is due for a tick run by hand: later than any consumer of
+// these tests takes to answer, unless it blocks on purpose.
+func stepDue() time.Time { return time.Now().Add(time.Minute) }
+
 // stepWith runs one tick under ctx.
 func (s *stepScraper) stepWith(ctx context.Context) (plog.Logs, error) {
 	before := s.next.offeredCount()
-	s.r.tick(ctx)
+	s.r.tick(ctx, stepDue())
 	return s.next.offeredSince(before)
 }
 

@@ -23,6 +23,7 @@ type metricsOutput struct {
 	obs    *receiverhelper.ObsReport
 	mb     *metadata.MetricsBuilder
 	origin origin
+	call   *consumerCall // the last metrics sent; nil before the first
 }
 
 func newMetricsOutput(cfg *Config, set receiver.Settings, next consumer.Metrics, obs *receiverhelper.ObsReport) *metricsOutput {
@@ -34,13 +35,30 @@ func newMetricsOutput(cfg *Config, set receiver.Settings, next consumer.Metrics,
 	}
 }
 
-// emit hands the metrics of snap to the next consumer and returns its answer.
-func (m *metricsOutput) emit(ctx context.Context, snap *snapshot) error {
+// send starts handing the metrics of snap to the next consumer, and reports whether it
+// did: while the consumer has yet to answer for earlier metrics, these are dropped (see
+// consumerCall).
+func (m *metricsOutput) send(ctx context.Context, snap *snapshot) bool {
+	if m.call != nil && !m.call.answered() {
+		return false
+	}
 	md := m.build(snap)
-	ctx = m.obs.StartMetricsOp(ctx)
-	err := m.next.ConsumeMetrics(ctx, md)
-	m.obs.EndMetricsOp(ctx, metadata.Type.String(), md.DataPointCount(), err)
-	return err
+	m.call = startCall(ctx, func(ctx context.Context) error {
+		ctx = m.obs.StartMetricsOp(ctx)
+		err := m.next.ConsumeMetrics(ctx, md)
+		m.obs.EndMetricsOp(ctx, metadata.Type.String(), md.DataPointCount(), err)
+		return err
+	})
+	return true
+}
+
+// answer waits until deadline for the answer to the metrics sent last, and returns it, or
+// errUnanswered.
+func (m *metricsOutput) answer(ctx context.Context, deadline time.Time) error {
+	if !m.call.wait(ctx, deadline) {
+		return errUnanswered
+	}
+	return m.call.err
 }
 
 func (m *metricsOutput) build(snap *snapshot) pmetric.Metrics {

@@ -48,6 +48,7 @@ type reader struct {
 	cfg       *Config
 	set       receiver.Settings
 	telemetry *metadata.TelemetryBuilder
+	now       func() time.Time // the time of a snapshot; tests move it instead of waiting
 
 	http    *http.Client        // nil without endpoint, or before start
 	client  *backboneapi.Client // likewise
@@ -56,7 +57,7 @@ type reader struct {
 }
 
 func newReader(cfg *Config, set receiver.Settings, telemetry *metadata.TelemetryBuilder) *reader {
-	r := &reader{cfg: cfg, set: set, telemetry: telemetry}
+	r := &reader{cfg: cfg, set: set, telemetry: telemetry, now: time.Now}
 	if cfg.Directory != "" {
 		opts := queuetree.Options{Root: cfg.Directory, ArchiveDetails: cfg.ArchiveDetails}
 		// With archive_details every archived file is stat'ed anyway: nothing to keep.
@@ -110,7 +111,7 @@ func (r *reader) shutdown() {
 // read takes one snapshot. The API and the folder tree are read side by side, so that a
 // Jira that hangs until ctx's deadline cannot take the folder data with it.
 func (r *reader) read(ctx context.Context) *snapshot {
-	snap := &snapshot{time: time.Now()}
+	snap := &snapshot{time: r.now()}
 	var wg sync.WaitGroup
 	if r.client != nil {
 		wg.Go(func() { snap.api = r.fetchAPI(ctx) })
@@ -126,7 +127,7 @@ func (r *reader) read(ctx context.Context) *snapshot {
 
 // relist takes a snapshot of just the given watched folders: no API call, no discovery.
 func (r *reader) relist(ctx context.Context, folders []queuetree.Watched) *snapshot {
-	snap := &snapshot{time: time.Now()}
+	snap := &snapshot{time: r.now()}
 	snap.tree = r.scanner.ListWatched(ctx, folders)
 	return snap
 }

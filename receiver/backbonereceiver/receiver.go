@@ -2,6 +2,9 @@ package backbonereceiver
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"sync"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
@@ -32,6 +35,12 @@ type backboneReceiver struct {
 
 	cancel context.CancelFunc
 	done   chan struct{} // closed when the loop has ended; nil before Start
+
+	// mu is held by the loop while it uses what Shutdown closes (the watcher, the storage
+	// client), and by Shutdown while it closes them: a loop still reading when Shutdown
+	// gives up waiting (a file system that hangs) finds them closed when it comes back.
+	mu     sync.Mutex
+	closed bool
 }
 
 func newReceiver(cfg *Config, set receiver.Settings) (*backboneReceiver, error) {
@@ -104,22 +113,27 @@ func (r *backboneReceiver) startOutputs(ctx context.Context, host component.Host
 	return nil
 }
 
-// Shutdown stops the loop, waiting for the tick in flight, and closes what Start opened.
+// Shutdown stops the loop, waiting for the tick in flight until ctx ends, and closes what
+// Start opened whether the loop has ended or not. It does not wait for a consumer that has
+// yet to answer (see consumerCall).
 func (r *backboneReceiver) Shutdown(ctx context.Context) error {
+	var err error
 	if r.cancel != nil {
 		r.cancel()
 		select {
 		case <-r.done:
 		case <-ctx.Done():
-			return ctx.Err()
+			err = fmt.Errorf("the receiver's loop did not stop in time: %w", ctx.Err())
 		}
 	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.closed = true
 	if r.watch != nil {
 		r.watch.close()
 	}
-	var err error
 	if r.events != nil {
-		err = r.events.shutdown(ctx)
+		err = errors.Join(err, r.events.shutdown(ctx))
 	}
 	r.reader.shutdown()
 	r.telemetry.Shutdown()
@@ -128,8 +142,9 @@ func (r *backboneReceiver) Shutdown(ctx context.Context) error {
 
 // run ticks every collection interval after the initial delay, until ctx ends. Between
 // ticks it re-lists the watched folders that notification reports changed and, every
-// events_poll_interval, those it does not cover. A tick or re-list that takes long delays
-// the next one; nothing runs side by side, since the tracker is not concurrent.
+// events_poll_interval, those it does not cover. A tick or re-list waits for the next
+// consumers only until the next tick is due; a reading that takes long delays the next
+// one. Only the consumer calls run beside the loop, since the tracker is not concurrent.
 func (r *backboneReceiver) run(ctx context.Context) {
 	defer close(r.done)
 	if !sleep(ctx, r.cfg.InitialDelay) {
@@ -147,45 +162,65 @@ func (r *backboneReceiver) run(ctx context.Context) {
 		poll, stop = r.watch.pollTicks()
 		defer stop()
 	}
-	r.tick(ctx)
+	due := time.Now().Add(r.cfg.CollectionInterval) // of the ticker's first tick
+	r.tick(ctx, due)
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-ticker.C:
-			r.tick(ctx)
+		case t := <-ticker.C:
+			due = t.Add(r.cfg.CollectionInterval)
+			r.tick(ctx, due)
 		case <-changed:
 			if sleep(ctx, settleDelay) {
-				r.relist(ctx, r.watch.takeChanged())
+				r.relist(ctx, r.watch.takeChanged(), due)
 			}
 		case <-poll:
-			r.relist(ctx, r.watch.pollFolders())
+			r.relist(ctx, r.watch.pollFolders(), due)
 		}
 	}
 }
 
-// tick takes one snapshot, within the configured timeout, hands it to both outputs and
+// tick takes one snapshot, within the configured timeout, hands it to both outputs,
+// which wait for their consumers side by side until due (when the next tick is), and
 // returns it. Each problem met (reading or delivering) is logged when it appears, changes
 // or clears.
-func (r *backboneReceiver) tick(ctx context.Context) *snapshot {
+func (r *backboneReceiver) tick(ctx context.Context, due time.Time) *snapshot {
 	readCtx, cancel := context.WithTimeout(ctx, r.readTimeout())
 	snap := r.reader.read(readCtx)
 	cancel()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return snap
+	}
 	problems := problemsOf(snap)
+	var metricsSent bool
 	if r.metrics != nil {
-		if err := r.metrics.emit(ctx, snap); err != nil {
-			problems["metrics pipeline"] = consumerProblem(err, "The next consumer refused this interval's metrics")
-		}
+		metricsSent = r.metrics.send(ctx, snap)
 	}
 	if r.events != nil {
 		r.events.observe(snap)
 		if r.watch != nil && snap.tree != nil {
 			r.watch.update(snap.tree)
 		}
-		if err := r.events.deliver(ctx); err != nil {
-			problems["logs pipeline"] = consumerProblem(err, "The next consumer refused message events; they stay pending and are offered again at the next interval")
+		if err := r.events.deliver(ctx, due); err != nil {
+			problems["logs pipeline"] = consumerProblem(err,
+				"The next consumer refused message events; they stay pending and are offered again at the next interval",
+				"The next consumer had not answered a request of message events when the next interval was due; they stay pending, and nothing more is offered until it answers")
 		}
 		r.events.persist(context.WithoutCancel(ctx)) // what was delivered is saved, shutdown or not
+	}
+	if r.metrics != nil {
+		err := errUnanswered
+		if metricsSent {
+			err = r.metrics.answer(ctx, due)
+		}
+		if err != nil {
+			problems["metrics pipeline"] = consumerProblem(err,
+				"The next consumer refused this interval's metrics",
+				"The next consumer had not answered for metrics when the next interval was due; each interval's metrics are dropped until it answers")
+		}
 	}
 	if ctx.Err() == nil { // a tick cut short by shutdown proves nothing
 		r.problems.update(problems)
@@ -194,18 +229,24 @@ func (r *backboneReceiver) tick(ctx context.Context) *snapshot {
 }
 
 // relist re-lists some watched folders between ticks and delivers and saves what changed
-// there, as a tick does. A refused delivery stays pending; the next tick offers it again and
-// reports the refusal, and until then re-lists only record what they find.
-func (r *backboneReceiver) relist(ctx context.Context, folders []queuetree.Watched) {
+// there, as a tick does, waiting for the consumer until due. A refused or unanswered
+// delivery stays pending; the next tick offers it again and reports the problem, and until
+// then re-lists only record what they find.
+func (r *backboneReceiver) relist(ctx context.Context, folders []queuetree.Watched, due time.Time) {
 	if len(folders) == 0 {
 		return
 	}
 	readCtx, cancel := context.WithTimeout(ctx, r.readTimeout())
 	snap := r.reader.relist(readCtx, folders)
 	cancel()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return
+	}
 	r.events.observeFolders(snap, watchedPaths(folders))
 	if !r.events.refused { // a refusing pipeline is tried again at the next tick, not at every change
-		_ = r.events.deliver(ctx)
+		_ = r.events.deliver(ctx, due)
 	}
 	r.events.persist(context.WithoutCancel(ctx)) // as a tick: what was delivered is saved, shutdown or not
 }
@@ -218,8 +259,13 @@ func (r *backboneReceiver) readTimeout() time.Duration {
 	return r.cfg.CollectionInterval
 }
 
-func consumerProblem(err error, what string) problem {
-	return problem{state: "refused", message: what + ": " + err.Error()}
+// consumerProblem is the problem of a pipeline whose consumer refused what it was offered
+// (refused is followed by its error), or had yet to answer when the loop stopped waiting.
+func consumerProblem(err error, refused, unanswered string) problem {
+	if errors.Is(err, errUnanswered) {
+		return problem{state: "unanswered", message: unanswered}
+	}
+	return problem{state: "refused", message: refused + ": " + err.Error()}
 }
 
 // sleep waits for d or until ctx ends, and reports whether it waited the whole time.

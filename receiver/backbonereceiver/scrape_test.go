@@ -119,7 +119,7 @@ func scrapeOnce(t *testing.T, cfg *Config, set receiverSettings) pmetric.Metrics
 	require.NoError(t, r.registerMetrics(sink, set))
 	require.NoError(t, r.startOutputs(t.Context(), componenttest.NewNopHost()))
 	defer func() { require.NoError(t, r.Shutdown(t.Context())) }()
-	r.tick(t.Context())
+	r.tick(t.Context(), stepDue())
 	require.Len(t, sink.AllMetrics(), 1)
 	return sink.AllMetrics()[0]
 }
@@ -276,7 +276,7 @@ func TestScrapeLogsProblemsOncePerStateChange(t *testing.T) {
 	defer func() { require.NoError(t, r.Shutdown(t.Context())) }()
 
 	for range 5 {
-		r.tick(t.Context())
+		r.tick(t.Context(), stepDue())
 	}
 	assert.Equal(t, int32(1), fx.requests.Load(), "after a rejected login the receiver backs off")
 	assert.Equal(t, 1, logs.FilterMessageSnippet("Backbone API").Len(), "one line for the API problem")
@@ -286,7 +286,7 @@ func TestScrapeLogsProblemsOncePerStateChange(t *testing.T) {
 	}
 
 	require.NoError(t, os.MkdirAll(cfg.Directory, 0o755))
-	r.tick(t.Context())
+	r.tick(t.Context(), stepDue())
 	assert.Equal(t, 1, logs.FilterMessageSnippet("resolved: Backbone folder tree").Len())
 }
 

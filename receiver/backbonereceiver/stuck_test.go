@@ -9,14 +9,16 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componenttest"
+
+	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/queuetree"
 )
 
-// TestStuckAfter checks stuck_after with real files, waits and a file storage: a message in
-// sequence-error/ that heals sooner gives no record at all, one that stays gives exactly
-// one, once, with the time it waited, and both hold across restarts.
+// TestStuckAfter checks stuck_after with real files, a clock moved by hand and a file
+// storage: a message in sequence-error/ that heals sooner gives no record at all, one that
+// stays gives exactly one, once, with the time it waited, and both hold across restarts.
 func TestStuckAfter(t *testing.T) {
 	const (
-		stuckAfter = 300 * time.Millisecond
+		stuckAfter = time.Hour
 		heals      = ap29Recv + "sequence-error/000001.bac"
 		stays      = ap29Recv + "sequence-error/000002.bac"
 	)
@@ -27,22 +29,27 @@ func TestStuckAfter(t *testing.T) {
 	cfg.Storage = &fs.id
 	cfg.StuckAfter = stuckAfter
 
-	written := time.Now()
 	putMessageFile(t, root, heals, 1, eventsMTime)
 	putMessageFile(t, root, stays, 1, eventsMTime)
-	first := newStepScraper(t, cfg, fs)
+	clock := newTestClock() // the files entered their folder before it stands
+	start := func() *stepScraper {
+		s := newStepScraper(t, cfg, fs)
+		s.r.reader.now = clock.Now
+		return s
+	}
 	step := func(s *stepScraper) []string {
 		ld, err := s.step(t)
 		require.NoError(t, err)
 		return briefRecords(root, ld)
 	}
+	first := start()
 	assert.Empty(t, step(first), "not stuck yet")
 	removeMessageFile(t, root, heals)
 	assert.Empty(t, step(first), "healed before stuck_after: no event, no resolved record")
 	first.stop(t)
 
-	second := newStepScraper(t, cfg, fs)
-	time.Sleep(stuckAfter - time.Since(written) + 50*time.Millisecond)
+	second := start()
+	clock.Add(stuckAfter)
 	ld, err := second.step(t)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"backbone.message.sequence_error WARN " + stays}, briefRecords(root, ld),
@@ -56,7 +63,7 @@ func TestStuckAfter(t *testing.T) {
 	assert.Empty(t, step(second), "once")
 	second.stop(t)
 
-	third := newStepScraper(t, cfg, fs)
+	third := start()
 	assert.Empty(t, step(third), "not again after the next restart")
 	removeMessageFile(t, root, stays)
 	assert.Equal(t, []string{"backbone.message.resolved INFO " + stays}, step(third), "reported, so its departure is news")
@@ -105,25 +112,34 @@ func TestStuckAfterBetweenTicks(t *testing.T) {
 	root := newWatchedTree(t)
 	require.NoError(t, os.MkdirAll(filepath.Join(root, filepath.FromSlash(ap29Recv+"sequence-error")), 0o755))
 	cfg := newEventsConfig(root, noTick)
-	cfg.EventsNotify = false
-	cfg.EventsPollInterval = 50 * time.Millisecond
-	cfg.StuckAfter = time.Second // long enough for the test to remove the healing one first
-	run := startWatched(t, cfg, componenttest.NewNopHost())
+	cfg.StuckAfter = time.Hour
+	s := newStepScraper(t, cfg, componenttest.NewNopHost())
+	clock := newTestClock()
+	s.r.reader.now = clock.Now
+	snap := s.r.tick(t.Context(), stepDue()) // start_at: end, the folders are empty
+	watched := queuetree.WatchedFolders(snap.tree, func(queuetree.Folder) bool { return true })
+	relist := func() []string {
+		before := s.next.offeredCount()
+		s.r.relist(t.Context(), watched, stepDue())
+		ld, err := s.next.offeredSince(before)
+		require.NoError(t, err)
+		return briefRecords(root, ld)
+	}
 
 	putMessageFile(t, root, heals, 1, eventsMTime)
 	putMessageFile(t, root, stays, 1, eventsMTime)
-	time.Sleep(100 * time.Millisecond) // a re-list or two see both
+	assert.Empty(t, relist(), "both seen, neither stuck yet")
 	removeMessageFile(t, root, heals)
-	run.waitRecords(t, root, "backbone.message.sequence_error WARN "+stays)
-	time.Sleep(200 * time.Millisecond) // more re-lists: nothing more to say
-	assert.Equal(t, []string{"backbone.message.sequence_error WARN " + stays}, briefAllRecords(root, run.sink.AllLogs()))
+	clock.Add(cfg.StuckAfter)
+	assert.Equal(t, []string{"backbone.message.sequence_error WARN " + stays}, relist())
+	assert.Empty(t, relist(), "nothing more to say")
 }
 
 // TestStuckAfterStartAtEnd checks that start_at end takes the messages present as seen, but
 // reports one that becomes stuck after the start; one stuck already at the start is not news.
 func TestStuckAfterStartAtEnd(t *testing.T) {
 	const (
-		stuckAfter = 300 * time.Millisecond
+		stuckAfter = time.Hour
 		before     = ap29Recv + "sequence-error/000001.bac" // stuck before the start
 		after      = ap29Recv + "sequence-error/000002.bac" // becomes stuck after it
 	)
@@ -132,18 +148,20 @@ func TestStuckAfterStartAtEnd(t *testing.T) {
 	cfg.StartAt = StartAtEnd
 	cfg.StuckAfter = stuckAfter
 	putMessageFile(t, root, before, 1, eventsMTime)
-	time.Sleep(stuckAfter + 50*time.Millisecond)
-	written := time.Now()
-	putMessageFile(t, root, after, 1, eventsMTime)
+	clock := newTestClock()
+	clock.Add(stuckAfter)
+	// Written now by the test's clock: its modification time is after its change time.
+	putMessageFile(t, root, after, 1, clock.Now())
 
 	s := newStepScraper(t, cfg, newFileStorage(t, ""))
+	s.r.reader.now = clock.Now
 	step := func() []string {
 		ld, err := s.step(t)
 		require.NoError(t, err)
 		return briefRecords(root, ld)
 	}
 	assert.Empty(t, step(), "the start: both present, neither news yet")
-	time.Sleep(stuckAfter - time.Since(written) + 50*time.Millisecond)
+	clock.Add(stuckAfter)
 	assert.Equal(t, []string{"backbone.message.sequence_error WARN " + after}, step(),
 		"only the one that became stuck after the start")
 	assert.Empty(t, step(), "once")

@@ -31,9 +31,9 @@ func TestTelemetryAPI(t *testing.T) {
 	require.NoError(t, r.startOutputs(t.Context(), componenttest.NewNopHost()))
 	t.Cleanup(func() { require.NoError(t, r.Shutdown(context.Background())) })
 
-	r.tick(t.Context())
+	r.tick(t.Context(), stepDue())
 	metadatatest.AssertEqualBackboneAPIAuthBackoff(t, tel, []metricdata.DataPoint[int64]{{Value: 0}}, metricdatatest.IgnoreTimestamp())
-	r.tick(t.Context())
+	r.tick(t.Context(), stepDue())
 	metadatatest.AssertEqualBackboneAPIAuthBackoff(t, tel, []metricdata.DataPoint[int64]{{Value: 1}}, metricdatatest.IgnoreTimestamp())
 	assert.Equal(t, int32(1), fx.requests.Load())
 

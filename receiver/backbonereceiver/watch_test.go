@@ -253,7 +253,7 @@ func TestWatchFollowsEventSwitches(t *testing.T) {
 			tt.modify(cfg)
 			s := newStepScraper(t, cfg, componenttest.NewNopHost())
 			w := newFolderWatch(cfg, zap.NewNop())
-			w.update(s.r.tick(t.Context()).tree)
+			w.update(s.r.tick(t.Context(), stepDue()).tree)
 			var got []string
 			for _, p := range watchedPaths(w.pollFolders()) {
 				rel, err := filepath.Rel(filepath.Join(root, "default", "INT-16"), p)
