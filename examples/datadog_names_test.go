@@ -362,9 +362,10 @@ func TestDatadogImportScript(t *testing.T) {
 		mu.Unlock()
 		_, _ = w.Write([]byte(`{"id":1}`))
 	}
-	runImport(t, filepath.Join("datadog", "import.sh"), handler, func(url string) []string {
+	out, err := runImport(t, filepath.Join("datadog", "import.sh"), handler, func(url string) []string {
 		return []string{"DD_API_KEY=api-key", "DD_APP_KEY=app-key", "DD_API_URL=" + url}
 	})
+	require.NoError(t, err, out)
 	monitors := loadDDMonitors(t)
 	require.Len(t, received["/api/v1/monitor"], len(monitors))
 	for _, dm := range monitors {

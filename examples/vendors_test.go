@@ -8,8 +8,6 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-
-	"github.com/stretchr/testify/assert"
 )
 
 // Names of the subjects every alert names, as the receiver spells them.
@@ -104,9 +102,9 @@ func unknownFields(v reflect.Value, path string) []string {
 	return nil
 }
 
-// runImport runs an import script against a local server that stands for the vendor's API.
-// It needs a POSIX shell, curl and jq, which the scripts document.
-func runImport(t *testing.T, script string, handler http.HandlerFunc, env func(url string) []string) {
+// runImport runs an import script against a local server that stands for the vendor's API
+// and returns its output. It needs a POSIX shell, curl and jq, which the scripts document.
+func runImport(t *testing.T, script string, handler http.HandlerFunc, env func(url string) []string) (string, error) {
 	t.Helper()
 	for _, tool := range []string{"sh", "curl", "jq"} {
 		if _, err := exec.LookPath(tool); err != nil {
@@ -118,5 +116,5 @@ func runImport(t *testing.T, script string, handler http.HandlerFunc, env func(u
 	cmd := exec.Command("sh", script)
 	cmd.Env = append(os.Environ(), env(srv.URL)...)
 	out, err := cmd.CombinedOutput()
-	assert.NoError(t, err, "%s:\n%s", script, out)
+	return string(out), err
 }

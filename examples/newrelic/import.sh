@@ -13,7 +13,8 @@ set -eu
 url=${NERDGRAPH_URL:-https://api.newrelic.com/graphql}
 dir=$(dirname "$0")
 
-# nerdgraph QUERY VARIABLES prints the answer's data, or the errors and fails.
+# nerdgraph QUERY VARIABLES FILTER prints what the jq FILTER makes of the answer's data, or
+# prints the errors and fails.
 nerdgraph() {
 	answer=$(jq -n --arg q "$1" --argjson v "$2" '{query: $q, variables: $v}' |
 		curl --silent --show-error --fail-with-body -X POST "$url" \
@@ -24,22 +25,21 @@ nerdgraph() {
 		printf '%s\n' "$answer" >&2
 		return 1
 	fi
-	printf '%s' "$answer" | jq -c .data
+	printf '%s' "$answer" | jq -r ".data | $3"
 }
 
 account=$(jq -n --arg a "$NEW_RELIC_ACCOUNT_ID" '$a | tonumber')
 
 policy=$(nerdgraph 'mutation($accountId: Int!, $policy: AlertsPolicyInput!) {
   alertsPolicyCreate(accountId: $accountId, policy: $policy) { id }
-}' "$(jq -c --argjson a "$account" '{accountId: $a, policy: .}' "$dir/policy.json")" |
-	jq -r .alertsPolicyCreate.id)
+}' "$(jq -c --argjson a "$account" '{accountId: $a, policy: .}' "$dir/policy.json")" .alertsPolicyCreate.id)
 echo "policy $policy"
 
 jq -c '.[]' "$dir/alert-conditions.json" | while read -r condition; do
 	nerdgraph 'mutation($accountId: Int!, $policyId: ID!, $condition: AlertsNrqlConditionStaticInput!) {
   alertsNrqlConditionStaticCreate(accountId: $accountId, policyId: $policyId, condition: $condition) { id name }
-}' "$(printf '%s' "$condition" | jq -c --argjson a "$account" --arg p "$policy" '{accountId: $a, policyId: $p, condition: .}')" |
-		jq -r '"condition \(.alertsNrqlConditionStaticCreate.name) \(.alertsNrqlConditionStaticCreate.id)"'
+}' "$(printf '%s' "$condition" | jq -c --argjson a "$account" --arg p "$policy" '{accountId: $a, policyId: $p, condition: .}')" \
+		'"condition \(.alertsNrqlConditionStaticCreate.name) \(.alertsNrqlConditionStaticCreate.id)"'
 done
 
 # Every widget query and variable query reads the account the dashboard is created in.
@@ -47,5 +47,5 @@ nerdgraph 'mutation($accountId: Int!, $dashboard: DashboardInput!) {
   dashboardCreate(accountId: $accountId, dashboard: $dashboard) { entityResult { guid } errors { description type } }
 }' "$(jq -c --argjson a "$account" '{accountId: $a, dashboard: (
 	.pages[].widgets[].configuration[].nrqlQueries[].accountId = $a
-	| .variables[].nrqlQuery.accountIds = [$a])}' "$dir/dashboard.json")" |
-	jq -r '"dashboard \(.dashboardCreate.entityResult.guid)"'
+	| .variables[].nrqlQuery.accountIds = [$a])}' "$dir/dashboard.json")" \
+	'"dashboard \(.dashboardCreate.entityResult.guid)"'
