@@ -160,6 +160,9 @@ func TestNewRelicConditionsImport(t *testing.T) {
 			}
 		}
 		require.NotNil(t, cond.TitleTemplate, "%s: no title template", where)
+		for _, v := range regexp.MustCompile(`\{\{\s*([^{}]*?)\s*\}\}`).FindAllStringSubmatch(*cond.TitleTemplate, -1) {
+			assert.True(t, v[1] == "conditionName" || nrqlTag.MatchString(v[0]), "%s: {{%s}} is neither a facet tag nor the condition's name", where, v[1])
+		}
 		var named []string
 		for _, m := range nrqlTag.FindAllStringSubmatch(*cond.TitleTemplate, -1) {
 			named = append(named, m[1])
