@@ -25,6 +25,7 @@ const runbookBase = "https://github.com/otelcol-backbone/otelcol-backbone/blob/m
 // vendorCatalogue is the receiver's catalogue plus backbone.integration.idle, the resource
 // attribute the idle_integrations setting puts on every integration's series and records.
 func vendorCatalogue(t *testing.T) catalogue {
+	t.Helper()
 	c := loadCatalogue(t)
 	if _, ok := c.ResourceAttributes[attrIdle]; !ok {
 		c.ResourceAttributes[attrIdle] = map[string]any{"type": "bool"}
@@ -37,7 +38,7 @@ func vendorCatalogue(t *testing.T) catalogue {
 // found in the text, under the receiver's names.
 var jiraLogAttributes = set("service.name", attrJira, "host.name", attrIntegration, "backbone.issue")
 
-// subjects are the names alert over metric must name: the Jira always, the integration for
+// subjects are the names an alert over a metric must name: the Jira always, the integration for
 // everything but the API's own metrics, and the connector for metrics that carry it, unless
 // the alert is about the integration as a whole (its name says so).
 func (c catalogue) subjects(alert, metric string) []string {
