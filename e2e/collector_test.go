@@ -15,8 +15,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/collectoryaml"
 	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/e2eproc"
-	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/receiveryaml"
 )
 
 // interval is the receiver's collection_interval in every test.
@@ -94,7 +94,7 @@ func writeConfig(t *testing.T, cfg collectorConfig) string {
 	data := struct {
 		collectorConfig
 		Receiver string
-	}{cfg, receiveryaml.Receiver{
+	}{cfg, collectoryaml.Receiver{
 		Endpoint: cfg.Endpoint, Username: cfg.Username, Password: cfg.Password,
 		Directory: cfg.Directory, Interval: interval, Extra: extra,
 	}.YAML()}

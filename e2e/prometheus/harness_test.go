@@ -25,8 +25,8 @@ import (
 	"time"
 
 	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/backbonesim"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/collectoryaml"
 	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/e2eproc"
-	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/receiveryaml"
 )
 
 // Intervals of the whole setup: the receiver collects, Prometheus scrapes and evaluates the
@@ -137,7 +137,7 @@ func ruleNames(t *testing.T) []string {
 // simulator, the Prometheus exporter on port and its own telemetry on telemetryPort.
 func startCollector(t *testing.T, ctx context.Context, bin, dir, jiraURL, treeDir string, port, telemetryPort int) *e2eproc.Process {
 	t.Helper()
-	receiver := receiveryaml.Receiver{
+	receiver := collectoryaml.Receiver{
 		Endpoint: jiraURL, Username: backbonesim.DefaultUsername, Password: backbonesim.DefaultPassword,
 		Directory: treeDir, Interval: interval,
 	}

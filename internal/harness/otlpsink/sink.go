@@ -23,10 +23,13 @@ import (
 // maxBody caps what the sink reads of one request, before and after gunzip.
 const maxBody = 256 << 20
 
-// MessageKey names a message record by its event and its file's path; other records get "".
+// Key names a message record: its event and its file's path.
+func Key(event, path string) string { return event + " " + path }
+
+// MessageKey is the Key of a message record (one with file.path); other records get "".
 func MessageKey(r logrecords.Record) string {
 	if path := r.Attr("file.path"); path != "" {
-		return r.Event + " " + path
+		return Key(r.Event, path)
 	}
 	return ""
 }
