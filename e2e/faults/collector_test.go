@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/backbonesim"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/collectoryaml"
 	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/e2eproc"
 )
 
@@ -56,12 +57,35 @@ func startCollector(t *testing.T, name, configPath string, env ...string) *colle
 }
 
 // writeConfig writes a collector configuration into a temporary folder and returns its path.
-func writeConfig(t *testing.T, format string, args ...any) string {
+func writeConfig(t *testing.T, cfg collectoryaml.Config) string {
+	t.Helper()
+	return writeFile(t, cfg.YAML())
+}
+
+// writeFile writes a collector configuration file into a temporary folder and returns its path.
+func writeFile(t *testing.T, yaml string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "config.yaml")
-	require.NoError(t, os.WriteFile(path, fmt.Appendf(nil, format, args...), 0o600))
+	require.NoError(t, os.WriteFile(path, []byte(yaml), 0o600))
 	return path
 }
+
+// receiver is the backbone receiver's block for the simulator at base; extra lines (indented
+// by four spaces) are appended to it.
+func receiver(base, dir, extra string) collectoryaml.Receiver {
+	return collectoryaml.Receiver{
+		Endpoint: base, Username: simUser, Password: simPassword, Directory: dir, Interval: interval, Extra: extra,
+	}
+}
+
+// limiterAndBatch is the processors block of the examples' pipelines: a memory limiter, and
+// the batch processor they once had before a persistent queue.
+const limiterAndBatch = `  memory_limiter:
+    check_interval: 1s
+    limit_mib: 512
+    spike_limit_mib: 128
+  batch:
+`
 
 // newSim creates a simulator with the default installation on a tree in a temporary folder and
 // serves its API on a free port; it is closed when the test ends. The scenario does not run:

@@ -1,6 +1,7 @@
 // Package otlpsink is the fake OTLP/HTTP backend of the end-to-end tests, the soak driver and
 // the event benchmark: it answers /v1/logs and /v1/metrics (protobuf or JSON, gzipped or not)
-// with 200, or with 503 while down, and remembers what it accepted and refused.
+// with 200, or with 503 while down, or not at all while it holds requests, and remembers what
+// it accepted and refused.
 package otlpsink
 
 import (
@@ -60,6 +61,8 @@ type Sink struct {
 
 	mu              sync.Mutex
 	down            bool
+	held            chan struct{} // while not nil, requests wait for it to close
+	abandoned       int           // held requests the client gave up on
 	maxBytes        int // a larger logs request is refused with 413, as New Relic does; 0: no limit
 	run             int
 	batches         []Batch
@@ -86,8 +89,38 @@ func Start(opts Options) (*Sink, error) {
 	return s, nil
 }
 
-// Close stops serving.
-func (s *Sink) Close() { _ = s.srv.Close() }
+// Close answers the held requests and stops serving.
+func (s *Sink) Close() {
+	s.Release()
+	_ = s.srv.Close()
+}
+
+// Hold makes the sink hold each request that comes from now on unanswered until Release, so
+// that the exporter sending to it keeps the data in memory.
+func (s *Sink) Hold() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.held == nil {
+		s.held = make(chan struct{})
+	}
+}
+
+// Release answers the held requests, and the sink answers later ones at once.
+func (s *Sink) Release() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.held != nil {
+		close(s.held)
+		s.held = nil
+	}
+}
+
+// Abandoned returns how many held requests the client gave up on before Release.
+func (s *Sink) Abandoned() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.abandoned
+}
 
 // SetDown makes the sink refuse (503) or accept (200) what comes next.
 func (s *Sink) SetDown(down bool) {
@@ -116,6 +149,19 @@ func (s *Sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
+	}
+	s.mu.Lock()
+	held := s.held
+	s.mu.Unlock()
+	if held != nil {
+		select {
+		case <-held:
+		case <-r.Context().Done():
+			s.mu.Lock()
+			s.abandoned++
+			s.mu.Unlock()
+			return
+		}
 	}
 	json := strings.HasPrefix(r.Header.Get("Content-Type"), "application/json")
 	switch r.URL.Path {

@@ -3,9 +3,11 @@ package otlpsink
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"net/http"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -90,4 +92,33 @@ func TestSink(t *testing.T) {
 	assert.Equal(t, []string{key}, batches[1].Keys, "a refused request's records are kept")
 	assert.Equal(t, 2, batches[1].Run)
 	assert.Equal(t, len(jsonBody), batches[2].Bytes)
+}
+
+func TestSinkHold(t *testing.T) {
+	s, err := Start(Options{})
+	require.NoError(t, err)
+	t.Cleanup(s.Close)
+	proto, err := logs().MarshalProto()
+	require.NoError(t, err)
+
+	s.Hold()
+	status := make(chan int)
+	go func() { status <- post(t, s.URL+"/v1/logs", "application/x-protobuf", false, proto) }()
+	select {
+	case code := <-status:
+		t.Fatalf("a held request was answered: %d", code)
+	case <-time.After(200 * time.Millisecond):
+	}
+	s.Release()
+	assert.Equal(t, 200, <-status)
+
+	s.Hold()
+	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.URL+"/v1/logs", bytes.NewReader(proto))
+	require.NoError(t, err)
+	_, err = http.DefaultClient.Do(req)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Eventually(t, func() bool { return s.Abandoned() == 1 }, 5*time.Second, 10*time.Millisecond)
+	assert.Equal(t, 1, s.Counts().LogsAccepted, "the abandoned request is not counted")
 }
