@@ -12,6 +12,7 @@ import (
 
 	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/collectoryaml"
 	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/otlpsink"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/selfmetrics"
 	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/wait"
 )
 
@@ -77,7 +78,7 @@ func churnCPU(ctx context.Context, o options, tree string, notify bool) (churnRe
 		return res, err
 	}
 	defer snk.Close()
-	port, err := freePort()
+	port, err := selfmetrics.FreePort()
 	if err != nil {
 		return res, err
 	}

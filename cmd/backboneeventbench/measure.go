@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -70,7 +69,7 @@ func measure(ctx context.Context, o options, notify bool) error {
 		return err
 	}
 	defer snk.Close()
-	port, err := freePort()
+	port, err := selfmetrics.FreePort()
 	if err != nil {
 		return err
 	}
@@ -197,13 +196,4 @@ func (c *collector) stop() {
 	_ = c.cmd.Process.Signal(syscall.SIGTERM)
 	_ = c.cmd.Wait()
 	c.log.Close()
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }

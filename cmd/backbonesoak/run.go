@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"maps"
 	"math/rand/v2"
-	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -27,15 +26,6 @@ const (
 	simUser     = "monitor"
 	simPassword = "soak-Pa55w0rd-z81q"
 )
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
 
 // run is the whole soak; it returns the exit status.
 func run(ctx context.Context, o options) (int, error) {
@@ -93,7 +83,7 @@ func run(ctx context.Context, o options) (int, error) {
 		return 1, err
 	}
 	defer snk.Close()
-	telemetryPort, err := freePort()
+	telemetryPort, err := selfmetrics.FreePort()
 	if err != nil {
 		return 1, err
 	}

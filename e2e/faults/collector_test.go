@@ -109,6 +109,35 @@ func putMessage(t *testing.T, sim *backbonesim.Sim, integration, connector, fold
 	return path
 }
 
+// changeDuring changes the tree while the pipeline cannot deliver: it resolves the message at
+// resolve, then in each of rounds scrapes puts an error, a send error and a sequence error,
+// and finally resolves the first error (short), which the receiver saw in between. It returns
+// the keys of the records the changes must bring.
+func changeDuring(t *testing.T, c *collector, sim *backbonesim.Sim, resolve string, rounds int) (during []string, short string) {
+	t.Helper()
+	_, err := sim.MoveMessage(resolve, backbonesim.FolderArchive, "")
+	require.NoError(t, err)
+	during = append(during, messageKey("backbone.message.resolved", resolve))
+	for i := range rounds {
+		e := putMessage(t, sim, "INT-16", "AP-29", backbonesim.FolderError, fmt.Sprintf("AP-%d", 10+i))
+		x := putMessage(t, sim, "INT-17", "AP-39", backbonesim.FolderSendError, "")
+		q := putMessage(t, sim, "INT-15", "SP-28", backbonesim.FolderSequenceError, "")
+		during = append(during,
+			messageKey("backbone.message.error", e),
+			messageKey("backbone.message.send_error", x),
+			messageKey("backbone.message.sequence_error", q))
+		if i == 0 {
+			short = e
+		}
+		waitRequests(t, c, sim, 1)
+	}
+	_, err = sim.MoveMessage(short, backbonesim.FolderArchive, "")
+	require.NoError(t, err)
+	during = append(during, messageKey("backbone.message.resolved", short))
+	waitRequests(t, c, sim, 2)
+	return during, short
+}
+
 // waitRequests waits until the simulator has answered n more API requests: the receiver has
 // run about n more scrapes (it lists the integrations once per scrape).
 func waitRequests(t *testing.T, c *collector, sim *backbonesim.Sim, n int) {

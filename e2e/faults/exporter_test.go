@@ -1,7 +1,6 @@
 package faults
 
 import (
-	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -84,28 +83,7 @@ func TestFaultsExporterDown(t *testing.T) {
 
 			s.SetDown(true)
 			downAt := time.Now()
-			var during []string // what the outage must not lose
-			_, err := sim.MoveMessage(e0, backbonesim.FolderArchive, "")
-			require.NoError(t, err)
-			during = append(during, messageKey("backbone.message.resolved", e0))
-			var short string // appears and resolves during the outage, seen in between
-			for i := range 5 {
-				e := putMessage(t, sim, "INT-16", "AP-29", backbonesim.FolderError, fmt.Sprintf("AP-%d", 10+i))
-				x := putMessage(t, sim, "INT-17", "AP-39", backbonesim.FolderSendError, "")
-				q := putMessage(t, sim, "INT-15", "SP-28", backbonesim.FolderSequenceError, "")
-				during = append(during,
-					messageKey("backbone.message.error", e),
-					messageKey("backbone.message.send_error", x),
-					messageKey("backbone.message.sequence_error", q))
-				if i == 0 {
-					short = e
-				}
-				waitRequests(t, c, sim, 1)
-			}
-			_, err = sim.MoveMessage(short, backbonesim.FolderArchive, "")
-			require.NoError(t, err)
-			during = append(during, messageKey("backbone.message.resolved", short))
-			waitRequests(t, c, sim, 2)
+			during, short := changeDuring(t, c, sim, e0, 5) // what the outage must not lose
 
 			// While down, nothing reached the backend, but the records were offered.
 			requests, refusedRecords := s.refused()

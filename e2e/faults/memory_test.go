@@ -131,24 +131,7 @@ service:
 	refusedBefore := selfMetric(t, telemetryPort, "otelcol_receiver_refused_log_records", `receiver="backbone"`)
 	acceptedBefore, _ := s.metrics()
 
-	var during []string
-	_, err := sim.MoveMessage(e0, backbonesim.FolderArchive, "")
-	require.NoError(t, err)
-	during = append(during, messageKey("backbone.message.resolved", e0))
-	var short string
-	for i := range 4 {
-		e := putMessage(t, sim, "INT-16", "AP-29", backbonesim.FolderError, fmt.Sprintf("AP-%d", 10+i))
-		x := putMessage(t, sim, "INT-17", "AP-39", backbonesim.FolderSendError, "")
-		during = append(during, messageKey("backbone.message.error", e), messageKey("backbone.message.send_error", x))
-		if i == 0 {
-			short = e
-		}
-		waitRequests(t, c, sim, 1)
-	}
-	_, err = sim.MoveMessage(short, backbonesim.FolderArchive, "")
-	require.NoError(t, err)
-	during = append(during, messageKey("backbone.message.resolved", short))
-	waitRequests(t, c, sim, 2)
+	during, _ := changeDuring(t, c, sim, e0, 4)
 
 	// Still under pressure: nothing went through, and the receiver saw its records refused.
 	refused := selfMetric(t, telemetryPort, "otelcol_receiver_refused_log_records", `receiver="backbone"`) - refusedBefore
