@@ -6,6 +6,7 @@ package e2eproc
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"math/rand/v2"
 	"net"
@@ -17,6 +18,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/wait"
 )
 
 // CollectorEnv names the variable holding the absolute path of the built collector binary.
@@ -218,18 +221,19 @@ func tail(s string, n int) string {
 // as p (when given) has exited.
 func Eventually(t *testing.T, p *Process, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if p != nil && p.Exited() {
-			t.Fatalf("collector exited (%v) while waiting for %s", p.Err(), what)
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no %s within %s", what, timeout)
-		}
-		select {
-		case <-t.Context().Done():
-			t.Fatalf("test ended while waiting for %s", what)
-		case <-time.After(100 * time.Millisecond):
-		}
+	exited := func() bool { return p != nil && p.Exited() }
+	var held bool
+	err := wait.For(t.Context(), timeout, func() bool {
+		held = cond()
+		return held || exited()
+	})
+	switch {
+	case held:
+	case exited():
+		t.Fatalf("collector exited (%v) while waiting for %s", p.Err(), what)
+	case errors.Is(err, wait.ErrTimeout):
+		t.Fatalf("no %s within %s", what, timeout)
+	default:
+		t.Fatalf("test ended while waiting for %s", what)
 	}
 }

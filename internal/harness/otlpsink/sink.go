@@ -63,7 +63,7 @@ type Sink struct {
 	down            bool
 	held            chan struct{} // while not nil, requests wait for it to close
 	abandoned       int           // held requests the client gave up on
-	maxBytes        int // a larger logs request is refused with 413, as New Relic does; 0: no limit
+	maxBytes        int           // a larger logs request is refused with 413, as New Relic does; 0: no limit
 	run             int
 	batches         []Batch
 	accepted        map[string]int       // accepted records by key

@@ -12,7 +12,7 @@ import (
 var ErrTimeout = errors.New("timed out")
 
 // poll is how often For checks its condition.
-const poll = 20 * time.Millisecond
+const poll = 100 * time.Millisecond
 
 // Sleep waits d or until ctx ends; it tells whether the whole time passed.
 func Sleep(ctx context.Context, d time.Duration) bool {
