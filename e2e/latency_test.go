@@ -24,6 +24,7 @@ import (
 // events_poll_interval + 1 s. The test waits well below the interval, so it fails if events
 // came only with the full scan; it logs the latencies and does not assert them.
 func TestE2EEventLatency(t *testing.T) {
+	e2eproc.CollectorBinary(t)
 	tests := []struct {
 		desc   string
 		notify bool
