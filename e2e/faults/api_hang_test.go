@@ -55,8 +55,8 @@ func TestFaultsAPIHangKeepsFolderMetrics(t *testing.T) {
 			last := during[len(during)-1]
 			assert.Equal(t, 0.0, last.apiUp, "backbone.api.up while the API hangs")
 			assert.Equal(t, "timeout", last.errorType, "error.type while the API hangs")
-			assert.Zero(t, countLines(c.Output(), "warn", "Backbone folder tree: Cannot read"), "folder problems logged while only the API hangs")
-			assert.Zero(t, countLines(c.Output(), "Exporting failed"), "exports failed while the API hangs")
+			assert.Zero(t, e2eproc.CountLines(c.Output(), "warn", "Backbone folder tree: Cannot read"), "folder problems logged while only the API hangs")
+			assert.Zero(t, e2eproc.CountLines(c.Output(), "Exporting failed"), "exports failed while the API hangs")
 		})
 	}
 }

@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -146,19 +145,4 @@ func waitRequests(t *testing.T, c *collector, sim *backbonesim.Sim, n int) {
 	e2eproc.Eventually(t, c, time.Duration(n)*interval+20*time.Second, fmt.Sprintf("%d more API requests", n), func() bool {
 		return sim.Stats().Requests >= want
 	})
-}
-
-// countLines counts the lines of a log that contain every one of parts.
-func countLines(log string, parts ...string) int {
-	n := 0
-	for line := range strings.Lines(log) {
-		all := true
-		for _, p := range parts {
-			all = all && strings.Contains(line, p)
-		}
-		if all {
-			n++
-		}
-	}
-	return n
 }

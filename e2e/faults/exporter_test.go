@@ -104,7 +104,7 @@ func TestFaultsExporterDown(t *testing.T) {
 			want = append(want, during...)
 			s.waitAccepted(c, 30*time.Second, want...)
 			s.waitMetrics(t, c, 3) // time for repeats to show
-			if n := countLines(c.Output(), "Dropping data"); n > 0 {
+			if n := e2eproc.CountLines(c.Output(), "Dropping data"); n > 0 {
 				t.Logf("the exporter logged %d times that it dropped data", n)
 			}
 			if tt.loses != "" {

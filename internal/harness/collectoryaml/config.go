@@ -7,10 +7,11 @@ import (
 )
 
 // Config is a test collector: the backbone receiver in a metrics and a logs pipeline, both to
-// one otlp_http exporter.
+// one otlp_http exporter or each to a file.
 type Config struct {
 	Receiver Receiver
-	Exporter Exporter
+	Exporter Exporter // unless Files is set
+	Files    *Files
 	// Storage is the folder of a file_storage extension, which the receiver (Receiver.Extra)
 	// and the queue (Queue.Persistent) name as "file_storage"; empty: no extension.
 	Storage string
@@ -23,6 +24,13 @@ type Config struct {
 	// Telemetry is the service's telemetry block starting with a newline
 	// (selfmetrics.TelemetryYAML); empty turns the collector's own metrics off.
 	Telemetry string
+}
+
+// Files are the files a file exporter per pipeline writes. With rotation set, the file exporter
+// writes every batch straight to the file (without it, it buffers and flushes once a second)
+// and appends to a file left by an earlier run.
+type Files struct {
+	Metrics, Logs string
 }
 
 // Exporter is the otlp_http exporter's settings; zero values leave the exporter's defaults.
@@ -59,15 +67,21 @@ func (c Config) YAML() string {
 	if c.Processors != "" {
 		b.WriteString("processors:\n" + c.Processors)
 	}
-	b.WriteString("exporters:\n  otlp_http:\n" + c.Exporter.yaml())
+	metrics, logs := "otlp_http", "otlp_http"
+	if c.Files != nil {
+		metrics, logs = "file/metrics", "file/logs"
+		b.WriteString("exporters:\n" + fileExporter(metrics, c.Files.Metrics) + fileExporter(logs, c.Files.Logs))
+	} else {
+		b.WriteString("exporters:\n  otlp_http:\n" + c.Exporter.yaml())
+	}
 	b.WriteString("service:\n")
 	if c.Storage != "" {
 		b.WriteString("  extensions: [file_storage]\n")
 	}
 	b.WriteString("  pipelines:\n")
-	pipeline(&b, "metrics", c.MetricsProcessors)
+	pipeline(&b, "metrics", c.MetricsProcessors, metrics)
 	if !c.MetricsOnly {
-		pipeline(&b, "logs", c.LogsProcessors)
+		pipeline(&b, "logs", c.LogsProcessors, logs)
 	}
 	if c.Telemetry == "" {
 		b.WriteString("  telemetry:\n    metrics:\n      level: none\n")
@@ -77,12 +91,16 @@ func (c Config) YAML() string {
 	return b.String()
 }
 
-func pipeline(b *strings.Builder, name string, processors []string) {
+func pipeline(b *strings.Builder, name string, processors []string, exporter string) {
 	b.WriteString("    " + name + ":\n      receivers: [backbone]\n")
 	if len(processors) > 0 {
 		b.WriteString("      processors: [" + strings.Join(processors, ", ") + "]\n")
 	}
-	b.WriteString("      exporters: [otlp_http]\n")
+	b.WriteString("      exporters: [" + exporter + "]\n")
+}
+
+func fileExporter(name, path string) string {
+	return "  " + name + ":\n    path: " + strconv.Quote(path) + "\n    rotation:\n      max_megabytes: 100\n"
 }
 
 func (e Exporter) yaml() string {

@@ -62,6 +62,24 @@ service:
 `,
 		},
 		{
+			desc: "to files",
+			c: Config{
+				Receiver: Receiver{Directory: "/tree", Interval: time.Second},
+				Files:    &Files{Metrics: "/out/metrics.json", Logs: "/out/logs.json"},
+			},
+			want: `
+receivers: {backbone: {directory: /tree, collection_interval: 1s, initial_delay: 0s, stuck_after: 0s}}
+exporters:
+  file/metrics: {path: /out/metrics.json, rotation: {max_megabytes: 100}}
+  file/logs: {path: /out/logs.json, rotation: {max_megabytes: 100}}
+service:
+  pipelines:
+    metrics: {receivers: [backbone], exporters: [file/metrics]}
+    logs: {receivers: [backbone], exporters: [file/logs]}
+  telemetry: {metrics: {level: none}}
+`,
+		},
+		{
 			desc: "metrics only, queue and retries off",
 			c: Config{
 				Receiver:    Receiver{Directory: "/tree", Interval: time.Second},

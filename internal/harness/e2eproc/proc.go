@@ -13,7 +13,9 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -139,6 +141,17 @@ func StartEnv(t testing.TB, ctx context.Context, name, bin string, env []string,
 
 // Output returns what the process has written so far.
 func (p *Process) Output() string { return p.out.String() }
+
+// CountLines counts the lines of a log (an Output) that contain every one of parts.
+func CountLines(log string, parts ...string) int {
+	n := 0
+	for line := range strings.Lines(log) {
+		if !slices.ContainsFunc(parts, func(p string) bool { return !strings.Contains(line, p) }) {
+			n++
+		}
+	}
+	return n
+}
 
 // Exited tells whether the process has ended.
 func (p *Process) Exited() bool {
