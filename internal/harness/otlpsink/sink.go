@@ -230,20 +230,25 @@ func (s *Sink) addLogs(at time.Time, ld plog.Logs, size int) int {
 	return status
 }
 
-// addMetrics notes a metrics request and tells whether it is accepted.
+// addMetrics notes a metrics request and tells whether it is accepted. Options.Metrics sees
+// an accepted request before Counts does, so that a caller that waited for the count finds it.
 func (s *Sink) addMetrics(md pmetric.Metrics) bool {
 	s.mu.Lock()
-	if s.down {
+	down := s.down
+	if down {
 		s.metricsRefused++
-		s.mu.Unlock()
+	}
+	s.mu.Unlock()
+	if down {
 		return false
 	}
-	s.metricsAccepted++
-	s.dataPoints += md.DataPointCount()
-	s.mu.Unlock()
 	if s.opts.Metrics != nil {
 		s.opts.Metrics(md)
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.metricsAccepted++
+	s.dataPoints += md.DataPointCount()
 	return true
 }
 

@@ -103,7 +103,15 @@ func TestSinkHold(t *testing.T) {
 
 	s.Hold()
 	status := make(chan int)
-	go func() { status <- post(t, s.URL+"/v1/logs", "application/x-protobuf", false, proto) }()
+	go func() {
+		resp, err := http.Post(s.URL+"/v1/logs", "application/x-protobuf", bytes.NewReader(proto))
+		if err != nil {
+			status <- 0
+			return
+		}
+		_ = resp.Body.Close()
+		status <- resp.StatusCode
+	}()
 	select {
 	case code := <-status:
 		t.Fatalf("a held request was answered: %d", code)
