@@ -73,14 +73,14 @@ func TestE2EAPIDownAndWrongPassword(t *testing.T) {
 	start := waitAPIUp(t, 1, "")
 	metrics.waitScrapes(t, c, 1)
 	assertScrapesSince(t, start, 1, "")
-	require.Zero(t, countLines(c.Output(), apiProblem), "problems logged while Jira was fine:\n%s", describeLines(c.Output(), apiProblem))
+	require.Zero(t, e2eproc.CountLines(c.Output(), apiProblem), "problems logged while Jira was fine:\n%s", describeLines(c.Output(), apiProblem))
 
 	t.Run("Jira unreachable", func(t *testing.T) {
 		require.NoError(t, sim.Close())
 		down := waitAPIUp(t, 0, "connection")
 		metrics.waitScrapes(t, c, 4) // a few intervals of the same problem
 		assertScrapesSince(t, down, 0, "connection")
-		assert.Equal(t, 1, countLines(c.Output(), "\twarn\t", apiProblem),
+		assert.Equal(t, 1, e2eproc.CountLines(c.Output(), "\twarn\t", apiProblem),
 			"the outage is logged once, not once per interval:\n%s", describeLines(c.Output(), apiProblem))
 
 		// The same Jira comes back on the same address and tree, for the rest of the test.
@@ -88,14 +88,14 @@ func TestE2EAPIDownAndWrongPassword(t *testing.T) {
 		up := waitAPIUp(t, 1, "")
 		metrics.waitScrapes(t, c, 1)
 		assertScrapesSince(t, up, 1, "")
-		assert.Equal(t, 1, countLines(c.Output(), "\tinfo\t", "resolved: "+apiProblem),
+		assert.Equal(t, 1, e2eproc.CountLines(c.Output(), "\tinfo\t", "resolved: "+apiProblem),
 			"the recovery is logged once:\n%s", describeLines(c.Output(), apiProblem))
-		assert.Equal(t, 1, countLines(c.Output(), "\twarn\t", apiProblem), "no further problem logged after the recovery")
+		assert.Equal(t, 1, e2eproc.CountLines(c.Output(), "\twarn\t", apiProblem), "no further problem logged after the recovery")
 	})
 
 	t.Run("password changed in Jira", func(t *testing.T) {
 		before := sim.Stats()
-		problemsBefore := countLines(c.Output(), "\twarn\t", apiProblem)
+		problemsBefore := e2eproc.CountLines(c.Output(), "\twarn\t", apiProblem)
 		sim.SetPassword("e2e-rotated-Pa55w0rd-x2m4")
 		down := waitAPIUp(t, 0, "auth")
 		atFirst := sim.Stats()
@@ -125,10 +125,10 @@ func TestE2EAPIDownAndWrongPassword(t *testing.T) {
 		// Each failed login changes the problem (it names the next attempt's time); the
 		// intervals skipped in between log nothing.
 		log := c.Output()
-		authLines := countLines(log, "\twarn\t", apiProblem) - problemsBefore
+		authLines := e2eproc.CountLines(log, "\twarn\t", apiProblem) - problemsBefore
 		assert.Equal(t, failed, authLines, "auth problem lines, one per failed login:\n%s", describeLines(log, apiProblem))
 		assert.Less(t, authLines, up-down, "auth problem lines against the scrapes of the outage (%d)", up-down)
-		assert.Equal(t, 2, countLines(log, "\tinfo\t", "resolved: "+apiProblem), "recoveries logged:\n%s", describeLines(log, apiProblem))
+		assert.Equal(t, 2, e2eproc.CountLines(log, "\tinfo\t", "resolved: "+apiProblem), "recoveries logged:\n%s", describeLines(log, apiProblem))
 	})
 
 	t.Run("no secret in the log", func(t *testing.T) {

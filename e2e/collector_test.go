@@ -7,16 +7,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
-	"text/template"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/collectoryaml"
 	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/e2eproc"
-	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/receiveryaml"
 )
 
 // interval is the receiver's collection_interval in every test.
@@ -44,46 +42,9 @@ type collectorConfig struct {
 	LogsPath    string
 }
 
-var configTemplate = template.Must(template.New("config").Funcs(template.FuncMap{"q": strconv.Quote}).Parse(`
-receivers:{{.Receiver}}
-# With rotation set, the file exporter writes every batch straight to the file (without it,
-# it buffers and flushes once a second) and appends to a file left by an earlier run.
-exporters:
-  file/metrics:
-    path: {{q .MetricsPath}}
-    rotation:
-      max_megabytes: 100
-  file/logs:
-    path: {{q .LogsPath}}
-    rotation:
-      max_megabytes: 100
-{{if .StorageDir}}
-extensions:
-  file_storage:
-    directory: {{q .StorageDir}}
-{{end}}
-service:
-{{- if .StorageDir}}
-  extensions: [file_storage]
-{{- end}}
-  pipelines:
-    metrics:
-      receivers: [backbone]
-      exporters: [file/metrics]
-    logs:
-      receivers: [backbone]
-      exporters: [file/logs]
-  telemetry:
-    logs:
-      level: info
-    metrics:
-      level: none
-`))
-
 // writeConfig writes the collector's configuration into a temporary folder and returns its path.
 func writeConfig(t *testing.T, cfg collectorConfig) string {
 	t.Helper()
-	var b strings.Builder
 	extra := "    auth_backoff:\n      initial_interval: 2s\n      max_interval: 4s\n"
 	if cfg.StartAt != "" {
 		extra += "    start_at: " + cfg.StartAt + "\n"
@@ -91,35 +52,17 @@ func writeConfig(t *testing.T, cfg collectorConfig) string {
 	if cfg.StorageDir != "" {
 		extra += "    storage: file_storage\n"
 	}
-	data := struct {
-		collectorConfig
-		Receiver string
-	}{cfg, receiveryaml.Receiver{
-		Endpoint: cfg.Endpoint, Username: cfg.Username, Password: cfg.Password,
-		Directory: cfg.Directory, Interval: interval, Extra: extra,
-	}.YAML()}
-	require.NoError(t, configTemplate.Execute(&b, data))
+	yaml := collectoryaml.Config{
+		Receiver: collectoryaml.Receiver{
+			Endpoint: cfg.Endpoint, Username: cfg.Username, Password: cfg.Password,
+			Directory: cfg.Directory, Interval: interval, Extra: extra,
+		},
+		Files:   &collectoryaml.Files{Metrics: cfg.MetricsPath, Logs: cfg.LogsPath},
+		Storage: cfg.StorageDir,
+	}.YAML()
 	path := filepath.Join(t.TempDir(), "config.yaml")
-	require.NoError(t, os.WriteFile(path, []byte(b.String()), 0o600))
+	require.NoError(t, os.WriteFile(path, []byte(yaml), 0o600))
 	return path
-}
-
-// countLines counts the lines of a log that contain every one of parts.
-func countLines(log string, parts ...string) int {
-	n := 0
-	for line := range strings.Lines(log) {
-		all := true
-		for _, p := range parts {
-			if !strings.Contains(line, p) {
-				all = false
-				break
-			}
-		}
-		if all {
-			n++
-		}
-	}
-	return n
 }
 
 // describeLines returns the lines of a log that contain part, for failure messages.

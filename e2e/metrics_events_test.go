@@ -12,6 +12,7 @@ import (
 
 	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/backbonesim"
 	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/e2eproc"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/otlpsink"
 )
 
 // TestE2EMetricsAndEvents checks every API and folder metric against the simulator's state,
@@ -44,14 +45,14 @@ func TestE2EMetricsAndEvents(t *testing.T) {
 	seqPath := putMessage(t, sim, "INT-17", "SSD-38", backbonesim.FolderSequenceError, "")
 	sendPath := putMessage(t, sim, "INT-15", "SP-28", backbonesim.FolderSendError, "")
 	got := logs.waitFor(t, c,
-		messageKey("backbone.message.error", errPath),
-		messageKey("backbone.message.sequence_error", seqPath),
-		messageKey("backbone.message.send_error", sendPath),
+		otlpsink.Key("backbone.message.error", errPath),
+		otlpsink.Key("backbone.message.sequence_error", seqPath),
+		otlpsink.Key("backbone.message.send_error", sendPath),
 	)
 
 	archived, err := sim.MoveMessage(errPath, backbonesim.FolderArchive, "")
 	require.NoError(t, err)
-	resolved := logs.waitFor(t, c, messageKey("backbone.message.resolved", errPath))
+	resolved := logs.waitFor(t, c, otlpsink.Key("backbone.message.resolved", errPath))
 	for k, v := range resolved {
 		got[k] = v
 	}
@@ -120,7 +121,7 @@ func TestE2EMetricsAndEvents(t *testing.T) {
 	}{
 		{
 			desc:     "message in RECEIVE/error/<issue>/",
-			key:      messageKey("backbone.message.error", errPath),
+			key:      otlpsink.Key("backbone.message.error", errPath),
 			resource: resource("INT-16"),
 			severity: plog.SeverityNumberError,
 			attrs:    errAttrs,
@@ -128,7 +129,7 @@ func TestE2EMetricsAndEvents(t *testing.T) {
 		},
 		{
 			desc:     "message in RECEIVE/sequence-error/",
-			key:      messageKey("backbone.message.sequence_error", seqPath),
+			key:      otlpsink.Key("backbone.message.sequence_error", seqPath),
 			resource: resource("INT-17"),
 			severity: plog.SeverityNumberWarn,
 			attrs:    seqAttrs,
@@ -136,7 +137,7 @@ func TestE2EMetricsAndEvents(t *testing.T) {
 		},
 		{
 			desc:     "message in SEND/error/",
-			key:      messageKey("backbone.message.send_error", sendPath),
+			key:      otlpsink.Key("backbone.message.send_error", sendPath),
 			resource: resource("INT-15"),
 			severity: plog.SeverityNumberError,
 			attrs:    sendAttrs,
@@ -144,7 +145,7 @@ func TestE2EMetricsAndEvents(t *testing.T) {
 		},
 		{
 			desc:     "error message moved to the archive",
-			key:      messageKey("backbone.message.resolved", errPath),
+			key:      otlpsink.Key("backbone.message.resolved", errPath),
 			resource: resource("INT-16"),
 			severity: plog.SeverityNumberInfo,
 			attrs:    resolvedAttrs,
@@ -179,7 +180,7 @@ func TestE2EMetricsAndEvents(t *testing.T) {
 			attrs := r.Attrs
 			assert.Equal(t, r.Event, attrs["event.name"], "the event name, also as an attribute")
 			attrs = without(attrs, "event.name")
-			if tt.key == messageKey("backbone.message.resolved", errPath) || tt.key == messageKey("backbone.message.sequence_error", seqPath) {
+			if tt.key == otlpsink.Key("backbone.message.resolved", errPath) || tt.key == otlpsink.Key("backbone.message.sequence_error", seqPath) {
 				assert.GreaterOrEqual(t, attrs["backbone.message.time_in_folder"], 0.0, "time in folder")
 				attrs = without(attrs, "backbone.message.time_in_folder")
 			}

@@ -289,6 +289,3 @@ func (o *logsOutput) dump() string {
 	}
 	return b.String()
 }
-
-// messageKey is the record key of a message event.
-func messageKey(event, path string) string { return event + " " + path }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/backbonesim"
 	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/e2eproc"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/otlpsink"
 )
 
 // TestE2ERestartWithFileStorage stops the collector, changes the tree while it is down and
@@ -50,13 +51,13 @@ func TestE2ERestartWithFileStorage(t *testing.T) {
 			s1 := putMessage(t, sim, "INT-16", "PB-30", backbonesim.FolderSequenceError, "")
 			x1 := putMessage(t, sim, "INT-17", "AP-39", backbonesim.FolderSendError, "")
 			logs.waitFor(t, first,
-				messageKey("backbone.message.error", e1),
-				messageKey("backbone.message.sequence_error", s1),
-				messageKey("backbone.message.send_error", x1),
+				otlpsink.Key("backbone.message.error", e1),
+				otlpsink.Key("backbone.message.sequence_error", s1),
+				otlpsink.Key("backbone.message.send_error", x1),
 			)
 			// The last message before the stop: its record is the newest one written.
 			x2 := putMessage(t, sim, "INT-15", "SP-28", backbonesim.FolderSendError, "")
-			logs.waitFor(t, first, messageKey("backbone.message.send_error", x2))
+			logs.waitFor(t, first, otlpsink.Key("backbone.message.send_error", x2))
 			if tt.crash {
 				first.Kill(t)
 			} else {
@@ -88,9 +89,9 @@ func TestE2ERestartWithFileStorage(t *testing.T) {
 				logs2, metrics2 = newLogsOutput(cfg.LogsPath), newMetricsOutput(cfg.MetricsPath)
 			}
 			logs2.waitFor(t, second,
-				messageKey("backbone.message.error", e2),
-				messageKey("backbone.message.sequence_error", s2),
-				messageKey("backbone.message.resolved", e1),
+				otlpsink.Key("backbone.message.error", e2),
+				otlpsink.Key("backbone.message.sequence_error", s2),
+				otlpsink.Key("backbone.message.resolved", e1),
 			)
 			metrics2.waitScrapes(t, second, 3) // time for repeats to show
 			require.NoError(t, second.Stop(t), "exit status after SIGTERM; log:\n%s", second.Output())
@@ -103,13 +104,13 @@ func TestE2ERestartWithFileStorage(t *testing.T) {
 				}
 			}
 			want := map[string]int{
-				messageKey("backbone.message.error", e1):          1,
-				messageKey("backbone.message.sequence_error", s1): 1,
-				messageKey("backbone.message.send_error", x1):     1,
-				messageKey("backbone.message.send_error", x2):     1,
-				messageKey("backbone.message.error", e2):          1,
-				messageKey("backbone.message.sequence_error", s2): 1,
-				messageKey("backbone.message.resolved", e1):       1,
+				otlpsink.Key("backbone.message.error", e1):          1,
+				otlpsink.Key("backbone.message.sequence_error", s1): 1,
+				otlpsink.Key("backbone.message.send_error", x1):     1,
+				otlpsink.Key("backbone.message.send_error", x2):     1,
+				otlpsink.Key("backbone.message.error", e2):          1,
+				otlpsink.Key("backbone.message.sequence_error", s2): 1,
+				otlpsink.Key("backbone.message.resolved", e1):       1,
 			}
 			all := logs.dump()
 			if tt.crash {

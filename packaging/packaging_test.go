@@ -19,6 +19,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/collectoryaml"
 	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/e2eproc"
 )
 
@@ -190,21 +191,8 @@ func TestDefaultConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var cfg struct {
-		Receivers  map[string]map[string]any `yaml:"receivers"`
-		Processors map[string]any            `yaml:"processors"`
-		Exporters  map[string]map[string]any `yaml:"exporters"`
-		Extensions map[string]map[string]any `yaml:"extensions"`
-		Service    struct {
-			Extensions []string `yaml:"extensions"`
-			Pipelines  map[string]struct {
-				Receivers  []string `yaml:"receivers"`
-				Processors []string `yaml:"processors"`
-				Exporters  []string `yaml:"exporters"`
-			} `yaml:"pipelines"`
-		} `yaml:"service"`
-	}
-	if err := yaml.Unmarshal(raw, &cfg); err != nil {
+	cfg, err := collectoryaml.Parse(raw)
+	if err != nil {
 		t.Fatalf("config.yaml: %v", err)
 	}
 	backbone, ok := cfg.Receivers["backbone"]

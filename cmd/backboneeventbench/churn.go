@@ -10,9 +10,10 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/arrivals"
-	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/receiveryaml"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/collectoryaml"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/otlpsink"
 	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/selfmetrics"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/wait"
 )
 
 // churnRun is one collector of the churn measurement: the tree it watches and whether it
@@ -72,17 +73,17 @@ func churnCPU(ctx context.Context, o options, tree string, notify bool) (churnRe
 		return res, err
 	}
 	defer os.RemoveAll(work)
-	snk, err := arrivals.Start()
+	snk, err := otlpsink.Start(otlpsink.Options{})
 	if err != nil {
 		return res, err
 	}
 	defer snk.Close()
-	port, err := freePort()
+	port, err := selfmetrics.FreePort()
 	if err != nil {
 		return res, err
 	}
-	receiver := receiveryaml.Receiver{Directory: tree, Interval: o.churnInterval, Extra: fmt.Sprintf("    events_notify: %t\n", notify)}
-	col, err := startCollector(ctx, o.collector, work, fmt.Sprintf(collectorConfig, receiver.YAML(), snk.URL, selfmetrics.TelemetryYAML(port)))
+	receiver := collectoryaml.Receiver{Directory: tree, Interval: o.churnInterval, Extra: fmt.Sprintf("    events_notify: %t\n", notify)}
+	col, err := startCollector(ctx, o.collector, work, collectorConfig(receiver, snk.URL, port))
 	if err != nil {
 		return res, err
 	}
@@ -101,7 +102,7 @@ func churnCPU(ctx context.Context, o options, tree string, notify bool) (churnRe
 // cpuPerInterval lets one interval pass, so that the measure starts in the steady state,
 // then returns a process's CPU per interval, in ms, over n intervals.
 func cpuPerInterval(ctx context.Context, pid int, interval time.Duration, n int) (float64, error) {
-	if !sleep(ctx, interval) {
+	if !wait.Sleep(ctx, interval) {
 		return 0, ctx.Err()
 	}
 	percent, err := cpuPercent(ctx, pid, time.Duration(n)*interval)

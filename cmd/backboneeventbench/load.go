@@ -8,9 +8,9 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/arrivals"
 	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/backbonesim"
 	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/latency"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/otlpsink"
 )
 
 // dwell is how long a message of the steady stream stays before it is removed, so that the
@@ -25,7 +25,7 @@ type placed struct {
 
 // steadyLoad puts o.rate new messages a second for o.load, removing each after dwell, and
 // prints memory every 10 s, then whether every record arrived, once, and how late.
-func steadyLoad(ctx context.Context, sim *backbonesim.Sim, snk *arrivals.Sink, slots []slot, rng *rand.Rand, pid, port int, o options) error {
+func steadyLoad(ctx context.Context, sim *backbonesim.Sim, snk *otlpsink.Sink, slots []slot, rng *rand.Rand, pid, port int, o options) error {
 	fmt.Printf("steady stream: %d new messages/s for %s, each removed after %s\n", o.rate, o.load, dwell)
 	fmt.Println("     t   rss MiB  heap MiB  records behind")
 	var all, present []placed

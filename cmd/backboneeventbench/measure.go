@@ -4,21 +4,20 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"syscall"
 	"time"
 
-	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/arrivals"
 	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/backbonesim"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/collectoryaml"
 	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/latency"
-	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/receiveryaml"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/otlpsink"
 	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/selfmetrics"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/wait"
 )
 
 // Credentials of the simulated Jira's monitoring user.
@@ -27,22 +26,16 @@ const (
 	simPassword = "bench-secret"
 )
 
-// collectorConfig is the collector's configuration around the receiver's block and the
-// telemetry block that serves its own metrics, read for the heap outside the quiet window.
-const collectorConfig = `receivers:%s
-exporters:
-  otlp_http:
-    endpoint: %q
-    compression: none
-service:
-  pipelines:
-    metrics:
-      receivers: [backbone]
-      exporters: [otlp_http]
-    logs:
-      receivers: [backbone]
-      exporters: [otlp_http]%s
-`
+// collectorConfig is the collector's configuration: the receiver's block, both pipelines
+// straight to the sink, and the telemetry block that serves its own metrics, read for the heap
+// outside the quiet window.
+func collectorConfig(receiver collectoryaml.Receiver, sinkURL string, telemetryPort int) string {
+	return collectoryaml.Config{
+		Receiver:  receiver,
+		Exporter:  collectoryaml.Exporter{Endpoint: sinkURL, Compression: "none"},
+		Telemetry: selfmetrics.TelemetryYAML(telemetryPort),
+	}.YAML()
+}
 
 // defaultInterval is the receiver's default collection_interval, which the block must name.
 const defaultInterval = time.Minute
@@ -71,21 +64,21 @@ func measure(ctx context.Context, o options, notify bool) error {
 	if err != nil {
 		return err
 	}
-	snk, err := arrivals.Start()
+	snk, err := otlpsink.Start(otlpsink.Options{})
 	if err != nil {
 		return err
 	}
 	defer snk.Close()
-	port, err := freePort()
+	port, err := selfmetrics.FreePort()
 	if err != nil {
 		return err
 	}
 	// The receiver's defaults, but for events_notify.
-	receiver := receiveryaml.Receiver{
+	receiver := collectoryaml.Receiver{
 		Endpoint: base, Username: simUser, Password: simPassword, Directory: sim.Dir(), Interval: defaultInterval,
 		Extra: fmt.Sprintf("    events_notify: %t\n", notify),
 	}
-	col, err := startCollector(ctx, o.collector, work, fmt.Sprintf(collectorConfig, receiver.YAML(), snk.URL, selfmetrics.TelemetryYAML(port)))
+	col, err := startCollector(ctx, o.collector, work, collectorConfig(receiver, snk.URL, port))
 	if err != nil {
 		return err
 	}
@@ -96,7 +89,7 @@ func measure(ctx context.Context, o options, notify bool) error {
 	if err := col.waitFirstMetrics(ctx, snk, 60*time.Second); err != nil {
 		return err
 	}
-	sleep(ctx, 5*time.Second) // let start-up work settle
+	wait.Sleep(ctx, 5*time.Second) // let start-up work settle
 	cpu, err := cpuPercent(ctx, pid, o.idle)
 	if err != nil {
 		return err
@@ -120,10 +113,10 @@ func measure(ctx context.Context, o options, notify bool) error {
 // dropOneByOne drops messages at random moments, 0.2 to 1.2 s apart, then removes them
 // likewise, and summarises how late each record arrived. The moments do not wait for the
 // records, so that they fall anywhere in the poll's period.
-func dropOneByOne(ctx context.Context, sim *backbonesim.Sim, snk *arrivals.Sink, slots []slot, rng *rand.Rand, n int) (appeared, resolved latency.Summary, err error) {
+func dropOneByOne(ctx context.Context, sim *backbonesim.Sim, snk *otlpsink.Sink, slots []slot, rng *rand.Rand, n int) (appeared, resolved latency.Summary, err error) {
 	var drops, removals []placed
 	for range n {
-		sleep(ctx, time.Duration(200+rng.IntN(1000))*time.Millisecond)
+		wait.Sleep(ctx, time.Duration(200+rng.IntN(1000))*time.Millisecond)
 		at := time.Now()
 		path, key, err := slots[rng.IntN(len(slots))].put(sim, rng)
 		if err != nil {
@@ -136,12 +129,12 @@ func dropOneByOne(ctx context.Context, sim *backbonesim.Sim, snk *arrivals.Sink,
 		return appeared, resolved, err
 	}
 	for _, d := range drops {
-		sleep(ctx, time.Duration(200+rng.IntN(1000))*time.Millisecond)
+		wait.Sleep(ctx, time.Duration(200+rng.IntN(1000))*time.Millisecond)
 		at := time.Now()
 		if err := sim.RemoveMessage(d.path); err != nil {
 			return appeared, resolved, err
 		}
-		removals = append(removals, placed{path: d.path, key: arrivals.Key("backbone.message.resolved", d.path), at: at})
+		removals = append(removals, placed{path: d.path, key: otlpsink.Key("backbone.message.resolved", d.path), at: at})
 	}
 	down, err := arrivalDelays(ctx, snk, removals)
 	if err != nil {
@@ -151,7 +144,7 @@ func dropOneByOne(ctx context.Context, sim *backbonesim.Sim, snk *arrivals.Sink,
 }
 
 // arrivalDelays waits for the record of each placed message and returns how late each arrived.
-func arrivalDelays(ctx context.Context, snk *arrivals.Sink, ps []placed) ([]time.Duration, error) {
+func arrivalDelays(ctx context.Context, snk *otlpsink.Sink, ps []placed) ([]time.Duration, error) {
 	out := make([]time.Duration, 0, len(ps))
 	for _, p := range ps {
 		d, err := waitArrival(ctx, snk, p.key, p.at, arrivalWait)
@@ -191,8 +184,8 @@ func startCollector(ctx context.Context, binary, work, config string) (*collecto
 }
 
 // waitFirstMetrics waits for the collector's first metrics request at snk: its first scan is done.
-func (c *collector) waitFirstMetrics(ctx context.Context, snk *arrivals.Sink, timeout time.Duration) error {
-	if err := waitFor(ctx, timeout, func() bool { return snk.MetricsRequests() > 0 }); err != nil {
+func (c *collector) waitFirstMetrics(ctx context.Context, snk *otlpsink.Sink, timeout time.Duration) error {
+	if err := wait.For(ctx, timeout, func() bool { return snk.Counts().MetricsAccepted > 0 }); err != nil {
 		return fmt.Errorf("no metrics from the first scan: %w (log: %s)", err, c.log.Name())
 	}
 	return nil
@@ -203,39 +196,4 @@ func (c *collector) stop() {
 	_ = c.cmd.Process.Signal(syscall.SIGTERM)
 	_ = c.cmd.Wait()
 	c.log.Close()
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-// waitFor polls cond until it holds, ctx ends or timeout passes.
-func waitFor(ctx context.Context, timeout time.Duration, cond func() bool) error {
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			return errors.New("timed out")
-		}
-		if !sleep(ctx, 20*time.Millisecond) {
-			return ctx.Err()
-		}
-	}
-	return nil
-}
-
-// sleep waits for d or until ctx ends, and reports whether it waited the whole time.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }

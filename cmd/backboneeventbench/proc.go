@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/selfmetrics"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/wait"
 )
 
 // clockTicks is the unit of utime and stime in /proc/<pid>/stat (USER_HZ, 100 on Linux).
@@ -41,7 +42,7 @@ func cpuPercent(ctx context.Context, pid int, window time.Duration) (float64, er
 		return 0, err
 	}
 	start := time.Now()
-	if !sleep(ctx, window) {
+	if !wait.Sleep(ctx, window) {
 		return 0, ctx.Err()
 	}
 	after, err := cpuSeconds(pid)

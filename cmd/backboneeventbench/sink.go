@@ -7,13 +7,14 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/arrivals"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/otlpsink"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/wait"
 )
 
 // waitArrival waits for the record of key at the sink and returns how long after since it arrived.
-func waitArrival(ctx context.Context, s *arrivals.Sink, key string, since time.Time, timeout time.Duration) (time.Duration, error) {
+func waitArrival(ctx context.Context, s *otlpsink.Sink, key string, since time.Time, timeout time.Duration) (time.Duration, error) {
 	var at time.Time
-	err := waitFor(ctx, timeout, func() bool {
+	err := wait.For(ctx, timeout, func() bool {
 		var n int
 		at, n = s.Arrival(key)
 		return n > 0

@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 
-	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/arrivals"
 	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/backbonesim"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/otlpsink"
 )
 
 // slot is one connector the driver drops messages into.
@@ -40,5 +40,5 @@ func (s slot) put(sim *backbonesim.Sim, rng *rand.Rand) (path, key string, err e
 		folder, issue, event = backbonesim.FolderError, fmt.Sprintf("%s-%d", s.project, 1+rng.IntN(20)), "backbone.message.error"
 	}
 	path, err = sim.PutMessage(s.integration, s.connector, folder, issue)
-	return path, arrivals.Key(event, path), err
+	return path, otlpsink.Key(event, path), err
 }

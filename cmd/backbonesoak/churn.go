@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/backbonesim"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/otlpsink"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/wait"
 )
 
 // soakKey names the i-th integration the driver adds; its connectors are <P>A-<n> and <P>B-<n>.
@@ -45,7 +47,7 @@ func addIntegrations(sim *backbonesim.Sim, n int) error {
 // churn is what the driver does to the simulator besides its own scenario.
 type churn struct {
 	sim   *backbonesim.Sim
-	sink  *sink
+	sink  *otlpsink.Sink
 	rng   *rand.Rand
 	n     int           // soak integrations
 	dwell time.Duration // least time before a message may be resolved
@@ -120,7 +122,7 @@ func (c *churn) messages(ctx context.Context, rate float64) {
 			continue
 		}
 		c.mu.Lock()
-		c.want = append(c.want, recordKey(slot.event, path))
+		c.want = append(c.want, otlpsink.Key(slot.event, path))
 		c.puts++
 		c.mu.Unlock()
 		present = append(present, placed{path: path, folder: slot.folder, at: time.Now()})
@@ -139,7 +141,7 @@ func (c *churn) messages(ctx context.Context, rate float64) {
 				return true // left alone from now on; the error is reported
 			}
 			c.mu.Lock()
-			c.want = append(c.want, recordKey("backbone.message.resolved", p.path))
+			c.want = append(c.want, otlpsink.Key("backbone.message.resolved", p.path))
 			c.resolves++
 			c.mu.Unlock()
 			return true
@@ -153,7 +155,7 @@ func (c *churn) apiFaults(ctx context.Context, every, length time.Duration) {
 		return
 	}
 	for n := 0; ; n++ {
-		if !sleep(ctx, every-length) {
+		if !wait.Sleep(ctx, every-length) {
 			return
 		}
 		f := faults[n%len(faults)]
@@ -161,7 +163,7 @@ func (c *churn) apiFaults(ctx context.Context, every, length time.Duration) {
 		c.mu.Lock()
 		c.faults[f.String()]++
 		c.mu.Unlock()
-		ok := sleep(ctx, length)
+		ok := wait.Sleep(ctx, length)
 		c.sim.SetFault(backbonesim.FaultNone)
 		if !ok {
 			return
@@ -183,7 +185,7 @@ func (c *churn) states(ctx context.Context) {
 		}
 	}()
 	for {
-		if !sleep(ctx, 3*time.Second) {
+		if !wait.Sleep(ctx, 3*time.Second) {
 			return
 		}
 		i := c.rng.IntN(c.n)
@@ -215,12 +217,12 @@ func (c *churn) sinkFlaps(ctx context.Context, every time.Duration) {
 		return
 	}
 	for {
-		if !sleep(ctx, every-3*time.Second) {
+		if !wait.Sleep(ctx, every-3*time.Second) {
 			return
 		}
-		c.sink.setDown(true)
-		ok := sleep(ctx, 3*time.Second)
-		c.sink.setDown(false)
+		c.sink.SetDown(true)
+		ok := wait.Sleep(ctx, 3*time.Second)
+		c.sink.SetDown(false)
 		c.mu.Lock()
 		c.flaps++
 		c.mu.Unlock()
@@ -234,7 +236,7 @@ func (c *churn) sinkFlaps(ctx context.Context, every time.Duration) {
 // Backbone never does, and the soak would otherwise fill the disk.
 func (c *churn) pruneArchive(ctx context.Context, root string) {
 	for {
-		if !sleep(ctx, 10*time.Second) {
+		if !wait.Sleep(ctx, 10*time.Second) {
 			return
 		}
 		var paths []string
@@ -256,20 +258,5 @@ func (c *churn) pruneArchive(ctx context.Context, root string) {
 		c.mu.Lock()
 		c.pruned += n
 		c.mu.Unlock()
-	}
-}
-
-// sleep waits d or until ctx ends; it tells whether the whole time passed.
-func sleep(ctx context.Context, d time.Duration) bool {
-	if d <= 0 {
-		return ctx.Err() == nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
 	}
 }

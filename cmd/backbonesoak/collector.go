@@ -15,44 +15,35 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/collectoryaml"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/selfmetrics"
 )
 
-// collectorConfig is the collector's configuration: the receiver (receiverExtra) with its
-// state on file_storage, both pipelines to the OTLP sink through a persistent queue that never gives
-// up, and the collector's own metrics on a Prometheus endpoint (selfmetrics.TelemetryYAML).
-const collectorConfig = `receivers:%s
-extensions:
-  file_storage:
-    directory: %q
-exporters:
-  otlp_http:
-    endpoint: %q
-    sending_queue:
-      storage: file_storage
-    retry_on_failure:
-      initial_interval: 1s
-      max_interval: 5s
-      max_elapsed_time: 0s
-service:
-  extensions: [file_storage]
-  pipelines:
-    metrics:
-      receivers: [backbone]
-      exporters: [otlp_http]
-    logs:
-      receivers: [backbone]
-      exporters: [otlp_http]%s
-`
-
-// receiverExtra are the receiver's keys besides the simulator's address, credentials, tree
-// and interval: state on file_storage, and an auth back-off short enough to recover from the
-// login-page fault within the soak.
-const receiverExtra = `    timeout: 5s
+// collectorConfig is the collector's configuration: the receiver on the simulator at base
+// with its state on file_storage and an auth back-off short enough to recover from the
+// login-page fault within the soak, both pipelines to the OTLP sink through a persistent queue
+// that never gives up, and the collector's own metrics on a Prometheus endpoint.
+func collectorConfig(base, treeDir, storageDir, sinkURL string, interval time.Duration, telemetryPort int) string {
+	return collectoryaml.Config{
+		Receiver: collectoryaml.Receiver{
+			Endpoint: base, Username: simUser, Password: simPassword, Directory: treeDir, Interval: interval,
+			Extra: `    timeout: 5s
     storage: file_storage
     auth_backoff:
       initial_interval: 2s
       max_interval: 4s
-`
+`,
+		},
+		Exporter: collectoryaml.Exporter{
+			Endpoint: sinkURL,
+			Queue:    &collectoryaml.Queue{Persistent: true},
+			Retry:    &collectoryaml.Retry{Initial: time.Second, Max: 5 * time.Second},
+		},
+		Storage:   storageDir,
+		Telemetry: selfmetrics.TelemetryYAML(telemetryPort),
+	}.YAML()
+}
 
 // credential returns the user to run the collector as: name when this process is root and
 // name is set, nobody else.

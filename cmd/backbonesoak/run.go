@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"maps"
 	"math/rand/v2"
-	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -17,8 +16,9 @@ import (
 	"time"
 
 	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/backbonesim"
-	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/receiveryaml"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/otlpsink"
 	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/selfmetrics"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/wait"
 )
 
 // Simulated Jira's monitoring user.
@@ -26,15 +26,6 @@ const (
 	simUser     = "monitor"
 	simPassword = "soak-Pa55w0rd-z81q"
 )
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
 
 // run is the whole soak; it returns the exit status.
 func run(ctx context.Context, o options) (int, error) {
@@ -87,21 +78,17 @@ func run(ctx context.Context, o options) (int, error) {
 	if err != nil {
 		return 1, err
 	}
-	snk, err := startSink()
+	snk, err := otlpsink.Start(otlpsink.Options{})
 	if err != nil {
 		return 1, err
 	}
-	defer snk.close()
-	telemetryPort, err := freePort()
+	defer snk.Close()
+	telemetryPort, err := selfmetrics.FreePort()
 	if err != nil {
 		return 1, err
 	}
 	configPath := filepath.Join(work, "config.yaml")
-	receiver := receiveryaml.Receiver{
-		Endpoint: base, Username: simUser, Password: simPassword, Directory: treeDir, Interval: o.interval, Extra: receiverExtra,
-	}
-	config := fmt.Sprintf(collectorConfig, receiver.YAML(), storageDir, snk.url, selfmetrics.TelemetryYAML(telemetryPort))
-	if err := os.WriteFile(configPath, []byte(config), 0o644); err != nil {
+	if err := os.WriteFile(configPath, []byte(collectorConfig(base, treeDir, storageDir, snk.URL, o.interval, telemetryPort)), 0o644); err != nil {
 		return 1, err
 	}
 
@@ -131,7 +118,7 @@ func run(ctx context.Context, o options) (int, error) {
 			col.stop(20 * time.Second)
 		}
 	}()
-	if err := waitFor(ctx, 60*time.Second, func() bool { _, m := snk.received(); return m > 0 || col.exited() }); err != nil || col.exited() {
+	if err := wait.For(ctx, 60*time.Second, func() bool { return snk.Counts().MetricsAccepted > 0 || col.exited() }); err != nil || col.exited() {
 		return 1, fmt.Errorf("no metrics from the collector within a minute (exited: %v %v); see %s", col.exited(), col.err, filepath.Join(work, "collector.log"))
 	}
 	ready = time.Now()
@@ -185,8 +172,8 @@ func run(ctx context.Context, o options) (int, error) {
 
 	// Let the collector report what the churn left, then check the quiet tree.
 	want, churnErr := ch.result()
-	_ = waitFor(ctx, 90*time.Second, func() bool {
-		got := snk.counts()
+	_ = wait.For(ctx, 90*time.Second, func() bool {
+		got := snk.Accepted()
 		return !slices.ContainsFunc(want, func(k string) bool { return got[k] == 0 })
 	})
 	tree := checkQuietTree(ctx, treeDir, sim, snk, o.interval, cred)
@@ -196,7 +183,7 @@ func run(ctx context.Context, o options) (int, error) {
 
 	// Report.
 	fmt.Println()
-	fmt.Println("sink:", snk.summary())
+	fmt.Println("sink:", sinkSummary(snk))
 	fmt.Printf("driver: %d messages put, %d resolved, %d state toggles, API faults %v, %d backend refusals of 3s, %d archived files pruned\n",
 		ch.puts, ch.resolves, ch.toggles, ch.faults, ch.flaps, ch.pruned)
 	failed := false
@@ -204,7 +191,7 @@ func run(ctx context.Context, o options) (int, error) {
 		fmt.Println("driver errors:", churnErr)
 		failed = true
 	}
-	gaps, repeats, unexpected := compare(want, snk.counts())
+	gaps, repeats, unexpected := compare(want, snk.Accepted())
 	fmt.Printf("message events of the driver: %d expected, %d missing, %d repeated, %d unexplained\n",
 		len(want), len(gaps), len(repeats), len(unexpected))
 	for _, list := range [][]string{gaps, repeats, unexpected} {
@@ -257,7 +244,7 @@ func (c *churn) result() ([]string, error) {
 
 // takeSample measures the collector and what surrounds it.
 // Goroutines come from the last scheduler trace taken once the pipelines ran.
-func takeSample(col *collector, telemetryPort int, storageDir, treeDir string, sim *backbonesim.Sim, snk *sink, started, ready time.Time) sample {
+func takeSample(col *collector, telemetryPort int, storageDir, treeDir string, sim *backbonesim.Sim, snk *otlpsink.Sink, started, ready time.Time) sample {
 	s := sample{at: time.Since(started), goroutines: col.out.lastGoroutines(ready)}
 	if rss, threads, err := procStatus(col.pid()); err == nil {
 		s.rssMiB, s.threads = float64(rss)/1024, threads
@@ -272,7 +259,8 @@ func takeSample(col *collector, telemetryPort int, storageDir, treeDir string, s
 	s.storageKiB = float64(size) / 1024
 	_, s.treeFiles = dirSize(treeDir)
 	s.scrapes = sim.Stats().Requests
-	s.records, s.metricsReqs = snk.received()
+	c := snk.Counts()
+	s.records, s.metricsReqs = c.Records, c.MetricsAccepted
 	return s
 }
 
@@ -298,15 +286,15 @@ func compare(want []string, got map[string]int) (gaps, repeats, unexpected []str
 	return gaps, repeats, unexpected
 }
 
-func waitFor(ctx context.Context, timeout time.Duration, cond func() bool) error {
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			return errors.New("timed out")
-		}
-		if !sleep(ctx, 200*time.Millisecond) {
-			return ctx.Err()
-		}
+// sinkSummary describes what the sink received.
+func sinkSummary(snk *otlpsink.Sink) string {
+	byEvent := map[string]int{}
+	for k, n := range snk.Accepted() {
+		event, _, _ := strings.Cut(k, " ")
+		byEvent[event] += n
 	}
-	return nil
+	c := snk.Counts()
+	return fmt.Sprintf("%d metrics requests (%d data points), %d logs requests, %d refused requests; "+
+		"%d message records %v, %d state-change records",
+		c.MetricsAccepted, c.DataPoints, c.LogsAccepted, c.LogsRefused+c.MetricsRefused, c.Records, byEvent, c.Others)
 }

@@ -16,6 +16,8 @@ import (
 	"unsafe"
 
 	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/backbonesim"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/otlpsink"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/wait"
 )
 
 // entryState is everything of a tree entry that a write, rename, chmod, chown, link or touch
@@ -183,7 +185,7 @@ type treeResult struct {
 // vanish or change (size, mode, owner, inode, link count, mtime, ctime), and inotify may report
 // no write event. When the collector runs as another user, it also checks that no entry was
 // writable by that user, which the kernel enforced for the whole soak.
-func checkQuietTree(ctx context.Context, root string, sim *backbonesim.Sim, snk *sink, interval time.Duration, cred *syscall.Credential) treeResult {
+func checkQuietTree(ctx context.Context, root string, sim *backbonesim.Sim, snk *otlpsink.Sink, interval time.Duration, cred *syscall.Credential) treeResult {
 	fail := func(err error) treeResult { return treeResult{summary: "could not check: " + err.Error()} }
 	before, err := snapshotTree(root)
 	if err != nil {
@@ -205,10 +207,10 @@ func checkQuietTree(ctx context.Context, root string, sim *backbonesim.Sim, snk 
 	}
 	defer w.close()
 	scrapes := sim.Stats().Requests
-	_, metrics := snk.received()
+	metrics := snk.Counts().MetricsAccepted
 	start := time.Now()
-	err = waitFor(ctx, 60*time.Second, func() bool {
-		_, m := snk.received()
+	err = wait.For(ctx, 60*time.Second, func() bool {
+		m := snk.Counts().MetricsAccepted
 		return sim.Stats().Requests >= scrapes+3 && m >= metrics+3 && time.Since(start) >= 3*interval
 	})
 	if err != nil {
@@ -223,7 +225,7 @@ func checkQuietTree(ctx context.Context, root string, sim *backbonesim.Sim, snk 
 		return fail(err)
 	}
 	diff := diffTrees(before, after)
-	_, m := snk.received()
+	m := snk.Counts().MetricsAccepted
 	notes = append(notes, fmt.Sprintf("quiet window of %s with %d scrapes: %d of %d entries changed, %d inotify write events, %d overflows",
 		time.Since(start).Round(time.Second), m-metrics, len(diff), len(before), len(writes), overflows))
 	for i, d := range append(diff, writes...) {

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/backbonesim"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/collectoryaml"
 	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/e2eproc"
 )
 
@@ -20,32 +21,23 @@ func TestFaultsAPIHangKeepsFolderMetrics(t *testing.T) {
 	t.Parallel()
 
 	tests := []struct {
-		desc     string
-		exporter string
+		desc  string
+		queue *collectoryaml.Queue
+		retry *collectoryaml.Retry
 	}{
 		{desc: "default in-memory queue"},
-		{desc: "queue disabled", exporter: "\n    sending_queue:\n      enabled: false\n    retry_on_failure:\n      enabled: false"},
+		{desc: "queue disabled", queue: &collectoryaml.Queue{Disabled: true}, retry: &collectoryaml.Retry{Disabled: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.desc, func(t *testing.T) {
 			t.Parallel()
 			sim, dir, base := newSim(t)
 			s := newSink(t)
-			cfg := writeConfig(t, `
-receivers:%s
-exporters:
-  otlp_http:
-    endpoint: %q
-    compression: none%s
-service:
-  pipelines:
-    metrics:
-      receivers: [backbone]
-      exporters: [otlp_http]
-  telemetry:
-    metrics:
-      level: none
-`, receiverConfig(base, dir, "    timeout: 1s\n"), s.url, tt.exporter)
+			cfg := writeConfig(t, collectoryaml.Config{
+				Receiver:    receiver(base, dir, "    timeout: 1s\n"),
+				Exporter:    collectoryaml.Exporter{Endpoint: s.URL, Compression: "none", Queue: tt.queue, Retry: tt.retry},
+				MetricsOnly: true,
+			})
 			c := startCollector(t, "API hang", cfg)
 			s.waitMetrics(t, c, 2)
 			before := s.scrapesSince(0)
@@ -63,8 +55,8 @@ service:
 			last := during[len(during)-1]
 			assert.Equal(t, 0.0, last.apiUp, "backbone.api.up while the API hangs")
 			assert.Equal(t, "timeout", last.errorType, "error.type while the API hangs")
-			assert.Zero(t, countLines(c.Output(), "warn", "Backbone folder tree: Cannot read"), "folder problems logged while only the API hangs")
-			assert.Zero(t, countLines(c.Output(), "Exporting failed"), "exports failed while the API hangs")
+			assert.Zero(t, e2eproc.CountLines(c.Output(), "warn", "Backbone folder tree: Cannot read"), "folder problems logged while only the API hangs")
+			assert.Zero(t, e2eproc.CountLines(c.Output(), "Exporting failed"), "exports failed while the API hangs")
 		})
 	}
 }

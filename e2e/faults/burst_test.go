@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/collectoryaml"
 	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/e2eproc"
 )
 
@@ -31,41 +32,20 @@ func TestFaultsBurst(t *testing.T) {
 			t.Parallel()
 			_, dir, base := newSim(t)
 			s := newSink(t)
-			s.setMaxBytes(1_000_000)
-			cfg := writeConfig(t, `
-receivers:%s
-extensions:
-  file_storage:
-    directory: %q
-exporters:
-  otlp_http:
-    endpoint: %q
-    compression: none
-    timeout: 5s
-    sending_queue:
-      storage: file_storage
-      num_consumers: 1
-    retry_on_failure:
-      initial_interval: 200ms
-      max_interval: 1s
-      max_elapsed_time: 0s
-service:
-  extensions: [file_storage]
-  pipelines:
-    metrics:
-      receivers: [backbone]
-      exporters: [otlp_http]
-    logs:
-      receivers: [backbone]
-      exporters: [otlp_http]
-  telemetry:
-    metrics:
-      level: none
-`, receiverConfig(base, dir, "    storage: file_storage\n"), t.TempDir(), s.url)
+			s.SetMaxBytes(1_000_000)
+			cfg := writeConfig(t, collectoryaml.Config{
+				Receiver: receiver(base, dir, "    storage: file_storage\n"),
+				Exporter: collectoryaml.Exporter{
+					Endpoint: s.URL, Compression: "none", Timeout: 5 * time.Second,
+					Queue: &collectoryaml.Queue{Persistent: true, Consumers: 1},
+					Retry: &collectoryaml.Retry{Initial: 200 * time.Millisecond, Max: time.Second},
+				},
+				Storage: t.TempDir(),
+			})
 			c := startCollector(t, "burst", cfg)
 			s.waitMetrics(t, c, 2)
 			if down {
-				s.setDown(true)
+				s.SetDown(true)
 			}
 
 			// Every message failed a millisecond after the one before it, in 200 issues. They
@@ -91,7 +71,7 @@ service:
 			require.NoError(t, syscall.Rename(stage, errDir)) // os.Rename refuses to replace a folder
 			if down {
 				s.waitMetricsRefused(t, c, 3)
-				s.setDown(false)
+				s.SetDown(false)
 			}
 			s.requireAccepted(t, c, 120*time.Second, want...)
 			s.waitMetrics(t, c, 2) // and nothing more comes
@@ -101,9 +81,9 @@ service:
 			requests, largest := 0, 0
 			for _, b := range s.acceptedBatches() {
 				requests++
-				largest = max(largest, b.bytes)
-				assert.LessOrEqual(t, len(b.keys), 1000, "max_events_per_request")
-				for _, ts := range b.times {
+				largest = max(largest, b.Bytes)
+				assert.LessOrEqual(t, len(b.Keys), 1000, "max_events_per_request")
+				for _, ts := range b.Times {
 					assert.GreaterOrEqual(t, ts, last, "records arrive in the order the messages failed")
 					last = ts
 				}

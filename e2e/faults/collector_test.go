@@ -12,13 +12,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/backbonesim"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/collectoryaml"
 	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/e2eproc"
 )
 
@@ -56,12 +56,35 @@ func startCollector(t *testing.T, name, configPath string, env ...string) *colle
 }
 
 // writeConfig writes a collector configuration into a temporary folder and returns its path.
-func writeConfig(t *testing.T, format string, args ...any) string {
+func writeConfig(t *testing.T, cfg collectoryaml.Config) string {
+	t.Helper()
+	return writeFile(t, cfg.YAML())
+}
+
+// writeFile writes a collector configuration file into a temporary folder and returns its path.
+func writeFile(t *testing.T, yaml string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "config.yaml")
-	require.NoError(t, os.WriteFile(path, fmt.Appendf(nil, format, args...), 0o600))
+	require.NoError(t, os.WriteFile(path, []byte(yaml), 0o600))
 	return path
 }
+
+// receiver is the backbone receiver's block for the simulator at base; extra lines (indented
+// by four spaces) are appended to it.
+func receiver(base, dir, extra string) collectoryaml.Receiver {
+	return collectoryaml.Receiver{
+		Endpoint: base, Username: simUser, Password: simPassword, Directory: dir, Interval: interval, Extra: extra,
+	}
+}
+
+// limiterAndBatch is the processors block of the examples' pipelines: a memory limiter, and
+// the batch processor they once had before a persistent queue.
+const limiterAndBatch = `  memory_limiter:
+    check_interval: 1s
+    limit_mib: 512
+    spike_limit_mib: 128
+  batch:
+`
 
 // newSim creates a simulator with the default installation on a tree in a temporary folder and
 // serves its API on a free port; it is closed when the test ends. The scenario does not run:
@@ -85,6 +108,35 @@ func putMessage(t *testing.T, sim *backbonesim.Sim, integration, connector, fold
 	return path
 }
 
+// changeDuring changes the tree while the pipeline cannot deliver: it resolves the message at
+// resolve, then in each of rounds scrapes puts an error, a send error and a sequence error,
+// and finally resolves the first error (short), which the receiver saw in between. It returns
+// the keys of the records the changes must bring.
+func changeDuring(t *testing.T, c *collector, sim *backbonesim.Sim, resolve string, rounds int) (during []string, short string) {
+	t.Helper()
+	_, err := sim.MoveMessage(resolve, backbonesim.FolderArchive, "")
+	require.NoError(t, err)
+	during = append(during, messageKey("backbone.message.resolved", resolve))
+	for i := range rounds {
+		e := putMessage(t, sim, "INT-16", "AP-29", backbonesim.FolderError, fmt.Sprintf("AP-%d", 10+i))
+		x := putMessage(t, sim, "INT-17", "AP-39", backbonesim.FolderSendError, "")
+		q := putMessage(t, sim, "INT-15", "SP-28", backbonesim.FolderSequenceError, "")
+		during = append(during,
+			messageKey("backbone.message.error", e),
+			messageKey("backbone.message.send_error", x),
+			messageKey("backbone.message.sequence_error", q))
+		if i == 0 {
+			short = e
+		}
+		waitRequests(t, c, sim, 1)
+	}
+	_, err = sim.MoveMessage(short, backbonesim.FolderArchive, "")
+	require.NoError(t, err)
+	during = append(during, messageKey("backbone.message.resolved", short))
+	waitRequests(t, c, sim, 2)
+	return during, short
+}
+
 // waitRequests waits until the simulator has answered n more API requests: the receiver has
 // run about n more scrapes (it lists the integrations once per scrape).
 func waitRequests(t *testing.T, c *collector, sim *backbonesim.Sim, n int) {
@@ -93,19 +145,4 @@ func waitRequests(t *testing.T, c *collector, sim *backbonesim.Sim, n int) {
 	e2eproc.Eventually(t, c, time.Duration(n)*interval+20*time.Second, fmt.Sprintf("%d more API requests", n), func() bool {
 		return sim.Stats().Requests >= want
 	})
-}
-
-// countLines counts the lines of a log that contain every one of parts.
-func countLines(log string, parts ...string) int {
-	n := 0
-	for line := range strings.Lines(log) {
-		all := true
-		for _, p := range parts {
-			all = all && strings.Contains(line, p)
-		}
-		if all {
-			n++
-		}
-	}
-	return n
 }

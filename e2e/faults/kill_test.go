@@ -1,7 +1,6 @@
 package faults
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -17,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/backbonesim"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/collectoryaml"
 	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/e2eproc"
 )
 
@@ -114,8 +114,9 @@ func TestFaultsKillAndRestart(t *testing.T) {
 
 	tests := []struct {
 		desc       string
-		processors string // the logs pipeline's processors
-		exporter   string // the otlp_http exporter's settings besides the endpoint
+		processors []string // the logs pipeline's processors, of limiterAndBatch
+		queue      *collectoryaml.Queue
+		retry      *collectoryaml.Retry
 		// inFlight is how many of a killed run's last accepted requests may come again: the
 		// receiver's scrape in flight, and for a persistent queue also the requests its
 		// consumers had sent without marking them done.
@@ -132,13 +133,14 @@ func TestFaultsKillAndRestart(t *testing.T) {
 	}{
 		{
 			desc:     "exporter without queue",
-			exporter: "\n    sending_queue:\n      enabled: false\n    retry_on_failure:\n      enabled: false",
+			queue:    &collectoryaml.Queue{Disabled: true},
+			retry:    &collectoryaml.Retry{Disabled: true},
 			inFlight: 1,
 			maxCount: 2,
 		},
 		{
 			desc:     "exporter with a persistent queue on file_storage",
-			exporter: "\n    sending_queue:\n      storage: file_storage",
+			queue:    &collectoryaml.Queue{Persistent: true},
 			inFlight: 3,
 			maxCount: 3,
 		},
@@ -146,8 +148,8 @@ func TestFaultsKillAndRestart(t *testing.T) {
 			// What the examples had before they took the batch processor out of the logs
 			// pipelines.
 			desc:        "memory_limiter, batch and a persistent queue",
-			processors:  "[memory_limiter, batch]",
-			exporter:    "\n    sending_queue:\n      storage: file_storage",
+			processors:  []string{"memory_limiter", "batch"},
+			queue:       &collectoryaml.Queue{Persistent: true},
 			inFlight:    3,
 			maxCount:    3,
 			afterScrape: time.Millisecond,
@@ -166,38 +168,16 @@ func TestFaultsKillAndRestart(t *testing.T) {
 			s := newSink(t)
 			storageDir := filepath.Join(t.TempDir(), "storage")
 			require.NoError(t, os.MkdirAll(storageDir, 0o700))
-			cfg := writeConfig(t, `
-receivers:%s
-extensions:
-  file_storage:
-    directory: %q
-processors:
-  memory_limiter:
-    check_interval: 1s
-    limit_mib: 512
-    spike_limit_mib: 128
-  batch:
-exporters:
-  otlp_http:
-    endpoint: %q
-    compression: none%s
-service:
-  extensions: [file_storage]
-  pipelines:
-    metrics:
-      receivers: [backbone]
-      exporters: [otlp_http]
-    logs:
-      receivers: [backbone]
-      processors: %s
-      exporters: [otlp_http]
-  telemetry:
-    metrics:
-      level: none
-`, receiverConfig(base, dir, "    storage: file_storage\n"), storageDir, s.url, tt.exporter, cmp.Or(tt.processors, "[]"))
+			cfg := writeConfig(t, collectoryaml.Config{
+				Receiver:       receiver(base, dir, "    storage: file_storage\n"),
+				Exporter:       collectoryaml.Exporter{Endpoint: s.URL, Compression: "none", Queue: tt.queue, Retry: tt.retry},
+				Storage:        storageDir,
+				Processors:     limiterAndBatch,
+				LogsProcessors: tt.processors,
+			})
 
 			run := 1
-			s.setRun(run)
+			s.SetRun(run)
 			c := startCollector(t, "run 1", cfg)
 			// The first scrapes take the files present as seen (start_at: end) and store that.
 			s.waitMetrics(t, c, 2)
@@ -224,7 +204,7 @@ service:
 				c.Kill(t)
 				killed = append(killed, run)
 				run++
-				s.setRun(run)
+				s.SetRun(run)
 				c = startCollector(t, fmt.Sprintf("run %d", run), cfg)
 			}
 			time.Sleep(2 * time.Second)
@@ -244,7 +224,7 @@ service:
 					allowed[k] = true
 				}
 			}
-			got := s.accepted()
+			got := s.Accepted()
 			var gaps, repeats, unexplained, unexpected []string
 			for _, k := range want {
 				switch n := got[k]; {

@@ -2,12 +2,12 @@ package faults
 
 import (
 	"bytes"
+	"context"
 	"fmt"
-	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,6 +17,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
 
 	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/backbonesim"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/collectoryaml"
 	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/e2eproc"
 	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/selfmetrics"
 )
@@ -29,47 +30,6 @@ const (
 	ballastParts  = 6
 	ballastRecord = 8 << 20 // bytes of body per ballast request, below the OTLP receiver's 20 MiB cap
 )
-
-// hangingSink accepts OTLP/HTTP requests and holds each one unanswered until release, so that
-// the exporter sending to it keeps the data in memory.
-type hangingSink struct {
-	url       string
-	release   chan struct{}
-	once      sync.Once
-	abandoned atomic.Int32 // requests the exporter gave up on before release
-}
-
-func newHangingSink(t *testing.T) *hangingSink {
-	t.Helper()
-	h := &hangingSink{release: make(chan struct{})}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = srv.Serve(l) }()
-	t.Cleanup(func() {
-		h.open()
-		_ = srv.Close()
-	})
-	h.url = "http://" + l.Addr().String()
-	return h
-}
-
-func (h *hangingSink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if _, err := readBody(r); err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	select {
-	case <-h.release:
-	case <-r.Context().Done():
-		h.abandoned.Add(1)
-		return
-	}
-	writeProto(w, plogotlp.NewExportResponse().MarshalProto)
-}
-
-// open answers every held request and every later one.
-func (h *hangingSink) open() { h.once.Do(func() { close(h.release) }) }
 
 // postBallast sends one large log record to the collector's OTLP/HTTP receiver.
 func postBallast(port, size int) error {
@@ -104,30 +64,38 @@ func TestFaultsMemoryLimiter(t *testing.T) {
 
 	sim, dir, base := newSim(t)
 	s := newSink(t)
-	hold := newHangingSink(t)
+	// The ballast's backend holds every request unanswered, so that the exporter keeps the
+	// ballast in memory.
+	hold := newSink(t)
+	hold.Hold()
 	otlpPort, telemetryPort := e2eproc.FreePort(t), e2eproc.FreePort(t)
-	cfg := writeConfig(t, `
-receivers:%s
-  otlp:
-    protocols:
-      http:
-        endpoint: 127.0.0.1:%d
-processors:
-  memory_limiter:
+	cfg := writeConfig(t, collectoryaml.Config{
+		Receiver: receiver(base, dir, ""),
+		Exporter: collectoryaml.Exporter{
+			Endpoint: s.URL, Compression: "none",
+			Queue: &collectoryaml.Queue{Disabled: true}, Retry: &collectoryaml.Retry{Disabled: true},
+		},
+		Processors: fmt.Sprintf(`  memory_limiter:
     check_interval: 100ms
     limit_mib: %d
     spike_limit_mib: %d
     min_gc_interval_when_soft_limited: 1s
     max_gc_interval_when_soft_limited: 2s
     max_gc_interval_when_hard_limited: 2s
+`, limitMiB, spikeMiB),
+		MetricsProcessors: []string{"memory_limiter"},
+		LogsProcessors:    []string{"memory_limiter"},
+		Telemetry:         selfmetrics.TelemetryYAML(telemetryPort),
+	})
+	// The ballast pipeline, in a second file the collector merges into the first.
+	ballast := filepath.Join(t.TempDir(), "ballast.yaml")
+	require.NoError(t, os.WriteFile(ballast, fmt.Appendf(nil, `
+receivers:
+  otlp:
+    protocols:
+      http:
+        endpoint: 127.0.0.1:%d
 exporters:
-  otlp_http:
-    endpoint: %q
-    compression: none
-    sending_queue:
-      enabled: false
-    retry_on_failure:
-      enabled: false
   otlp_http/ballast:
     endpoint: %q
     compression: none
@@ -139,19 +107,11 @@ exporters:
       num_consumers: %d
 service:
   pipelines:
-    metrics:
-      receivers: [backbone]
-      processors: [memory_limiter]
-      exporters: [otlp_http]
-    logs:
-      receivers: [backbone]
-      processors: [memory_limiter]
-      exporters: [otlp_http]
     logs/ballast:
       receivers: [otlp]
-      exporters: [otlp_http/ballast]%s
-`, receiverConfig(base, dir, ""), otlpPort, limitMiB, spikeMiB, s.url, hold.url, ballastParts, selfmetrics.TelemetryYAML(telemetryPort))
-	c := startCollector(t, "memory limiter", cfg)
+      exporters: [otlp_http/ballast]
+`, otlpPort, hold.URL, ballastParts), 0o600))
+	c := e2eproc.StartEnv(t, context.Background(), "collector (memory limiter)", e2eproc.CollectorBinary(t), nil, "--config", cfg, "--config", ballast)
 	s.waitMetrics(t, c, 2)
 	heapAtRest := selfMetric(t, telemetryPort, "otelcol_process_runtime_heap_alloc_bytes")
 
@@ -171,33 +131,16 @@ service:
 	refusedBefore := selfMetric(t, telemetryPort, "otelcol_receiver_refused_log_records", `receiver="backbone"`)
 	acceptedBefore, _ := s.metrics()
 
-	var during []string
-	_, err := sim.MoveMessage(e0, backbonesim.FolderArchive, "")
-	require.NoError(t, err)
-	during = append(during, messageKey("backbone.message.resolved", e0))
-	var short string
-	for i := range 4 {
-		e := putMessage(t, sim, "INT-16", "AP-29", backbonesim.FolderError, fmt.Sprintf("AP-%d", 10+i))
-		x := putMessage(t, sim, "INT-17", "AP-39", backbonesim.FolderSendError, "")
-		during = append(during, messageKey("backbone.message.error", e), messageKey("backbone.message.send_error", x))
-		if i == 0 {
-			short = e
-		}
-		waitRequests(t, c, sim, 1)
-	}
-	_, err = sim.MoveMessage(short, backbonesim.FolderArchive, "")
-	require.NoError(t, err)
-	during = append(during, messageKey("backbone.message.resolved", short))
-	waitRequests(t, c, sim, 2)
+	during, _ := changeDuring(t, c, sim, e0, 4)
 
 	// Still under pressure: nothing went through, and the receiver saw its records refused.
 	refused := selfMetric(t, telemetryPort, "otelcol_receiver_refused_log_records", `receiver="backbone"`) - refusedBefore
 	acceptedDuring, _ := s.metrics()
 	require.Greater(t, selfMetric(t, telemetryPort, "otelcol_process_runtime_heap_alloc_bytes"), float64((limitMiB-spikeMiB)<<20),
-		"the pressure ended before the test released it (ballast requests abandoned by the exporter: %d)", hold.abandoned.Load())
+		"the pressure ended before the test released it (ballast requests abandoned by the exporter: %d)", hold.Abandoned())
 	assert.Equal(t, acceptedBefore, acceptedDuring, "metrics requests that passed the memory limiter under pressure")
 	for _, k := range during {
-		assert.Zero(t, s.accepted()[k], "accepted under memory pressure: %s", k)
+		assert.Zero(t, s.Accepted()[k], "accepted under memory pressure: %s", k)
 	}
 	assert.Positive(t, refused, "log records refused to the backbone receiver (otelcol_receiver_refused_log_records)")
 	t.Logf("heap at rest %.1f MiB, under pressure %.1f MiB (limit %d MiB, soft limit %d MiB); %v log records refused to the receiver, counting re-offers",
@@ -205,7 +148,7 @@ service:
 
 	// The limiter logs "Resuming normal operation" only when memory drops between its checks,
 	// not when its own forced GC brings it down: wait for the data instead.
-	hold.open()
+	hold.Release()
 	want = append(want, during...)
 	s.waitAccepted(c, 30*time.Second, want...)
 	s.waitMetrics(t, c, 3) // time for repeats to show

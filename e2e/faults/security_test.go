@@ -126,7 +126,7 @@ func TestFaultsNoSecretLeak(t *testing.T) {
 			base, err := sim.Start("127.0.0.1:0")
 			require.NoError(t, err)
 			zpagesPort, telemetryPort := e2eproc.FreePort(t), e2eproc.FreePort(t)
-			cfg := writeConfig(t, `
+			cfg := writeFile(t, fmt.Sprintf(`
 receivers:
   backbone:
     endpoint: %q
@@ -153,7 +153,7 @@ service:
     logs:
       receivers: [backbone]
       exporters: [debug]%s
-`, base, tt.auth, dir, interval, zpagesPort, selfmetrics.TelemetryYAML(telemetryPort))
+`, base, tt.auth, dir, interval, zpagesPort, selfmetrics.TelemetryYAML(telemetryPort)))
 			c := startCollector(t, tt.desc, cfg, tt.env...)
 
 			// Something for the debug exporter to print in detail: message events and, when

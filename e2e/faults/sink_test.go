@@ -1,11 +1,8 @@
 package faults
 
 import (
-	"compress/gzip"
+	"context"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -15,149 +12,46 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/pdata/plog"
-	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
 	"go.opentelemetry.io/collector/pdata/pmetric"
-	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
 
 	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/e2eproc"
 	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/logrecords"
 	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/metricpoints"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/otlpsink"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/wait"
 )
 
-// maxBody caps what the sink reads of one request.
-const maxBody = 64 << 20
-
-// batch is one logs request the sink answered: the records it carried, by key.
-type batch struct {
-	run      int      // the sink's run number when the request came
-	accepted bool     // answered 200; otherwise 503 (down) or 413 (too large)
-	keys     []string // record keys, in the request's order
-	times    []int64  // record timestamps (ns), in the request's order
-	bytes    int      // the request's size as it arrived
-}
-
-// sink is an OTLP/HTTP server (/v1/logs, /v1/metrics) that answers 503 while down and 200
-// while up, and remembers every logs request and the records in it.
+// sink is the OTLP backend with the tests' names for records (recordKey) and a summary of
+// each accepted scrape.
 type sink struct {
-	url string
+	*otlpsink.Sink
 
-	mu              sync.Mutex
-	down            bool
-	maxBytes        int // a logs request larger than this is refused with 413, as New Relic does; 0: no limit
-	run             int
-	batches         []batch
-	metricsAccepted int
-	metricsRefused  int
-	scrapes         []scrapeSummary // of each accepted metrics request
+	mu      sync.Mutex
+	scrapes []scrapeSummary
 }
 
 // newSink serves a sink on a free port of 127.0.0.1 until the test ends.
 func newSink(t *testing.T) *sink {
 	t.Helper()
 	s := &sink{}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	var err error
+	s.Sink, err = otlpsink.Start(otlpsink.Options{Key: recordKey, Metrics: func(md pmetric.Metrics) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.scrapes = append(s.scrapes, summarize(md))
+	}})
 	require.NoError(t, err)
-	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = srv.Serve(l) }()
-	t.Cleanup(func() { _ = srv.Close() })
-	s.url = "http://" + l.Addr().String()
+	t.Cleanup(s.Close)
 	return s
-}
-
-// setDown makes the sink refuse (503) or accept (200) what comes next.
-func (s *sink) setDown(down bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.down = down
-}
-
-// setMaxBytes makes the sink refuse logs requests larger than n bytes with 413.
-func (s *sink) setMaxBytes(n int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.maxBytes = n
 }
 
 // largestLogsRequest returns the size of the largest logs request that came.
 func (s *sink) largestLogsRequest() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	n := 0
-	for _, b := range s.batches {
-		n = max(n, b.bytes)
+	for _, b := range s.Batches() {
+		n = max(n, b.Bytes)
 	}
 	return n
-}
-
-// setRun tags the requests that come from now on, e.g. with the number of the collector's run.
-func (s *sink) setRun(run int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.run = run
-}
-
-func (s *sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	body, err := readBody(r)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	json := strings.HasPrefix(r.Header.Get("Content-Type"), "application/json")
-	switch r.URL.Path {
-	case "/v1/logs":
-		req := plogotlp.NewExportRequest()
-		if json {
-			err = req.UnmarshalJSON(body)
-		} else {
-			err = req.UnmarshalProto(body)
-		}
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		s.mu.Lock()
-		tooLarge := s.maxBytes > 0 && len(body) > s.maxBytes
-		b := batch{run: s.run, accepted: !s.down && !tooLarge, keys: recordKeys(req.Logs()), times: recordTimes(req.Logs()), bytes: len(body)}
-		s.batches = append(s.batches, b)
-		s.mu.Unlock()
-		switch {
-		case tooLarge:
-			http.Error(w, "request too large for the test", http.StatusRequestEntityTooLarge)
-			return
-		case !b.accepted:
-			http.Error(w, "down for the test", http.StatusServiceUnavailable)
-			return
-		}
-		writeProto(w, plogotlp.NewExportResponse().MarshalProto)
-	case "/v1/metrics":
-		req := pmetricotlp.NewExportRequest()
-		if json {
-			err = req.UnmarshalJSON(body)
-		} else {
-			err = req.UnmarshalProto(body)
-		}
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		s.mu.Lock()
-		down := s.down
-		if down {
-			s.metricsRefused++
-		} else {
-			s.metricsAccepted++
-			s.scrapes = append(s.scrapes, summarize(req))
-		}
-		s.mu.Unlock()
-		if down {
-			http.Error(w, "down for the test", http.StatusServiceUnavailable)
-			return
-		}
-		writeProto(w, pmetricotlp.NewExportResponse().MarshalProto)
-	default:
-		http.NotFound(w, r)
-	}
 }
 
 // scrapeSummary is what the tests check of one metrics request.
@@ -167,9 +61,9 @@ type scrapeSummary struct {
 	errorType    string  // the error.type at 1 in backbone.api.error
 }
 
-func summarize(req pmetricotlp.ExportRequest) scrapeSummary {
+func summarize(md pmetric.Metrics) scrapeSummary {
 	sum := scrapeSummary{apiUp: -1}
-	for _, p := range metricpoints.Flatten(req.Metrics()) {
+	for _, p := range metricpoints.Flatten(md) {
 		switch {
 		case p.Metric == "backbone.folder.messages" && p.Type == pmetric.MetricTypeGauge:
 			sum.folderPoints++
@@ -189,61 +83,21 @@ func (s *sink) scrapesSince(n int) []scrapeSummary {
 	return slices.Clone(s.scrapes[min(n, len(s.scrapes)):])
 }
 
-// readBody reads a request's body, gunzipping it when the exporter compressed it.
-func readBody(r *http.Request) ([]byte, error) {
-	var rd io.Reader = http.MaxBytesReader(nil, r.Body, maxBody)
-	if r.Header.Get("Content-Encoding") == "gzip" {
-		gz, err := gzip.NewReader(rd)
-		if err != nil {
-			return nil, err
-		}
-		defer gz.Close()
-		rd = io.LimitReader(gz, maxBody)
-	}
-	return io.ReadAll(rd)
-}
-
-func writeProto(w http.ResponseWriter, marshal func() ([]byte, error)) {
-	data, err := marshal()
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "application/x-protobuf")
-	_, _ = w.Write(data)
-}
-
-// recordKeys names what each record reports: the event and the file for message events, the
+// recordKey names what a record reports: the event and the file for message events, the
 // event, integration, connector and new state for state changes.
-func recordKeys(ld plog.Logs) []string {
-	var keys []string
-	for _, r := range logrecords.Flatten(ld) {
-		if path := attr(r.Attrs, "file.path"); path != "" {
-			keys = append(keys, messageKey(r.Event, path))
-			continue
-		}
-		keys = append(keys, fmt.Sprintf("%s %s/%s %s%s", r.Event, attr(r.Resource, "backbone.integration.key"),
-			attr(r.Attrs, "backbone.connector.key"), attr(r.Attrs, "backbone.integration.state"), attr(r.Attrs, "backbone.connector.online")))
+func recordKey(r logrecords.Record) string {
+	if path := attr(r.Attrs, "file.path"); path != "" {
+		return messageKey(r.Event, path)
 	}
-	return keys
-}
-
-// recordTimes returns the records' timestamps in the request's order.
-func recordTimes(ld plog.Logs) []int64 {
-	var out []int64
-	for _, r := range logrecords.Flatten(ld) {
-		out = append(out, r.Time.UnixNano())
-	}
-	return out
+	return fmt.Sprintf("%s %s/%s %s%s", r.Event, attr(r.Resource, "backbone.integration.key"),
+		attr(r.Attrs, "backbone.connector.key"), attr(r.Attrs, "backbone.integration.state"), attr(r.Attrs, "backbone.connector.online"))
 }
 
 // acceptedBatches returns the accepted logs requests with records, in the order they came.
-func (s *sink) acceptedBatches() []batch {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []batch
-	for _, b := range s.batches {
-		if b.accepted && len(b.keys) > 0 {
+func (s *sink) acceptedBatches() []otlpsink.Batch {
+	var out []otlpsink.Batch
+	for _, b := range s.Batches() {
+		if b.Accepted && len(b.Keys) > 0 {
 			out = append(out, b)
 		}
 	}
@@ -266,30 +120,13 @@ func messageKey(event, path string) string {
 	return event + " " + path
 }
 
-// accepted counts the records of each key in the requests the sink accepted.
-func (s *sink) accepted() map[string]int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := map[string]int{}
-	for _, b := range s.batches {
-		if b.accepted {
-			for _, k := range b.keys {
-				out[k]++
-			}
-		}
-	}
-	return out
-}
-
 // refused returns the refused logs requests and the records they carried, by key.
 func (s *sink) refused() (requests int, records map[string]int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	records = map[string]int{}
-	for _, b := range s.batches {
-		if !b.accepted {
+	for _, b := range s.Batches() {
+		if !b.Accepted {
 			requests++
-			for _, k := range b.keys {
+			for _, k := range b.Keys {
 				records[k]++
 			}
 		}
@@ -299,22 +136,19 @@ func (s *sink) refused() (requests int, records map[string]int) {
 
 // metrics returns how many metrics requests were accepted and refused.
 func (s *sink) metrics() (accepted, refused int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.metricsAccepted, s.metricsRefused
+	c := s.Counts()
+	return c.MetricsAccepted, c.MetricsRefused
 }
 
 // lastAcceptedN returns the keys of the last n accepted logs requests with records of a run.
 func (s *sink) lastAcceptedN(run, n int) []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	var keys []string
-	for _, b := range slices.Backward(s.batches) {
+	for _, b := range slices.Backward(s.Batches()) {
 		if n == 0 {
 			break
 		}
-		if b.run == run && b.accepted && len(b.keys) > 0 {
-			keys = append(keys, b.keys...)
+		if b.Run == run && b.Accepted && len(b.Keys) > 0 {
+			keys = append(keys, b.Keys...)
 			n--
 		}
 	}
@@ -325,24 +159,19 @@ func (s *sink) lastAcceptedN(run, n int) []string {
 // the collector's exit; it tells whether they all were. The comparison that follows shows
 // what is missing.
 func (s *sink) waitAccepted(c *collector, timeout time.Duration, keys ...string) bool {
-	deadline := time.Now().Add(timeout)
-	for {
-		got := s.accepted()
-		if !slices.ContainsFunc(keys, func(k string) bool { return got[k] == 0 }) {
-			return true
-		}
-		if time.Now().After(deadline) || c.Exited() {
-			return false
-		}
-		time.Sleep(100 * time.Millisecond)
+	all := func() bool {
+		got := s.Accepted()
+		return !slices.ContainsFunc(keys, func(k string) bool { return got[k] == 0 })
 	}
+	_ = wait.For(context.Background(), timeout, func() bool { return all() || c.Exited() })
+	return all()
 }
 
 // requireAccepted waits until every key has been accepted at least once.
 func (s *sink) requireAccepted(t *testing.T, c *collector, timeout time.Duration, keys ...string) {
 	t.Helper()
 	if !s.waitAccepted(c, timeout, keys...) {
-		got := s.accepted()
+		got := s.Accepted()
 		var missing []string
 		for _, k := range keys {
 			if got[k] == 0 {
@@ -377,7 +206,7 @@ func (s *sink) waitMetricsRefused(t *testing.T, c *collector, n int) {
 // assertOnce checks that every key was accepted exactly once and nothing else was accepted.
 func assertOnce(t *testing.T, s *sink, want []string) {
 	t.Helper()
-	got := s.accepted()
+	got := s.Accepted()
 	var missing, repeated, unexpected []string
 	for _, k := range want {
 		switch n := got[k]; {

@@ -25,8 +25,9 @@ import (
 	"time"
 
 	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/backbonesim"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/collectoryaml"
 	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/e2eproc"
-	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/receiveryaml"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/wait"
 )
 
 // Intervals of the whole setup: the receiver collects, Prometheus scrapes and evaluates the
@@ -62,20 +63,12 @@ func requireTools(t *testing.T) (collector, prometheus string) {
 	return collector, prometheus
 }
 
-// eventually polls cond every 250 ms until it returns nil, and fails with its last error
-// after timeout.
+// eventually polls cond until it returns nil, and fails with its last error after timeout.
 func eventually(t *testing.T, timeout time.Duration, what string, cond func() error) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
 	var err error
-	for {
-		if err = cond(); err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %s: %v", what, timeout, err)
-		}
-		time.Sleep(250 * time.Millisecond)
+	if wait.For(t.Context(), timeout, func() bool { err = cond(); return err == nil }) != nil {
+		t.Fatalf("%s: not within %s: %v", what, timeout, err)
 	}
 }
 
@@ -137,7 +130,7 @@ func ruleNames(t *testing.T) []string {
 // simulator, the Prometheus exporter on port and its own telemetry on telemetryPort.
 func startCollector(t *testing.T, ctx context.Context, bin, dir, jiraURL, treeDir string, port, telemetryPort int) *e2eproc.Process {
 	t.Helper()
-	receiver := receiveryaml.Receiver{
+	receiver := collectoryaml.Receiver{
 		Endpoint: jiraURL, Username: backbonesim.DefaultUsername, Password: backbonesim.DefaultPassword,
 		Directory: treeDir, Interval: interval,
 	}

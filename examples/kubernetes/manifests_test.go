@@ -20,6 +20,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/collectoryaml"
 	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/e2eproc"
 )
 
@@ -111,21 +112,6 @@ type volume struct {
 		ReadOnly  bool   `yaml:"readOnly"`
 	} `yaml:"persistentVolumeClaim"`
 	EmptyDir *yaml.Node `yaml:"emptyDir"`
-}
-
-// The parts of the collector configuration this test reads.
-type collectorConfig struct {
-	Receivers  map[string]map[string]any `yaml:"receivers"`
-	Exporters  map[string]map[string]any `yaml:"exporters"`
-	Extensions map[string]map[string]any `yaml:"extensions"`
-	Service    struct {
-		Extensions []string `yaml:"extensions"`
-		Pipelines  map[string]struct {
-			Receivers  []string `yaml:"receivers"`
-			Processors []string `yaml:"processors"`
-			Exporters  []string `yaml:"exporters"`
-		} `yaml:"pipelines"`
-	} `yaml:"service"`
 }
 
 const (
@@ -383,11 +369,10 @@ func TestDeploymentIsOneReadOnlyScanner(t *testing.T) {
 
 // collectorConfig returns the collector configuration the container reads: the ConfigMap
 // mounted where its --config argument points.
-func (ex example) collectorConfig(t *testing.T) collectorConfig {
+func (ex example) collectorConfig(t *testing.T) collectoryaml.Parsed {
 	t.Helper()
-	raw := ex.collectorConfigText(t)
-	var cfg collectorConfig
-	if err := yaml.Unmarshal([]byte(raw), &cfg); err != nil {
+	cfg, err := collectoryaml.Parse([]byte(ex.collectorConfigText(t)))
+	if err != nil {
 		t.Fatalf("the ConfigMap's %s is not valid YAML: %v", configKey, err)
 	}
 	return cfg

@@ -6,17 +6,22 @@ package e2eproc
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/wait"
 )
 
 // CollectorEnv names the variable holding the absolute path of the built collector binary.
@@ -137,6 +142,17 @@ func StartEnv(t testing.TB, ctx context.Context, name, bin string, env []string,
 // Output returns what the process has written so far.
 func (p *Process) Output() string { return p.out.String() }
 
+// CountLines counts the lines of a log (an Output) that contain every one of parts.
+func CountLines(log string, parts ...string) int {
+	n := 0
+	for line := range strings.Lines(log) {
+		if !slices.ContainsFunc(parts, func(p string) bool { return !strings.Contains(line, p) }) {
+			n++
+		}
+	}
+	return n
+}
+
 // Exited tells whether the process has ended.
 func (p *Process) Exited() bool {
 	select {
@@ -218,18 +234,19 @@ func tail(s string, n int) string {
 // as p (when given) has exited.
 func Eventually(t *testing.T, p *Process, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if p != nil && p.Exited() {
-			t.Fatalf("collector exited (%v) while waiting for %s", p.Err(), what)
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no %s within %s", what, timeout)
-		}
-		select {
-		case <-t.Context().Done():
-			t.Fatalf("test ended while waiting for %s", what)
-		case <-time.After(100 * time.Millisecond):
-		}
+	exited := func() bool { return p != nil && p.Exited() }
+	var held bool
+	err := wait.For(t.Context(), timeout, func() bool {
+		held = cond()
+		return held || exited()
+	})
+	switch {
+	case held:
+	case exited():
+		t.Fatalf("collector exited (%v) while waiting for %s", p.Err(), what)
+	case errors.Is(err, wait.ErrTimeout):
+		t.Fatalf("no %s within %s", what, timeout)
+	default:
+		t.Fatalf("test ended while waiting for %s", what)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -16,6 +17,16 @@ import (
 
 // maxBody caps what Read takes of one answer: the collector's own metrics are a few KiB.
 const maxBody = 16 << 20
+
+// FreePort returns a port of 127.0.0.1 that is free now, for TelemetryYAML.
+func FreePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
 
 // TelemetryYAML is the service.telemetry block, indented for its place under service:, that
 // serves the collector's own metrics in Prometheus format on 127.0.0.1:port. It starts with

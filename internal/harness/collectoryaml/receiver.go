@@ -1,7 +1,8 @@
-// Package receiveryaml writes the backbone receiver's block of a collector configuration.
-// The end-to-end tests and the soak driver all run the built collector against the Backbone
-// simulator; this is the one place that spells the keys they share and quotes the values.
-package receiveryaml
+// Package collectoryaml writes the configuration of a test collector: the backbone receiver's
+// block and, around it, the pipelines to a fake OTLP backend. The end-to-end tests, the soak
+// driver and the event benchmark all run the built collector against the Backbone simulator;
+// this is the one place that spells the keys they share and quotes the values.
+package collectoryaml
 
 import (
 	"strconv"

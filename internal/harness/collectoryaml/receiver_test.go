@@ -1,4 +1,4 @@
-package receiveryaml
+package collectoryaml
 
 import (
 	"testing"
