@@ -100,15 +100,15 @@ func (c *memClient) Batch(ctx context.Context, ops ...*storage.Operation) error 
 	return c.TestClient.Batch(ctx, ops...)
 }
 
-// stored returns the number of keys and bytes the client holds.
-func (c *memClient) stored(t *testing.T) (keys, bytes int) {
+// stored returns the bytes the client holds, and the size of its largest value.
+func (c *memClient) stored(t *testing.T) (bytes, largest int) {
 	t.Helper()
 	require.NoError(t, c.Walk(t.Context(), func(_ string, v []byte) ([]*storage.Operation, error) {
-		keys++
 		bytes += len(v)
+		largest = max(largest, len(v))
 		return nil, nil
 	}))
-	return keys, bytes
+	return bytes, largest
 }
 
 // save saves tr to c.

@@ -268,7 +268,7 @@ func BenchmarkMarshal(b *testing.B) {
 	b.ReportAllocs()
 	var size int
 	for b.Loop() {
-		data, err := tr.marshal(0)
+		data, err := tr.marshal()
 		if err != nil {
 			b.Fatal(err)
 		}

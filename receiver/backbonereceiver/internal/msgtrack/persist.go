@@ -15,27 +15,35 @@ import (
 	"go.opentelemetry.io/collector/extension/xextension/storage"
 )
 
-// The state is stored as a base, the whole state under StateKey, and a journal
-// of the changes since, one value per Save under StateKey + "/" + n, n counting
-// up from the base's Journal. A Save writes one value: the changes since the
-// previous Save (known files added, changed or forgotten, pending events added,
-// how many left the head), so that a tick that changed a few messages writes a
-// few messages' worth. Once the journal would outgrow the base, the Save writes
-// a new base instead and deletes the journal, in one batch (one transaction in
+// The state is stored as a base, the whole state, and a journal of the changes
+// since, one value per Save under StateKey + "/" + n, n counting up from the
+// base's first. A Save writes one value: the changes since the previous Save
+// (known files added, changed or forgotten, pending events added, how many
+// left the head), so that a tick that changed a few messages writes a few
+// messages' worth. Once the journal would outgrow the base, the Save writes a
+// new base instead and deletes the journal, in one batch (one transaction in
 // file_storage): what is stored stays within about twice the state, and what
 // is written within about three times the changes.
+//
+// The base is a head under StateKey and the state's JSON in parts of at most
+// partSize bytes under StateKey + "/base/" + i: a store that keeps values in
+// pages, as file_storage's bbolt does, rewrites the page beside a new journal
+// value, which must not hold megabytes of base.
 //
 // Each value replaces its key as a whole, so a Save that fails or is killed
 // leaves the state of the Save before; one retried writes the same key again.
 
-// StateKey is the storage key of the base.
+// StateKey is the storage key of the base's head.
 const StateKey = "message_events"
+
+// partSize is the most bytes of the base stored under one key: half a page.
+const partSize = 2 << 10
 
 // minJournal is the journal size below which no base is rewritten, so that a
 // small state is not rewritten at every Save.
 const minJournal = 64 << 10
 
-// formatVersion is written into every base; Load reads it and the previous
+// formatVersion is written into every head; Load reads it and the previous
 // versions, which were the whole state in one value (1: without held
 // messages, whose known files were all reported), and refuses any other, so
 // that a downgrade or a foreign value is reported instead of misread.
@@ -48,15 +56,21 @@ var (
 	ErrCorrupt        = errors.New("corrupt tracker state")
 )
 
-// state is the base: known files and pending events only. API state is left
-// out on purpose: after a restart, state changes start from a fresh baseline
-// rather than compare against a stale one.
-type state struct {
+// head is the value under StateKey.
+type head struct {
 	Version int `json:"version"`
-	// Journal is the number of the first journal value after the base;
-	// version 3.
-	Journal uint64    `json:"journal,omitempty"`
-	Known   []Message `json:"known,omitempty"`
+	// Journal is the number of the first journal value after the base, and
+	// Parts the number of its parts; version 3.
+	Journal uint64 `json:"journal,omitempty"`
+	Parts   int    `json:"parts,omitempty"`
+}
+
+// state is the base: known files and pending events only, in the parts
+// (version 3) or with the head in one value (earlier versions). API state is
+// left out on purpose: after a restart, state changes start from a fresh
+// baseline rather than compare against a stale one.
+type state struct {
+	Known []Message `json:"known,omitempty"`
 	// Waiting are known files whose appearance is held back (Tracker.Hold)
 	// and not reported yet; version 2.
 	Waiting []Message `json:"waiting,omitempty"`
@@ -84,11 +98,14 @@ type journal struct {
 	based     bool   // a base of this tracker is stored
 	first     uint64 // the base's Journal
 	next      uint64 // the number of the next journal value
+	parts     int    // of the base
 	baseBytes int
 	bytes     int // of the journal values
 }
 
 func journalKey(n uint64) string { return StateKey + "/" + strconv.FormatUint(n, 10) }
+
+func partKey(i int) string { return StateKey + "/base/" + strconv.Itoa(i) }
 
 // Save writes to client what changed since the last Save or Load, if
 // anything did: one value, or one batch when it rewrites the base. On error
@@ -117,20 +134,32 @@ func (t *Tracker) Save(ctx context.Context, client storage.Client) error {
 }
 
 // saveBase writes the whole state and deletes the journal, the value a failed
-// Set may have left at its next number included. A tracker without a stored
-// base (new, or loaded from a value of an earlier version or one it could not
-// read) starts its journal at a random number, so that the journal of a base
-// it could not read, which it cannot find to delete, is never taken for its own.
+// Set may have left at its next number included, and the parts the base no
+// longer needs. A tracker without a stored base (new, or loaded from a value
+// of an earlier version or one it could not read) starts its journal at a
+// random number, so that the journal of a base it could not read, which it
+// cannot find to delete, is never taken for its own.
 func (t *Tracker) saveBase(ctx context.Context, client storage.Client) error {
 	first := rand.Uint64N(1 << 62)
 	if t.log.based {
 		first = t.log.next + 1
 	}
-	data, err := t.marshal(first)
+	data, err := t.marshal()
 	if err != nil {
 		return err
 	}
-	ops := []*storage.Operation{storage.SetOperation(StateKey, data)}
+	parts := (len(data) + partSize - 1) / partSize
+	h, err := json.Marshal(head{Version: formatVersion, Journal: first, Parts: parts})
+	if err != nil {
+		return fmt.Errorf("marshal tracker state: %w", err)
+	}
+	ops := []*storage.Operation{storage.SetOperation(StateKey, h)}
+	for i := range parts {
+		ops = append(ops, storage.SetOperation(partKey(i), data[i*partSize:min(len(data), (i+1)*partSize)]))
+	}
+	for i := parts; i < t.log.parts; i++ {
+		ops = append(ops, storage.DeleteOperation(partKey(i)))
+	}
 	if t.log.based {
 		for n := t.log.first; n <= t.log.next; n++ {
 			ops = append(ops, storage.DeleteOperation(journalKey(n)))
@@ -139,7 +168,7 @@ func (t *Tracker) saveBase(ctx context.Context, client storage.Client) error {
 	if err := client.Batch(ctx, ops...); err != nil {
 		return fmt.Errorf("save tracker state: %w", err)
 	}
-	t.log = journal{based: true, first: first, next: first, baseBytes: len(data)}
+	t.log = journal{based: true, first: first, next: first, parts: parts, baseBytes: len(data)}
 	t.clean()
 	return nil
 }
@@ -172,8 +201,8 @@ func (t *Tracker) change() change {
 func byPath(a, b Message) int { return strings.Compare(a.Path, b.Path) }
 
 // marshal returns the base, deterministic for the same state.
-func (t *Tracker) marshal(first uint64) ([]byte, error) {
-	s := state{Version: formatVersion, Journal: first, Known: make([]Message, 0, len(t.known)), Pending: t.pending, LastScan: t.lastFull.UTC()}
+func (t *Tracker) marshal() ([]byte, error) {
+	s := state{Known: make([]Message, 0, len(t.known)), Pending: t.pending, LastScan: t.lastFull.UTC()}
 	for _, e := range t.known {
 		if e.waiting {
 			s.Waiting = append(s.Waiting, e.msg)
@@ -207,15 +236,31 @@ func (t *Tracker) Load(ctx context.Context, client storage.Client) error {
 		t.clean()
 		return nil
 	}
-	s, err := unmarshalBase(data)
-	if err != nil {
-		return err
+	var h head
+	if err := json.Unmarshal(data, &h); err != nil {
+		return fmt.Errorf("%w: %w", ErrCorrupt, err)
+	}
+	if h.Version < 1 || h.Version > formatVersion {
+		return fmt.Errorf("%w: %d", ErrUnknownVersion, h.Version)
+	}
+	log := journal{based: h.Version == formatVersion, first: h.Journal, next: h.Journal, parts: h.Parts}
+	if log.based {
+		if data, err = readParts(ctx, client, h.Parts); err != nil {
+			return err
+		}
+	}
+	var s state
+	if err := json.Unmarshal(data, &s); err != nil {
+		return fmt.Errorf("%w: %w", ErrCorrupt, err)
+	}
+	if err := checkEvents(s.Pending); err != nil {
+		return fmt.Errorf("%w: %w", ErrCorrupt, err)
 	}
 	known, err := loadKnown(s.Known, s.Waiting)
 	if err != nil {
 		return err
 	}
-	log := journal{based: s.Version == formatVersion, first: s.Journal, next: s.Journal, baseBytes: len(data)}
+	log.baseBytes = len(data)
 	for log.based {
 		data, err := client.Get(ctx, journalKey(log.next))
 		if err != nil {
@@ -239,25 +284,20 @@ func (t *Tracker) Load(ctx context.Context, client storage.Client) error {
 	return nil
 }
 
-// unmarshalBase decodes a base of this or an earlier version.
-func unmarshalBase(data []byte) (state, error) {
-	var s state
-	var head struct {
-		Version int `json:"version"`
+// readParts returns the base's JSON, read from its parts.
+func readParts(ctx context.Context, client storage.Client, parts int) ([]byte, error) {
+	var data []byte
+	for i := range parts {
+		part, err := client.Get(ctx, partKey(i))
+		if err != nil {
+			return nil, fmt.Errorf("read tracker state: %w", err)
+		}
+		if part == nil {
+			return nil, fmt.Errorf("%w: part %d of %d missing", ErrCorrupt, i, parts)
+		}
+		data = append(data, part...)
 	}
-	if err := json.Unmarshal(data, &head); err != nil {
-		return s, fmt.Errorf("%w: %w", ErrCorrupt, err)
-	}
-	if head.Version < 1 || head.Version > formatVersion {
-		return s, fmt.Errorf("%w: %d", ErrUnknownVersion, head.Version)
-	}
-	if err := json.Unmarshal(data, &s); err != nil {
-		return s, fmt.Errorf("%w: %w", ErrCorrupt, err)
-	}
-	if err := checkEvents(s.Pending); err != nil {
-		return s, fmt.Errorf("%w: %w", ErrCorrupt, err)
-	}
-	return s, nil
+	return data, nil
 }
 
 // replay applies a journal value to the known files and s.Pending.

@@ -42,16 +42,15 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 			require.Len(t, a.Pending(0), 6)
 			save(t, c, a)
 			assert.False(t, a.dirty)
-			keys, _ := c.stored(t)
-			assert.Equal(t, tt.saves, keys)
+			assert.Equal(t, uint64(tt.saves-1), a.log.next-a.log.first, "journal values")
 
 			b := loaded(t, c)
 			assert.Equal(t, a.Pending(0), b.Pending(0))
 			assert.Equal(t, known(a), known(b))
 			assert.False(t, b.dirty)
-			want, err := a.marshal(0)
+			want, err := a.marshal()
 			require.NoError(t, err)
-			got, err := b.marshal(0)
+			got, err := b.marshal()
 			require.NoError(t, err)
 			assert.Equal(t, string(want), string(got), "Load loses nothing")
 
@@ -177,7 +176,8 @@ func TestSaveFails(t *testing.T) {
 func TestSaveWritesWhatChanged(t *testing.T) {
 	const folder = "/r/default/INT-1/AP-1/RECEIVE/error/AP-0"
 	c, tr, listed := savedErrors(t, 20_000, folder)
-	_, state := c.stored(t)
+	state, largest := c.stored(t)
+	assert.LessOrEqual(t, largest, partSize, "the base in parts: a page beside a journal value holds no megabytes")
 	one, err := json.Marshal(msg(folder + "/new-000000.bac"))
 	require.NoError(t, err)
 
@@ -212,7 +212,7 @@ func TestSaveWritesWhatChanged(t *testing.T) {
 func TestJournalCompacted(t *testing.T) {
 	const folder = "/r/default/INT-1/AP-1/RECEIVE/error/AP-0"
 	c, tr, listed := savedErrors(t, 400, folder)
-	_, state := c.stored(t)
+	state, _ := c.stored(t)
 	bases, changes := c.batches, c.bytes
 	for i := range 1000 {
 		p := msg(fmt.Sprintf("%s/new-%06d.bac", folder, i)) // the one of the re-list before leaves
@@ -226,7 +226,7 @@ func TestJournalCompacted(t *testing.T) {
 		bases = c.batches
 	}
 	assert.Greater(t, c.batches, 3, "bases written")
-	_, stored := c.stored(t)
+	stored, _ := c.stored(t)
 	assert.Less(t, stored, 2*state+minJournal, "stored: the state and a journal smaller than it")
 	assert.Less(t, c.bytes, 3*changes, "written: the changes and, per journal, a base of its size")
 	b := loaded(t, c)
@@ -283,10 +283,14 @@ func TestLoadVersion2(t *testing.T) {
 }
 
 func TestLoadErrors(t *testing.T) {
-	const base = `{"version":3,"journal":7,"known":[{"path":"/r/a.bac"}]}`
+	const (
+		head = `{"version":3,"journal":7,"parts":1}`
+		base = `{"known":[{"path":"/r/a.bac"}]}`
+	)
 	tests := []struct {
 		desc    string
 		data    string
+		parts   []string
 		journal []string // values from number 7 on
 		want    error
 	}{
@@ -303,14 +307,19 @@ func TestLoadErrors(t *testing.T) {
 		{desc: "pending appearance without path", data: `{"version":1,"pending":[{"kind":"appeared","observed":"2026-03-01T08:00:00Z"}]}`, want: ErrCorrupt},
 		{desc: "pending status change without integration", data: `{"version":1,"pending":[{"kind":"status_changed","state":"stopped"}]}`, want: ErrCorrupt},
 		{desc: "bad time", data: `{"version":1,"known":[{"path":"/a","modTime":"yesterday"}]}`, want: ErrCorrupt},
-		{desc: "journal value not JSON", data: base, journal: []string{`{}`, `{"known":`}, want: ErrCorrupt},
-		{desc: "journal delivers more than was pending", data: base, journal: []string{`{"shifted":1}`}, want: ErrCorrupt},
-		{desc: "journal event of unknown kind", data: base, journal: []string{`{"pending":[{"kind":"exploded"}]}`}, want: ErrCorrupt},
-		{desc: "journal file without path", data: base, journal: []string{`{"waiting":[{"size":3}]}`}, want: ErrCorrupt},
+		{desc: "a part missing", data: `{"version":3,"journal":7,"parts":2}`, parts: []string{`{"known":`}, want: ErrCorrupt},
+		{desc: "parts not JSON", data: `{"version":3,"journal":7,"parts":2}`, parts: []string{`{"known":`, `[}`}, want: ErrCorrupt},
+		{desc: "journal value not JSON", data: head, parts: []string{base}, journal: []string{`{}`, `{"known":`}, want: ErrCorrupt},
+		{desc: "journal delivers more than was pending", data: head, parts: []string{base}, journal: []string{`{"shifted":1}`}, want: ErrCorrupt},
+		{desc: "journal event of unknown kind", data: head, parts: []string{base}, journal: []string{`{"pending":[{"kind":"exploded"}]}`}, want: ErrCorrupt},
+		{desc: "journal file without path", data: head, parts: []string{base}, journal: []string{`{"waiting":[{"size":3}]}`}, want: ErrCorrupt},
 	}
 	for _, tt := range tests {
 		t.Run(tt.desc, func(t *testing.T) {
 			c := valueClient(t, tt.data)
+			for i, v := range tt.parts {
+				require.NoError(t, c.Set(t.Context(), partKey(i), []byte(v)))
+			}
 			for i, v := range tt.journal {
 				require.NoError(t, c.Set(t.Context(), journalKey(uint64(7+i)), []byte(v)))
 			}
@@ -327,7 +336,8 @@ func TestLoadErrors(t *testing.T) {
 // TestSaveAfterUnreadableState checks that a fresh tracker saved over a state
 // it could not read never takes that state's journal for its own.
 func TestSaveAfterUnreadableState(t *testing.T) {
-	c := valueClient(t, `{"version":3,"journal":0,"known":"unreadable"}`)
+	c := valueClient(t, `{"version":3,"journal":0,"parts":1}`)
+	require.NoError(t, c.Set(t.Context(), partKey(0), []byte(`{"known":"unreadable"}`)))
 	for n := range uint64(3) {
 		require.NoError(t, c.Set(t.Context(), journalKey(n), []byte(`{"gone":["/r/a.bac"],"known":[{"path":"/r/stale.bac"}]}`)))
 	}
@@ -405,7 +415,7 @@ func TestChanged(t *testing.T) {
 			tr.Delivered(1) // one left pending
 			save(t, c, tr)
 			require.False(t, tr.dirty)
-			before, err := tr.marshal(0)
+			before, err := tr.marshal()
 			require.NoError(t, err)
 
 			tt.change(tr)
@@ -413,7 +423,7 @@ func TestChanged(t *testing.T) {
 			writes := c.writes
 			save(t, c, tr)
 			assert.Equal(t, tt.want, c.writes > writes, "written only on change")
-			after, err := loaded(t, c).marshal(0)
+			after, err := loaded(t, c).marshal()
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, withoutLastScan(t, before) != withoutLastScan(t, after),
 				"a change reaches storage (the last scan's time is a bound that may be written late)")
