@@ -219,7 +219,7 @@ func (e *eventsOutput) persist(ctx context.Context) {
 	if e.storage == nil {
 		return
 	}
-	if err := e.tracker.Save(ctx, e.storage); err != nil { // written with the next tick
+	if err := e.tracker.Save(ctx, e.storage); err != nil { // the next save writes it
 		e.logger.Error("Could not save message event state; events may repeat after a restart", zap.Error(err))
 	}
 }

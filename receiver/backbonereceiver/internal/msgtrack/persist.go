@@ -175,7 +175,7 @@ func (t *Tracker) saveBase(ctx context.Context, client storage.Client) error {
 
 // clean records that storage holds the tracker's state.
 func (t *Tracker) clean() {
-	clear(t.changed)
+	t.changed = map[string]struct{}{}
 	t.saved, t.shifted, t.dirty = len(t.pending), 0, false
 }
 

@@ -441,3 +441,14 @@ func withoutLastScan(t *testing.T, data []byte) string {
 	require.NoError(t, err)
 	return string(out)
 }
+
+// TestMemoryOnly checks that a tracker never saved nor loaded (the receiver without
+// storage) does not collect changes for a Save that never comes.
+func TestMemoryOnly(t *testing.T) {
+	tr := New(0)
+	for i := range 100 {
+		tr.ObserveMessages(at(i), msgs(fmt.Sprintf("/r/%d.bac", i)), nil)
+		tr.Delivered(tr.PendingCount())
+	}
+	assert.Empty(t, tr.changed)
+}

@@ -38,9 +38,10 @@ type Tracker struct {
 	dirty bool // Save has something to write
 
 	// What changed since the last Save or Load, so that Save writes only that:
-	// the paths whose known file was added, changed or forgotten; how many
-	// events at the head of pending are in storage, and how many stored ones
-	// left since (delivered or dropped).
+	// the paths whose known file was added, changed or forgotten (nil until
+	// a Save or Load: a tracker kept in memory only does not collect them);
+	// how many events at the head of pending are in storage, and how many
+	// stored ones left since (delivered or dropped).
 	changed map[string]struct{}
 	saved   int
 	shifted int
@@ -65,7 +66,6 @@ func New(maxPending int) *Tracker {
 	return &Tracker{
 		maxPending:   maxPending,
 		known:        map[string]*entry{},
-		changed:      map[string]struct{}{},
 		integrations: map[string]string{},
 		connectors:   map[connectorID]ConnectorState{},
 		fresh:        true,
@@ -120,7 +120,9 @@ func (t *Tracker) Known() int { return len(t.known) }
 
 // mark records that the known file at path was added, changed or forgotten.
 func (t *Tracker) mark(path string) {
-	t.changed[path] = struct{}{}
+	if t.changed != nil {
+		t.changed[path] = struct{}{}
+	}
 	t.dirty = true
 }
 
