@@ -26,9 +26,10 @@ import (
 // is written within about three times the changes.
 //
 // The base is a head under StateKey and the state's JSON in parts of at most
-// partSize bytes under StateKey + "/base/" + i: a store that keeps values in
-// pages, as file_storage's bbolt does, rewrites the page beside a new journal
-// value, which must not hold megabytes of base.
+// partSize bytes under StateKey + "/base/" + i. A store that keeps values in
+// pages, as file_storage's bbolt does, rewrites the page a new journal value
+// lands in with the values beside it: a base of megabytes in one value would
+// be rewritten with the first journal values after it.
 //
 // Each value replaces its key as a whole, so a Save that fails or is killed
 // leaves the state of the Save before; one retried writes the same key again.
