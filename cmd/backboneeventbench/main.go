@@ -12,7 +12,12 @@
 // archive counts kept from notifications, with archive/ listed at every scan, and on the
 // same layout without archived files (-churn-tree-empty), to show through the built
 // collector what BenchmarkScanBusyArchive shows on the scanner: kept counts make a live
-// archive cost about what no archive costs. scripts/bench.sh runs both.
+// archive cost about what no archive costs.
+//
+// With -storage it measures instead what the saved state costs while a few new messages a
+// second arrive in error/ beside many already there, and beside none: the bytes written to
+// storage a second, the growth of the file_storage folder and the collector's CPU.
+// scripts/bench.sh runs all three.
 package main
 
 import (
@@ -40,6 +45,11 @@ type options struct {
 	churnInterval  time.Duration
 	churnIntervals int
 	churnRate      int
+
+	storage      bool
+	storageKnown int
+	storageRate  int
+	storageFor   time.Duration
 }
 
 func main() {
@@ -56,6 +66,10 @@ func main() {
 	flag.DurationVar(&o.churnInterval, "churn-interval", 5*time.Second, "collection_interval of the churn runs")
 	flag.IntVar(&o.churnIntervals, "churn-intervals", 12, "intervals over which the churn runs' CPU is measured")
 	flag.IntVar(&o.churnRate, "churn-rate", 100, "messages moved into archive/ per second")
+	flag.BoolVar(&o.storage, "storage", false, "measure only the storage written and the collector's CPU while new messages arrive in error/ beside -storage-known others, and beside none")
+	flag.IntVar(&o.storageKnown, "storage-known", 20_000, "messages in error/ before the new ones")
+	flag.IntVar(&o.storageRate, "storage-rate", 2, "new messages a second")
+	flag.DurationVar(&o.storageFor, "storage-for", 25*time.Second, "how long new messages arrive")
 	flag.Parse()
 	if o.collector == "" || o.integrations < 1 || o.idle <= 0 || o.drops < 1 || o.rate < 1 {
 		fmt.Fprintln(os.Stderr, "backboneeventbench: -collector is required; -integrations, -idle, -drops and -rate must be positive")
@@ -63,6 +77,17 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if o.storage {
+		if o.storageKnown < 1 || o.storageRate < 1 || o.storageFor <= 0 {
+			fmt.Fprintln(os.Stderr, "backboneeventbench: -storage-known, -storage-rate and -storage-for must be positive")
+			os.Exit(2)
+		}
+		if err := storage(ctx, o); err != nil {
+			fmt.Fprintln(os.Stderr, "backboneeventbench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if o.churnTree != "" {
 		if o.churnTreeEmpty == "" || o.churnInterval <= 0 || o.churnIntervals < 1 || o.churnRate < 1 {
 			fmt.Fprintln(os.Stderr, "backboneeventbench: -churn-tree needs -churn-tree-empty; -churn-interval, -churn-intervals and -churn-rate must be positive")

@@ -2,6 +2,7 @@ package backbonereceiver
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -19,9 +20,6 @@ import (
 	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/msgtrack"
 	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/queuetree"
 )
-
-// stateKey is the storage key of the tracker's state: one value, written at most once per tick.
-const stateKey = "message_events"
 
 // maxRequestBytes bounds the OTLP protobuf size of one request to the next consumer, well
 // under the smallest limit of a common backend (1 MB); a batch over it is halved.
@@ -86,13 +84,11 @@ func (e *eventsOutput) start(ctx context.Context, host component.Host) error {
 		return fmt.Errorf("get storage client: %w", err)
 	}
 	e.storage = client
-	data, err := client.Get(ctx, stateKey)
-	if err != nil {
-		return fmt.Errorf("read message event state: %w", err)
-	}
-	if err := e.tracker.Load(data); err != nil {
+	if err := e.tracker.Load(ctx, client); errors.Is(err, msgtrack.ErrCorrupt) || errors.Is(err, msgtrack.ErrUnknownVersion) {
 		e.logger.Warn("Stored message event state is unreadable; starting afresh as start_at says", zap.Error(err))
 		e.tracker = newTracker(e.cfg)
+	} else if err != nil {
+		return fmt.Errorf("read message event state: %w", err)
 	}
 	// Files of a folder whose event was switched off since have not left it: forget them
 	// without a resolved record.
@@ -248,17 +244,13 @@ func (e *eventsOutput) consume(ctx context.Context, ld plog.Logs) error {
 	return err
 }
 
-// persist saves the tracker's state if it changed: one write per tick at most.
+// persist saves what changed in the tracker's state: one write per tick or re-list at most,
+// of the files and events that changed.
 func (e *eventsOutput) persist(ctx context.Context) {
-	if e.storage == nil || !e.tracker.Changed() {
+	if e.storage == nil {
 		return
 	}
-	data, err := e.tracker.Marshal()
-	if err == nil {
-		err = e.storage.Set(ctx, stateKey, data)
-	}
-	if err != nil {
-		e.tracker.Unsaved() // try again with the next tick
+	if err := e.tracker.Save(ctx, e.storage); err != nil { // the next save writes it
 		e.logger.Error("Could not save message event state; events may repeat after a restart", zap.Error(err))
 	}
 }

@@ -493,14 +493,14 @@ func TestEventsBounded(t *testing.T) {
 	s := newStepScraper(t, newEventsConfig(root, time.Nanosecond), componenttest.NewNopHost())
 	_, err := s.step(t)
 	require.NoError(t, err)
-	assert.Equal(t, 7, knownFiles(t, s), "error, sequence-error and send/error files only")
+	assert.Equal(t, 7, s.r.events.tracker.Known(), "error, sequence-error and send/error files only")
 
 	removeMessageFile(t, root, ap29Recv+"error/AP-123/000123.bac")
 	removeMessageFile(t, root, ap29Recv+"error/AP-123/000124.bac")
 	removeMessageFile(t, root, "default/INT-15/SP-28/RECEIVE/error/10001/1.bac")
 	_, err = s.step(t)
 	require.NoError(t, err)
-	assert.Equal(t, 4, knownFiles(t, s))
+	assert.Equal(t, 4, s.r.events.tracker.Known())
 	assert.Zero(t, s.r.events.tracker.PendingCount())
 }
 

@@ -2,7 +2,6 @@ package backbonereceiver
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -20,12 +19,14 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 
 	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/logrecords"
 	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/metadata"
+	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/msgtrack"
 )
 
 // eventsMTime is the modification time given to message files, so that record timestamps
@@ -233,20 +234,6 @@ func (f *flakyLogs) offeredSince(n int) (plog.Logs, error) {
 	return out, err
 }
 
-// knownFiles returns how many files the tracker keeps state for, from its persisted form.
-func knownFiles(t *testing.T, s *stepScraper) int {
-	t.Helper()
-	tr := s.r.events.tracker
-	data, err := tr.Marshal()
-	require.NoError(t, err)
-	tr.Unsaved() // Marshal counts as saved; nothing was
-	var state struct {
-		Known []json.RawMessage `json:"known"`
-	}
-	require.NoError(t, json.Unmarshal(data, &state))
-	return len(state.Known)
-}
-
 // briefRecords renders each record as "event severity path-below-root", in order, so that tables
 // state the expected sequence at a glance. State changes show their attributes instead.
 func briefRecords(root string, ld plog.Logs) []string {
@@ -336,15 +323,50 @@ func compareEventsGolden(t *testing.T, name, root string, actual plog.Logs) {
 }
 
 // testFileStorage is contrib's file-backed test storage extension on a temporary directory,
-// exposed through a component.Host as the collector does. It keeps what a client stored when
-// that client is closed, so a receiver shut down and started again finds its state.
+// exposed through a component.Host as the collector does, counting the writes of its clients.
+// It keeps what a client stored when that client is closed, so a receiver shut down and
+// started again finds its state.
 type testFileStorage struct {
-	id  component.ID
-	ext *storagetest.TestStorage
+	id     component.ID
+	ext    *storagetest.TestStorage
+	writes atomic.Int64 // Set and Batch calls
+	bytes  atomic.Int64 // of the values set
 }
 
 func (s *testFileStorage) GetExtensions() map[component.ID]component.Component {
-	return map[component.ID]component.Component{s.id: s.ext}
+	return map[component.ID]component.Component{s.id: countingExtension{s.ext, s}}
+}
+
+// countingExtension hands out clients that count their writes in s.
+type countingExtension struct {
+	*storagetest.TestStorage
+	s *testFileStorage
+}
+
+func (e countingExtension) GetClient(ctx context.Context, kind component.Kind, id component.ID, name string) (storage.Client, error) {
+	c, err := e.TestStorage.GetClient(ctx, kind, id, name)
+	return countingClient{c, e.s}, err
+}
+
+type countingClient struct {
+	storage.Client
+	s *testFileStorage
+}
+
+func (c countingClient) Set(ctx context.Context, key string, value []byte) error {
+	c.s.writes.Add(1)
+	c.s.bytes.Add(int64(len(value)))
+	return c.Client.Set(ctx, key, value)
+}
+
+func (c countingClient) Batch(ctx context.Context, ops ...*storage.Operation) error {
+	c.s.writes.Add(1)
+	for _, op := range ops {
+		if op.Type == storage.Set {
+			c.s.bytes.Add(int64(len(op.Value)))
+		}
+	}
+	return c.Client.Batch(ctx, ops...)
 }
 
 // newFileStorage returns a file-backed storage extension on dir (a fresh one when empty).
@@ -357,16 +379,16 @@ func newFileStorage(t *testing.T, dir string) *testFileStorage {
 	return &testFileStorage{id: ext.ID, ext: ext}
 }
 
-// stored reads the state the receiver with id saved. Call it only while that receiver is
-// shut down: the file stays locked while a client is open.
-func (s *testFileStorage) stored(t *testing.T, id component.ID) []byte {
+// stored returns a tracker loaded from the state the receiver with id saved, as at its next
+// start. Call it only while that receiver is shut down.
+func (s *testFileStorage) stored(t *testing.T, id component.ID) *msgtrack.Tracker {
 	t.Helper()
 	client, err := s.ext.GetClient(t.Context(), component.KindReceiver, id, "")
 	require.NoError(t, err)
 	defer func() { require.NoError(t, client.Close(context.Background())) }()
-	data, err := client.Get(t.Context(), stateKey)
-	require.NoError(t, err)
-	return data
+	tr := msgtrack.New(0)
+	require.NoError(t, tr.Load(t.Context(), client))
+	return tr
 }
 
 // countRecords returns how many log records the sink received in all.

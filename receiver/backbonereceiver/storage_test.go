@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -15,6 +16,8 @@ import (
 
 	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/metadata"
 	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/metadatatest"
+	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/msgtrack"
+	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/queuetree"
 )
 
 // TestStorageRestart stops the receiver and starts it again on the same tree, with and
@@ -110,21 +113,8 @@ func TestStorageRestart(t *testing.T) {
 	}
 }
 
-// storedState is the part of the tracker's persisted value these tests look at.
-type storedState struct {
-	Known   []json.RawMessage `json:"known"`
-	Pending []json.RawMessage `json:"pending"`
-}
-
-func decodeStored(t *testing.T, data []byte) storedState {
-	t.Helper()
-	var s storedState
-	require.NoError(t, json.Unmarshal(data, &s))
-	return s
-}
-
-// TestStorageBounded checks that the stored value holds the files of watched folders only
-// and shrinks when they leave.
+// TestStorageBounded checks that the stored state holds the files of watched folders only
+// and forgets them when they leave.
 func TestStorageBounded(t *testing.T) {
 	root := newEventsTree(t)
 	for i := range 40 {
@@ -140,8 +130,7 @@ func TestStorageBounded(t *testing.T) {
 	_, err := s.step(t)
 	require.NoError(t, err)
 	s.stop(t)
-	full := fs.stored(t, eventsReceiverID)
-	assert.Len(t, decodeStored(t, full).Known, 40, "only the error folder's files")
+	assert.Equal(t, 40, fs.stored(t, eventsReceiverID).Known(), "only the error folder's files")
 
 	for i := range 39 {
 		removeMessageFile(t, root, fmt.Sprintf("%serror/AP-%d/%06d.bac", ap29Recv, i, i))
@@ -150,11 +139,108 @@ func TestStorageBounded(t *testing.T) {
 	_, err = s.step(t)
 	require.NoError(t, err)
 	s.stop(t)
-	shrunk := fs.stored(t, eventsReceiverID)
-	state := decodeStored(t, shrunk)
-	assert.Len(t, state.Known, 1)
-	assert.Empty(t, state.Pending, "the resolved records were delivered")
-	assert.Less(t, len(shrunk)*10, len(full), "the stored value shrinks with the files")
+	state := fs.stored(t, eventsReceiverID)
+	assert.Equal(t, 1, state.Known())
+	assert.Zero(t, state.PendingCount(), "the resolved records were delivered")
+}
+
+// TestStorageWritesWhatChanged counts what ticks and re-lists write to storage with 2,000
+// messages in error/: one write for the first tick, which takes them as seen, then, for a
+// tick or re-list that finds a new message and delivers its record, one write of about that
+// message's worth; nothing for a tick that finds nothing new.
+func TestStorageWritesWhatChanged(t *testing.T) {
+	root := newEventsTree(t)
+	for i := range 2000 {
+		putMessageFile(t, root, fmt.Sprintf("%serror/AP-%d/%06d.bac", ap29Recv, i%100, i), 1, eventsMTime)
+	}
+	fs := newFileStorage(t, "")
+	cfg := newEventsConfig(root, time.Nanosecond)
+	cfg.Storage = &fs.id
+	s := newStepScraper(t, cfg, fs)
+	snap := s.r.tick(t.Context())
+	require.Equal(t, int64(1), fs.writes.Load())
+	state := fs.bytes.Load()
+	require.Greater(t, state, int64(2000*100), "the first tick writes every file")
+	watched := queuetree.WatchedFolders(snap.tree, func(f queuetree.Folder) bool { return f == queuetree.Error })
+
+	// The record was delivered before the write: only the known file is written, with its
+	// JSON keys, and the time of the last full scan.
+	const perMessage = 600
+	for i, relist := range []bool{false, true, false, true} {
+		writes, bytes := fs.writes.Load(), fs.bytes.Load()
+		putMessageFile(t, root, fmt.Sprintf("%serror/AP-7/new-%d.bac", ap29Recv, i), 1, eventsMTime)
+		before := s.next.offeredCount()
+		if relist {
+			s.r.relist(t.Context(), watched)
+		} else {
+			s.r.tick(t.Context())
+		}
+		ld, err := s.next.offeredSince(before)
+		require.NoError(t, err)
+		require.Equal(t, 1, ld.LogRecordCount())
+		assert.Equal(t, int64(1), fs.writes.Load()-writes, "listing %d: one write", i)
+		assert.Less(t, fs.bytes.Load()-bytes, int64(perMessage), "listing %d: one message's worth, of %d bytes of state", i, state)
+	}
+	writes := fs.writes.Load()
+	_, err := s.step(t)
+	require.NoError(t, err)
+	assert.Equal(t, writes, fs.writes.Load(), "nothing new, nothing written")
+	s.stop(t)
+	assert.Equal(t, 2004, fs.stored(t, eventsReceiverID).Known())
+}
+
+// TestStorageVersion2 starts the receiver on the state the previous version stored, the
+// whole state in one value: its pending record is delivered first, what left meanwhile is
+// resolved, and the value is rewritten in the current layout, which the next start reads
+// without repeating anything.
+func TestStorageVersion2(t *testing.T) {
+	const (
+		left    = ap29Recv + "error/AP-1/000001.bac" // known, gone while the collector was down
+		pending = ap29Recv + "error/AP-2/000002.bac" // its record not yet delivered
+		added   = ap29 + "SEND/error/000003.bac"     // appeared while the collector was down
+	)
+	root := newEventsTree(t)
+	putMessageFile(t, root, pending, 1, eventsMTime)
+	putMessageFile(t, root, added, 1, eventsMTime)
+	message := func(rel, folder, issue string) string {
+		return fmt.Sprintf(`{"integration":"INT-16","connector":"AP-29","folder":%q,"issue":%q,"name":%q,"path":%q,"size":1,"modTime":"2026-03-02T09:30:00Z"}`,
+			folder, issue, filepath.Base(rel), filepath.Join(root, filepath.FromSlash(rel)))
+	}
+	v2 := `{"version":2,"known":[` + message(left, "error", "AP-1") + `,` + message(pending, "error", "AP-2") + `],` +
+		`"pending":[{"kind":"appeared","message":` + message(pending, "error", "AP-2") + `,"observed":"2026-03-02T09:31:00Z"}],` +
+		`"lastScan":"2026-03-02T09:31:00Z"}`
+	fs := newFileStorage(t, "")
+	client, err := fs.ext.GetClient(t.Context(), component.KindReceiver, eventsReceiverID, "")
+	require.NoError(t, err)
+	require.NoError(t, client.Set(t.Context(), msgtrack.StateKey, []byte(v2)))
+	require.NoError(t, client.Close(t.Context()))
+
+	cfg := newEventsConfig(root, time.Nanosecond)
+	cfg.Storage = &fs.id
+	first := newStepScraper(t, cfg, fs)
+	ld, err := first.step(t)
+	require.NoError(t, err)
+	assert.Equal(t, []string{
+		"backbone.message.error ERROR " + pending,
+		"backbone.message.send_error ERROR " + added,
+		"backbone.message.resolved INFO " + left,
+	}, briefRecords(root, ld))
+	first.stop(t)
+
+	client, err = fs.ext.GetClient(t.Context(), component.KindReceiver, eventsReceiverID, "")
+	require.NoError(t, err)
+	data, err := client.Get(t.Context(), msgtrack.StateKey)
+	require.NoError(t, err)
+	require.NoError(t, client.Close(t.Context()))
+	var head struct{ Version int }
+	require.NoError(t, json.Unmarshal(data, &head))
+	assert.Equal(t, 3, head.Version, "rewritten in the current layout")
+
+	second := newStepScraper(t, cfg, fs)
+	ld, err = second.step(t)
+	require.NoError(t, err)
+	assert.Zero(t, ld.LogRecordCount(), "nothing again after the migration")
+	assert.Equal(t, 2, second.r.events.tracker.Known())
 }
 
 // TestStorageEventSwitchedOff checks a restart after an event was switched off: the files
@@ -186,7 +272,7 @@ func TestStorageEventSwitchedOff(t *testing.T) {
 	ld, err = second.step(t)
 	require.NoError(t, err)
 	assert.Empty(t, briefRecords(root, ld), "the message is still waiting for its issue: nothing was resolved")
-	assert.Equal(t, 1, knownFiles(t, second), "no state for a folder whose event is off")
+	assert.Equal(t, 1, second.r.events.tracker.Known(), "no state for a folder whose event is off")
 
 	removeMessageFile(t, root, failed)
 	ld, err = second.step(t)
@@ -213,7 +299,7 @@ func TestStorageUnreadableState(t *testing.T) {
 			fs := newFileStorage(t, "")
 			client, err := fs.ext.GetClient(t.Context(), component.KindReceiver, eventsReceiverID, "")
 			require.NoError(t, err)
-			require.NoError(t, client.Set(t.Context(), stateKey, []byte(`{"version":99}`)))
+			require.NoError(t, client.Set(t.Context(), msgtrack.StateKey, []byte(`{"version":99}`)))
 			require.NoError(t, client.Close(t.Context()))
 
 			cfg := newEventsConfig(root, time.Nanosecond)

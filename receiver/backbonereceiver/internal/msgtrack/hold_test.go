@@ -60,36 +60,32 @@ func TestHoldReportsWaitAndEntryTime(t *testing.T) {
 
 func TestHoldAcrossRestart(t *testing.T) {
 	hold := map[string]time.Duration{"sequence_error": 15 * time.Minute}
+	c := newClient()
 	a := New(0)
 	a.Hold(hold)
 	a.ObserveMessages(at(0), []Message{heldMsg(at(0))}, nil)
-	data, err := a.Marshal()
-	require.NoError(t, err)
+	save(t, c, a)
 
-	b := New(0)
+	b := loaded(t, c)
 	b.Hold(hold)
-	require.NoError(t, b.Load(data))
 	b.ObserveMessages(at(10), []Message{heldMsg(at(0))}, nil)
 	assert.Empty(t, b.Pending(0), "still waiting after the restart")
 	b.ObserveMessages(at(16), []Message{heldMsg(at(0))}, nil)
 	require.Len(t, b.Pending(0), 1)
 	b.Delivered(1)
-	data, err = b.Marshal()
-	require.NoError(t, err)
+	save(t, c, b)
 
-	c := New(0)
-	c.Hold(hold)
-	require.NoError(t, c.Load(data))
-	c.ObserveMessages(at(30), []Message{heldMsg(at(0))}, nil)
-	assert.Empty(t, c.Pending(0), "reported once, not again after the next restart")
+	c2 := loaded(t, c)
+	c2.Hold(hold)
+	c2.ObserveMessages(at(30), []Message{heldMsg(at(0))}, nil)
+	assert.Empty(t, c2.Pending(0), "reported once, not again after the next restart")
 }
 
 func TestLoadVersion1(t *testing.T) {
 	// Written before held messages existed: every known file was reported on arrival.
-	data := `{"version":1,"known":[{"path":"` + held + `","folder":"sequence_error","modTime":"2026-03-01T07:00:00Z"}]}`
-	tr := New(0)
+	c := valueClient(t, `{"version":1,"known":[{"path":"`+held+`","folder":"sequence_error","modTime":"2026-03-01T07:00:00Z"}]}`)
+	tr := loaded(t, c)
 	tr.Hold(map[string]time.Duration{"sequence_error": 15 * time.Minute})
-	require.NoError(t, tr.Load([]byte(data)))
 	tr.ObserveMessages(at(30), nil, nil)
 	evs := tr.Pending(0)
 	assert.Equal(t, []string{"resolved " + held}, brief(evs), "reported under version 1, so its departure is news")
@@ -202,22 +198,21 @@ func TestBaselineHeld(t *testing.T) {
 // file's entry time by the scan before the restart, and a state without it clamps nothing.
 func TestEnteredClampAcrossRestart(t *testing.T) {
 	const f = "/r/default/INT-1/AP-1/RECEIVE/error/AP-7/f.bac"
+	stored := newClient()
 	before := New(0)
 	before.ObserveMessages(at(0), nil, nil)
-	data, err := before.Marshal()
-	require.NoError(t, err)
+	save(t, stored, before)
 
 	for _, tt := range []struct {
 		desc  string
-		state []byte
+		state *memClient
 		want  time.Time
 	}{
-		{desc: "stored scan", state: data, want: at(0)},
-		{desc: "state without it", state: []byte(`{"version":2}`), want: at(-3000)},
+		{desc: "stored scan", state: stored, want: at(0)},
+		{desc: "state without it", state: valueClient(t, `{"version":2}`), want: at(-3000)},
 	} {
 		t.Run(tt.desc, func(t *testing.T) {
-			after := New(0)
-			require.NoError(t, after.Load(tt.state))
+			after := loaded(t, tt.state)
 			m := msg(f)
 			m.Entered = at(-3000)
 			after.ObserveMessages(at(10), []Message{m}, nil)

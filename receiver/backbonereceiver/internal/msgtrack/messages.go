@@ -22,42 +22,32 @@ func (t *Tracker) Baseline(now time.Time, msgs []Message) {
 		if e, ok := t.known[m.Path]; ok {
 			if e.msg != m {
 				e.msg = m
-				t.dirty = true
+				t.mark(m.Path)
 			}
 			continue
 		}
 		hold := t.hold[m.Folder]
 		t.known[m.Path] = &entry{msg: m, waiting: hold > 0 && now.Before(m.Entered.Add(hold))}
-		t.dirty = true
+		t.mark(m.Path)
 	}
 }
 
 // ObserveMessages diffs one full scan against the known files: a new path is
 // an appearance, a known path no longer listed is a resolution unless it lies
 // under one of the unreadable paths, whose files keep their state until the
-// path can be read again. now is when the scan began; a file first seen by a
-// listing that began later is not resolved, and a file that such a listing
-// found gone is not announced again, so that a full scan processed after a
-// newer re-list (see ObserveFolders) never yields a resolve-then-reappear
-// pair. The events of one call are ordered by the time they happened, then
-// by path. Messages without a path are ignored; of duplicate paths the first
-// counts.
+// path can be read again. now is when the scan began; listings come one after
+// another (the receiver's loop runs nothing side by side), each later than
+// the last. The events of one call are ordered by the time they happened,
+// then by path. Messages without a path are ignored; of duplicate paths the
+// first counts.
 func (t *Tracker) ObserveMessages(now time.Time, msgs []Message, unreadable []string) {
 	t.observe(now, nil, msgs, unreadable)
-	// No listing older than this full scan is still to come: forget what
-	// earlier listings found gone.
-	for path, at := range t.gone {
-		if !at.After(now) {
-			delete(t.gone, path)
-		}
-	}
 }
 
 // observe diffs a listing that began at now against the known files within
 // scope (every file when scope is nil).
 func (t *Tracker) observe(now time.Time, scope folderSet, msgs []Message, unreadable []string) {
 	t.touch()
-	began := now // keeps the monotonic clock for comparisons
 	now = now.UTC()
 	t.gen++
 	var evs []Event
@@ -69,27 +59,21 @@ func (t *Tracker) observe(now time.Time, scope folderSet, msgs []Message, unread
 		e, ok := t.known[m.Path]
 		switch {
 		case !ok:
-			if at, gone := t.gone[m.Path]; gone && at.After(began) {
-				continue // a newer listing found it gone: this one is stale
-			}
-			delete(t.gone, m.Path)
 			m.Entered = clampEntered(m.Entered, t.previousListing(m.Path), now)
-			e := &entry{msg: m, seen: t.gen, since: began, listed: began, waiting: t.hold[m.Folder] > 0}
+			e := &entry{msg: m, seen: t.gen, waiting: t.hold[m.Folder] > 0}
 			t.known[m.Path] = e
-			if e.waiting {
-				t.dirty = true
-			} else {
+			t.mark(m.Path)
+			if !e.waiting {
 				evs = append(evs, Event{Kind: KindAppeared, Message: m, Observed: now})
 			}
 		case e.seen == t.gen: // duplicate in this scan
 		default:
 			e.seen = t.gen
-			m.Entered = e.msg.Entered                 // decided when first seen
-			if !e.listed.After(began) && e.msg != m { // same file, new size or time: not a new appearance
+			m.Entered = e.msg.Entered // decided when first seen
+			if e.msg != m {           // same file, new size or time: not a new appearance
 				e.msg = m
-				t.dirty = true
+				t.mark(m.Path)
 			}
-			e.listed = maxTime(e.listed, began)
 		}
 	}
 	prefixes := trimPrefixes(unreadable)
@@ -97,26 +81,21 @@ func (t *Tracker) observe(now time.Time, scope folderSet, msgs []Message, unread
 		if e.seen == t.gen {
 			if e.waiting && !now.Before(e.msg.Entered.Add(t.hold[e.msg.Folder])) {
 				e.waiting = false
-				t.dirty = true
+				t.mark(path)
 				evs = append(evs, Event{Kind: KindAppeared, Message: e.msg, Observed: now, TimeInFolder: since(e.msg.enteredOrModified(), now)})
 			}
 			continue
 		}
-		if e.since.After(began) || !scope.holds(path) || covered(prefixes, path) {
+		if !scope.holds(path) || covered(prefixes, path) {
 			continue
 		}
 		delete(t.known, path)
-		if t.gone == nil {
-			t.gone = map[string]time.Time{}
+		t.mark(path)
+		if !e.waiting { // one healed before it was reported has no event
+			evs = append(evs, resolved(now, e.msg))
 		}
-		t.gone[path] = began
-		if e.waiting {
-			t.dirty = true // healed before it was reported: no event
-			continue
-		}
-		evs = append(evs, resolved(now, e.msg))
 	}
-	t.listed(began, scope)
+	t.listed(now, scope)
 	slices.SortFunc(evs, func(a, b Event) int {
 		return cmp.Or(a.Time().Compare(b.Time()), strings.Compare(a.Message.Path, b.Message.Path))
 	})
@@ -198,11 +177,9 @@ func (t *Tracker) Retain(keep func(Message) bool) int {
 	for path, e := range t.known {
 		if !keep(e.msg) {
 			delete(t.known, path)
+			t.mark(path)
 			n++
 		}
-	}
-	if n > 0 {
-		t.dirty = true
 	}
 	return n
 }

@@ -164,7 +164,7 @@ func TestBaseline(t *testing.T) {
 	require.True(t, tr.Fresh())
 	tr.Baseline(at(0), msgs("/r/a.bac", "/r/b.bac"))
 	assert.False(t, tr.Fresh())
-	assert.True(t, tr.Changed(), "the end of freshness must reach storage")
+	assert.True(t, tr.dirty, "the end of freshness must reach storage")
 	assert.Empty(t, tr.Pending(0))
 	assert.Equal(t, 2, known(tr))
 
@@ -178,7 +178,7 @@ func TestBaseline(t *testing.T) {
 func TestFresh(t *testing.T) {
 	tr := New(0)
 	assert.True(t, tr.Fresh())
-	assert.False(t, tr.Changed(), "nothing to write before any observation")
+	assert.False(t, tr.dirty, "nothing to write before any observation")
 
 	tr.ObserveIntegration(at(0), "INT-1", "running")
 	tr.ObserveConnector(at(0), "INT-1", "AP-1", ConnectorState{ProjectKey: "AP", Online: true})
@@ -186,15 +186,12 @@ func TestFresh(t *testing.T) {
 
 	tr.ObserveMessages(at(0), nil, nil)
 	assert.False(t, tr.Fresh())
-	assert.True(t, tr.Changed(), "an empty first scan is still written, so a restart does not apply start_at again")
+	assert.True(t, tr.dirty, "an empty first scan is still written, so a restart does not apply start_at again")
 
-	data, err := tr.Marshal()
-	require.NoError(t, err)
-	b := New(0)
-	require.NoError(t, b.Load(data))
-	assert.False(t, b.Fresh())
-	require.NoError(t, b.Load(nil))
-	assert.True(t, b.Fresh(), "empty data is a fresh tracker")
+	c := newClient()
+	save(t, c, tr)
+	assert.False(t, loaded(t, c).Fresh())
+	assert.True(t, loaded(t, newClient()).Fresh(), "nothing stored is a fresh tracker")
 }
 
 func TestKnownShrinks(t *testing.T) {
@@ -271,7 +268,7 @@ func BenchmarkMarshal(b *testing.B) {
 	b.ReportAllocs()
 	var size int
 	for b.Loop() {
-		data, err := tr.Marshal()
+		data, err := tr.marshal()
 		if err != nil {
 			b.Fatal(err)
 		}

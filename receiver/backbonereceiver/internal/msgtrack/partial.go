@@ -10,8 +10,8 @@ import (
 // folders and no longer listed is a resolution (unless below an unreadable
 // path), and every file elsewhere keeps its state. A file that moved from
 // one of the folders to a folder not re-listed is resolved here and appears
-// when its new folder is listed. now is when the re-list began, with the
-// same rules as ObserveMessages; messages outside folders are ignored.
+// when its new folder is listed. now is when the re-list began, as for
+// ObserveMessages; messages outside folders are ignored.
 func (t *Tracker) ObserveFolders(now time.Time, folders []string, msgs []Message, unreadable []string) {
 	t.observe(now, newFolderSet(folders), msgs, unreadable)
 }

@@ -82,56 +82,6 @@ func TestObserveFolders(t *testing.T) {
 				{folders: []string{errs}, began: 2, files: []string{a7}},
 			},
 		},
-		{
-			desc: "an older full scan processed after a newer re-list does not resolve what the re-list saw first",
-			listings: []listing{
-				{began: 0, want: nil},
-				{folders: []string{errs}, began: 5, files: []string{a7}, want: []string{"appeared " + a7}, deliver: true},
-				{began: 4}, // began before a7 was there
-				{folders: []string{errs}, began: 6, files: []string{a7}},
-				{began: 7, files: []string{a7}},
-				{began: 8, want: []string{"resolved " + a7}},
-			},
-		},
-		{
-			desc: "an older full scan processed after a newer re-list does not announce again what the re-list found gone",
-			listings: []listing{
-				{began: 0, files: []string{a7}, want: []string{"appeared " + a7}, deliver: true},
-				{folders: []string{errs}, began: 5, want: []string{"resolved " + a7}, deliver: true},
-				{began: 4, files: []string{a7}}, // listed a7 before it left
-				{folders: []string{errs}, began: 6},
-				{began: 7},
-			},
-		},
-		{
-			desc: "a file back after a newer re-list found it gone is a new appearance for the next listing",
-			listings: []listing{
-				{began: 0, files: []string{a7}, want: []string{"appeared " + a7}, deliver: true},
-				{folders: []string{errs}, began: 5, want: []string{"resolved " + a7}, deliver: true},
-				{began: 4, files: []string{a7}},
-				{folders: []string{errs}, began: 6, files: []string{a7}, want: []string{"appeared " + a7}, deliver: true},
-				{began: 7, files: []string{a7}},
-			},
-		},
-		{
-			desc: "a full scan settles what re-lists found gone: an older listing after it is not trusted to know better, but none comes",
-			listings: []listing{
-				{began: 0, files: []string{a7}, want: []string{"appeared " + a7}, deliver: true},
-				{folders: []string{errs}, began: 1, want: []string{"resolved " + a7}, deliver: true},
-				{began: 2},
-				{began: 3, files: []string{a7}, want: []string{"appeared " + a7}},
-			},
-		},
-		{
-			desc: "re-lists processed out of order follow the same rules",
-			listings: []listing{
-				{began: 0, files: []string{a7}, want: []string{"appeared " + a7}, deliver: true},
-				{folders: []string{errs}, began: 3, want: []string{"resolved " + a7}, deliver: true},
-				{folders: []string{errs}, began: 2, files: []string{a7}},
-				{folders: []string{errs}, began: 4, files: []string{b7}, want: []string{"appeared " + b7}, deliver: true},
-				{folders: []string{errs}, began: 1},
-			},
-		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.desc, func(t *testing.T) {
@@ -149,22 +99,6 @@ func TestObserveFolders(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-func TestObserveFoldersKeepsNewerDetails(t *testing.T) {
-	const p = "/r/default/INT-1/AP-1/SEND/error/d.bac"
-	tr := New(0)
-	tr.ObserveMessages(at(0), msgs(p), nil)
-	grown := msg(p)
-	grown.Size = 500
-	tr.ObserveFolders(at(5), []string{"/r/default/INT-1/AP-1/SEND/error"}, []Message{grown}, nil)
-	tr.ObserveMessages(at(4), msgs(p), nil) // older: still the first size
-	tr.Delivered(1)
-	tr.ObserveMessages(at(6), nil, nil)
-	evs := tr.Pending(0)
-	if assert.Len(t, evs, 1) {
-		assert.Equal(t, int64(500), evs[0].Message.Size, "the older listing must not overwrite the newer size")
 	}
 }
 

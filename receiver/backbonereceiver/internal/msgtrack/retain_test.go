@@ -4,7 +4,6 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 )
 
 func TestRetain(t *testing.T) {
@@ -16,15 +15,14 @@ func TestRetain(t *testing.T) {
 	missing := msg(forgotten)
 	missing.Folder = "issue_missing"
 	a.ObserveMessages(at(0), []Message{msg(kept), missing}, nil)
-	data, err := a.Marshal()
-	require.NoError(t, err)
+	c := newClient()
+	save(t, c, a)
 
-	b := New(0)
-	require.NoError(t, b.Load(data))
+	b := loaded(t, c)
 	n := b.Retain(func(m Message) bool { return m.Folder != "issue_missing" })
 	assert.Equal(t, 1, n)
 	assert.Equal(t, 1, known(b))
-	assert.True(t, b.Changed(), "the smaller state must reach storage")
+	assert.True(t, b.dirty, "the smaller state must reach storage")
 	assert.False(t, b.Fresh(), "forgetting is no fresh start: start_at does not apply again")
 	assert.Equal(t, []string{"appeared " + kept, "appeared " + forgotten}, brief(b.Pending(0)), "pending events stay")
 
@@ -33,4 +31,6 @@ func TestRetain(t *testing.T) {
 	assert.Empty(t, b.Pending(0), "a forgotten file is not resolved")
 
 	assert.Zero(t, b.Retain(func(Message) bool { return true }))
+	save(t, c, b)
+	assert.Equal(t, 1, known(loaded(t, c)), "forgotten in storage too")
 }

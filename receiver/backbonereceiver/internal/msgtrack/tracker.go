@@ -1,7 +1,7 @@
 // Package msgtrack decides which message and state-change events are new and
 // keeps those not yet accepted by the pipeline, so that each appearance of a
 // message file is reported once, none is lost, and both hold across restarts
-// through a small persisted value.
+// through a storage extension, written in proportion to what changed.
 package msgtrack
 
 import (
@@ -22,10 +22,6 @@ type Tracker struct {
 	gen        uint64 // scan counter, to find gone files without a second map
 	pending    []Event
 	dropped    int
-	// gone holds, for each file resolved since the last full scan, when the
-	// listing that missed it began, so that an older listing processed
-	// later does not announce it again.
-	gone map[string]time.Time
 
 	// hold is, per folder, how long a message must stay before its
 	// appearance is reported (see Hold).
@@ -39,20 +35,23 @@ type Tracker struct {
 	connectors   map[connectorID]ConnectorState
 
 	fresh bool
-	dirty bool // Marshal would differ from the last Marshal or Load
+	dirty bool // Save has something to write
+
+	// What changed since the last Save or Load, so that Save writes only that:
+	// the paths whose known file was added, changed or forgotten (nil until
+	// a Save or Load: a tracker kept in memory only does not collect them);
+	// how many events at the head of pending are in storage, and how many
+	// stored ones left since (delivered or dropped).
+	changed map[string]struct{}
+	saved   int
+	shifted int
+	log     journal
 }
 
 // entry is a known file and the scan that last listed it.
 type entry struct {
 	msg  Message
 	seen uint64
-	// since is when the listing that first saw this appearance began (zero
-	// for a file loaded or baselined): a listing that began earlier cannot
-	// tell that it left.
-	since time.Time
-	// listed is when the latest listing that saw it began, so that an older
-	// listing does not overwrite newer details.
-	listed time.Time
 	// waiting is set while its appearance is held back (see Hold): it is
 	// reported once the message has stayed long enough, and a message that
 	// leaves before has no event at all.
@@ -105,9 +104,7 @@ func (t *Tracker) Delivered(n int) {
 	if n <= 0 {
 		return
 	}
-	// Delete shifts and clears the tail, so delivered events are released.
-	t.pending = slices.Delete(t.pending, 0, n)
-	t.dirty = true
+	t.shift(n)
 }
 
 // Dropped returns how many events the cap discarded since the last call, so
@@ -118,13 +115,16 @@ func (t *Tracker) Dropped() int {
 	return n
 }
 
-// Changed reports whether Marshal would differ from the last Marshal or Load,
-// so that the receiver writes to storage at most once per scrape, on change.
-func (t *Tracker) Changed() bool { return t.dirty }
+// Known returns the number of files the tracker holds state for.
+func (t *Tracker) Known() int { return len(t.known) }
 
-// Unsaved marks the last Marshal as not persisted (the storage write failed),
-// so that Changed reports true until the next Marshal.
-func (t *Tracker) Unsaved() { t.dirty = true }
+// mark records that the known file at path was added, changed or forgotten.
+func (t *Tracker) mark(path string) {
+	if t.changed != nil {
+		t.changed[path] = struct{}{}
+	}
+	t.dirty = true
+}
 
 // enqueue appends events and drops the oldest beyond the cap.
 func (t *Tracker) enqueue(evs ...Event) {
@@ -138,8 +138,17 @@ func (t *Tracker) enqueue(evs ...Event) {
 
 func (t *Tracker) enforceCap() {
 	if over := len(t.pending) - t.maxPending; over > 0 {
-		t.pending = slices.Delete(t.pending, 0, over)
+		t.shift(over)
 		t.dropped += over
-		t.dirty = true
 	}
+}
+
+// shift removes the first n pending events, delivered or dropped.
+func (t *Tracker) shift(n int) {
+	// Delete shifts and clears the tail, so removed events are released.
+	t.pending = slices.Delete(t.pending, 0, n)
+	stored := min(n, t.saved)
+	t.saved -= stored
+	t.shifted += stored
+	t.dirty = true
 }

@@ -55,7 +55,8 @@ func WatchedFolders(t *Tree, enabled func(Folder) bool) []Watched {
 // Connector per connector named in folders, with only those folders set.
 // A root that is missing or unreadable is reported as Scan reports it, with
 // no connector: an unmounted share must not look like empty folders.
-// It may run while Scan runs; ListWatched calls must not overlap.
+// The receiver calls it between full scans, never beside one: its loop runs
+// one listing at a time. ListWatched calls must not overlap.
 func (s *Scanner) ListWatched(ctx context.Context, folders []Watched) *Tree {
 	t := &Tree{Root: s.opts.Root}
 	w := &walk{ctx: ctx, s: s}
