@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -44,9 +43,6 @@ type Client struct {
 	maxBody  int64
 	now      func() time.Time
 	hold     *holdback
-
-	mu    sync.Mutex
-	lists map[string]map[string]Integration // per project key, the last list read's elements (integrationList)
 }
 
 // NewClient validates cfg and returns a client that sends its requests with
@@ -65,7 +61,6 @@ func NewClient(httpClient *http.Client, cfg Config) (*Client, error) {
 		maxBody:  cfg.MaxBodyBytes,
 		now:      cfg.Now,
 		hold:     &holdback{cfg: cfg.AuthBackoff},
-		lists:    map[string]map[string]Integration{},
 	}
 	switch {
 	case c.token != "" && c.username != "":
@@ -124,15 +119,8 @@ func (c *Client) Integrations(ctx context.Context, projectKey string) ([]Integra
 		op = fmt.Sprintf("get integrations (projectKey %q)", projectKey)
 		q = url.Values{"projectKey": {projectKey}}
 	}
-	c.mu.Lock()
-	list := integrationList{known: c.lists[projectKey]}
-	c.mu.Unlock()
+	var list integrationList
 	err := c.get(ctx, op, "integrations", q, &list)
-	if list.decoded != nil {
-		c.mu.Lock()
-		c.lists[projectKey] = list.decoded
-		c.mu.Unlock()
-	}
 	if e, ok := errors.AsType[*Error](err); ok && projectKey != "" && e.Kind == KindNotFound && !e.Skipped && !e.page {
 		e.unknownProject = projectKey
 		e.msg = fmt.Sprintf("HTTP %d: Jira knows no project %q, or the user cannot see it: check the key in project_keys", e.StatusCode, projectKey)
