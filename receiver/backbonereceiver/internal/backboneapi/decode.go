@@ -4,15 +4,17 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
 // maxListedProblems bounds how many skipped elements an error names.
 const maxListedProblems = 3
 
-// integrationList decodes each element of the integrations array on its own,
-// so one integration that is not an object does not hide all the others,
-// and one field of a changed type costs only that field (decodeLenient).
+// integrationList decodes the integrations array. When an element is null or
+// not an object, or a field's type changed, it decodes each element on its
+// own, so that such an integration does not hide all the others and a changed
+// field costs only that field (decodeLenient).
 type integrationList struct {
 	items []Integration
 	bad   []error
@@ -20,6 +22,16 @@ type integrationList struct {
 }
 
 func (l *integrationList) UnmarshalJSON(data []byte) error {
+	// Most lists decode in one pass; element by element, each would be
+	// scanned three times more.
+	var all []*Integration
+	if json.Unmarshal(data, &all) == nil && !slices.Contains(all, nil) {
+		l.items, l.bad, l.total = make([]Integration, len(all)), nil, len(all)
+		for i, it := range all {
+			l.items[i] = *it
+		}
+		return nil
+	}
 	var raws []json.RawMessage
 	if err := json.Unmarshal(data, &raws); err != nil {
 		return err
