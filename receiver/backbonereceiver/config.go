@@ -26,6 +26,7 @@ var (
 	errNoSource        = errors.New(`"endpoint" (Jira's base URL) or "directory" (Backbone's folder tree) must be specified`)
 	errEndpointScheme  = errors.New(`"endpoint" must be an http:// or https:// URL, e.g. https://jira.example.com`)
 	errEndpointUser    = errors.New(`"endpoint" must not contain credentials (user:password@): set "username" and "password", or "token", which are never printed`)
+	errEndpointQuery   = errors.New(`"endpoint" must be Jira's base URL, without a query or fragment`)
 	errTokenAndBasic   = errors.New(`"token" cannot be combined with "username"/"password": use a Personal Access Token or HTTP Basic, not both`)
 	errUsernameNoPass  = errors.New(`"username" requires "password"`)
 	errPasswordNoUser  = errors.New(`"password" requires "username"`)
@@ -106,10 +107,15 @@ func (cfg *Config) Validate() error {
 		errs = append(errs, errNoSource)
 	}
 	if cfg.Endpoint != "" {
-		if u, err := url.Parse(cfg.Endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		// The parse error is not kept: it repeats the URL, which may hold a password.
+		u, err := url.Parse(cfg.Endpoint)
+		switch {
+		case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
 			errs = append(errs, errEndpointScheme)
-		} else if u.User != nil {
+		case u.User != nil:
 			errs = append(errs, errEndpointUser)
+		case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
+			errs = append(errs, errEndpointQuery)
 		}
 	}
 	if cfg.Token != "" && (cfg.Username != "" || cfg.Password != "") {

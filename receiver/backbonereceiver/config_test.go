@@ -100,6 +100,9 @@ func TestDefaultTimeout(t *testing.T) {
 	assert.Equal(t, 15*time.Minute, cfg.StuckAfter)
 }
 
+// testSecret stands for a password that no error may repeat.
+const testSecret = "s3cr3t-Passw0rd"
+
 func TestValidate(t *testing.T) {
 	tests := []struct {
 		desc    string
@@ -120,6 +123,16 @@ func TestValidate(t *testing.T) {
 		{desc: "neither endpoint nor directory", modify: func(*Config) {}, wantErr: []error{errNoSource}},
 		{desc: "not http", modify: func(c *Config) { c.Endpoint = "ftp://jira.example.com" }, wantErr: []error{errEndpointScheme}},
 		{desc: "no scheme", modify: func(c *Config) { c.Endpoint = "jira.example.com" }, wantErr: []error{errEndpointScheme}},
+		{desc: "no host", modify: func(c *Config) { c.Endpoint = "http:///jira" }, wantErr: []error{errEndpointScheme}},
+		{desc: "unparsable with password", modify: func(c *Config) {
+			c.Endpoint = "http://user:" + testSecret + "@host:port/%zz"
+		}, wantErr: []error{errEndpointScheme}},
+		{desc: "credentials in the URL", modify: func(c *Config) {
+			c.Endpoint = "http://user:" + testSecret + "@jira.example.com/jira"
+		}, wantErr: []error{errEndpointUser}},
+		{desc: "query", modify: func(c *Config) { c.Endpoint = "https://jira.example.com/?os_authType=basic" }, wantErr: []error{errEndpointQuery}},
+		{desc: "empty query", modify: func(c *Config) { c.Endpoint = "https://jira.example.com/jira?" }, wantErr: []error{errEndpointQuery}},
+		{desc: "fragment", modify: func(c *Config) { c.Endpoint = "https://jira.example.com/jira#top" }, wantErr: []error{errEndpointQuery}},
 		{desc: "token and basic", modify: func(c *Config) {
 			c.Endpoint = "https://jira.example.com"
 			c.Token, c.Username, c.Password = "t", "u", "p"
@@ -182,9 +195,11 @@ func TestValidate(t *testing.T) {
 				assert.NoError(t, err)
 				return
 			}
+			require.Error(t, err)
 			for _, want := range tt.wantErr {
 				assert.ErrorIs(t, err, want)
 			}
+			assert.NotContains(t, err.Error(), testSecret)
 		})
 	}
 }

@@ -82,7 +82,7 @@ func (r *reader) start(ctx context.Context, host component.Host) error {
 	if err != nil {
 		return err
 	}
-	client, err := backboneapi.NewClient(httpClient, backboneapi.Config{
+	client := backboneapi.NewClient(httpClient, backboneapi.Config{
 		Endpoint: r.cfg.Endpoint,
 		Username: r.cfg.Username,
 		Password: string(r.cfg.Password),
@@ -92,9 +92,6 @@ func (r *reader) start(ctx context.Context, host component.Host) error {
 			MaxInterval:     r.cfg.AuthBackoff.MaxInterval,
 		},
 	})
-	if err != nil {
-		return err
-	}
 	r.http, r.client = httpClient, client
 	return nil
 }

@@ -6,11 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -22,7 +20,8 @@ const DefaultMaxBodyBytes int64 = 16 << 20
 // connection can be reused.
 const drainLimit = 64 << 10
 
-// Config configures a Client.
+// Config configures a Client. The receiver's Config.Validate has checked the
+// endpoint and the credentials.
 type Config struct {
 	Endpoint     string // Jira base URL, may include a context path
 	Username     string // HTTP Basic when set
@@ -37,79 +36,35 @@ type Config struct {
 // back after authentication failures and rate limiting (see Backoff).
 type Client struct {
 	http     *http.Client
-	base     string // endpoint + APIPath, ending in "/"
+	base     string // endpoint + APIPath
 	username string
 	password string
 	token    string
 	maxBody  int64
 	now      func() time.Time
 	hold     *holdback
-
-	mu    sync.Mutex
-	lists map[string]map[string]Integration // per project key, the last list read's elements (integrationList)
 }
 
-// NewClient validates cfg and returns a client that sends its requests with
-// httpClient; it does no I/O.
-func NewClient(httpClient *http.Client, cfg Config) (*Client, error) {
-	base, err := parseEndpoint(cfg.Endpoint)
-	if err != nil {
-		return nil, err
-	}
+// NewClient returns a client that sends its requests with httpClient; it
+// does no I/O.
+func NewClient(httpClient *http.Client, cfg Config) *Client {
 	c := &Client{
 		http:     httpClient,
-		base:     base,
+		base:     strings.TrimRight(cfg.Endpoint, "/") + "/" + APIPath,
 		username: cfg.Username,
 		password: cfg.Password,
 		token:    cfg.Token,
 		maxBody:  cfg.MaxBodyBytes,
 		now:      cfg.Now,
 		hold:     &holdback{cfg: cfg.AuthBackoff},
-		lists:    map[string]map[string]Integration{},
 	}
-	switch {
-	case c.token != "" && c.username != "":
-		return nil, errors.New("set either username/password or token, not both")
-	case c.password != "" && c.username == "":
-		return nil, errors.New("password is set but username is empty")
-	case c.maxBody < 0:
-		return nil, fmt.Errorf("max body size must not be negative, got %d", c.maxBody)
-	}
-	if c.maxBody == 0 {
+	if c.maxBody <= 0 {
 		c.maxBody = DefaultMaxBodyBytes
 	}
-	c.maxBody = min(c.maxBody, math.MaxInt64-1) // the reader takes one byte more to detect overflow
 	if c.now == nil {
 		c.now = time.Now
 	}
-	return c, nil
-}
-
-func parseEndpoint(raw string) (base string, _ error) {
-	if strings.TrimSpace(raw) == "" {
-		return "", errors.New("endpoint must be specified, e.g. https://jira.example.com/jira")
-	}
-	u, err := url.Parse(strings.TrimSpace(raw))
-	if err != nil {
-		// url.Error repeats the raw URL, which may hold a password.
-		if ue, ok := errors.AsType[*url.Error](err); ok {
-			err = ue.Err
-		}
-		return "", fmt.Errorf("endpoint is not a valid URL: %w", err)
-	}
-	switch {
-	case u.Scheme != "http" && u.Scheme != "https":
-		return "", errors.New("endpoint must start with http:// or https://")
-	case u.Host == "":
-		return "", errors.New("endpoint must contain a host name")
-	case u.User != nil:
-		return "", errors.New("endpoint must not contain credentials (user:password@)")
-	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
-		return "", errors.New("endpoint must not contain a query or fragment: give Jira's base URL only")
-	}
-	path := strings.TrimRight(u.EscapedPath(), "/") + "/" + APIPath
-	u.Path, u.RawPath = "", ""
-	return u.String() + path, nil
+	return c
 }
 
 // Integrations lists the integrations, all of them or those of projectKey.
@@ -124,15 +79,8 @@ func (c *Client) Integrations(ctx context.Context, projectKey string) ([]Integra
 		op = fmt.Sprintf("get integrations (projectKey %q)", projectKey)
 		q = url.Values{"projectKey": {projectKey}}
 	}
-	c.mu.Lock()
-	list := integrationList{known: c.lists[projectKey]}
-	c.mu.Unlock()
+	var list integrationList
 	err := c.get(ctx, op, "integrations", q, &list)
-	if list.decoded != nil {
-		c.mu.Lock()
-		c.lists[projectKey] = list.decoded
-		c.mu.Unlock()
-	}
 	if e, ok := errors.AsType[*Error](err); ok && projectKey != "" && e.Kind == KindNotFound && !e.Skipped && !e.page {
 		e.unknownProject = projectKey
 		e.msg = fmt.Sprintf("HTTP %d: Jira knows no project %q, or the user cannot see it: check the key in project_keys", e.StatusCode, projectKey)

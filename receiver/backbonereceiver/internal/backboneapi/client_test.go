@@ -40,41 +40,6 @@ func (r *recorder) count() int {
 	return len(r.reqs)
 }
 
-func TestNewClient(t *testing.T) {
-	tests := []struct {
-		desc    string
-		cfg     Config
-		wantErr string
-	}{
-		{desc: "plain", cfg: Config{Endpoint: "https://jira.example.com"}},
-		{desc: "context path", cfg: Config{Endpoint: "http://host:8081/jira2/"}},
-		{desc: "token", cfg: Config{Endpoint: "https://jira.example.com", Token: testToken}},
-		{desc: "empty", cfg: Config{}, wantErr: "endpoint must be specified"},
-		{desc: "no scheme", cfg: Config{Endpoint: "jira.example.com"}, wantErr: "http:// or https://"},
-		{desc: "other scheme", cfg: Config{Endpoint: "ftp://jira.example.com"}, wantErr: "http:// or https://"},
-		{desc: "no host", cfg: Config{Endpoint: "http:///jira"}, wantErr: "host name"},
-		{desc: "query", cfg: Config{Endpoint: "https://jira.example.com/?os_authType=basic"}, wantErr: "query or fragment"},
-		{desc: "unparsable with password", cfg: Config{Endpoint: "http://user:" + testPassword + "@host:port/%zz"}, wantErr: "not a valid URL"},
-		{desc: "credentials in the URL", cfg: Config{Endpoint: "http://user:" + testPassword + "@host/jira"}, wantErr: "must not contain credentials"},
-		{desc: "both auth methods", cfg: Config{Endpoint: "https://j", Username: "u", Token: testToken}, wantErr: "not both"},
-		{desc: "password without user", cfg: Config{Endpoint: "https://j", Password: testPassword}, wantErr: "username is empty"},
-		{desc: "negative body cap", cfg: Config{Endpoint: "https://j", MaxBodyBytes: -1}, wantErr: "must not be negative"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.desc, func(t *testing.T) {
-			c, err := NewClient(&http.Client{}, tt.cfg)
-			if tt.wantErr == "" {
-				require.NoError(t, err)
-				assert.NotNil(t, c)
-				return
-			}
-			require.ErrorContains(t, err, tt.wantErr)
-			assert.NotContains(t, err.Error(), testPassword)
-			assert.NotContains(t, err.Error(), testToken)
-		})
-	}
-}
-
 func TestRequestPaths(t *testing.T) {
 	tests := []struct {
 		desc       string

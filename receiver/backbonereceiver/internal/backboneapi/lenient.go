@@ -20,8 +20,8 @@ import (
 // whose top-level value is not an object, is an error.
 func decodeLenient(data []byte, v any) error {
 	if u, ok := v.(json.Unmarshaler); ok {
-		// It validates on its own (the integrations list, element by element when it must):
-		// json.Unmarshal would first scan the whole body once more.
+		// The integrations list decodes its elements one by one; json.Unmarshal
+		// would first scan the whole body once more.
 		return u.UnmarshalJSON(data)
 	}
 	err := json.Unmarshal(data, v)

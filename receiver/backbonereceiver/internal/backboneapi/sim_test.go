@@ -17,20 +17,18 @@ func TestClientReadsSimulatorQuirks(t *testing.T) {
 	require.NoError(t, err)
 	srv := serve(t, sim)
 	t.Cleanup(func() { _ = sim.Close() })
-	newClient := func(t *testing.T) *Client {
-		c, err := NewClient(srv.Client(), Config{Endpoint: srv.URL, Username: backbonesim.DefaultUsername, Password: backbonesim.DefaultPassword})
-		require.NoError(t, err)
-		return c
+	newClient := func() *Client {
+		return NewClient(srv.Client(), Config{Endpoint: srv.URL, Username: backbonesim.DefaultUsername, Password: backbonesim.DefaultPassword})
 	}
 	require.NoError(t, sim.SetDetails("PB-30", "", "Partner not reachable"))
-	want, err := newClient(t).Integrations(t.Context(), "")
+	want, err := newClient().Integrations(t.Context(), "")
 	require.NoError(t, err)
 	require.Len(t, want, 3)
 
 	for _, ct := range []backbonesim.ContentType{backbonesim.ContentText, backbonesim.ContentNone, backbonesim.ContentOctetStream} {
 		t.Run("content type "+string(ct), func(t *testing.T) {
 			sim.SetQuirks(backbonesim.Quirks{ContentType: ct})
-			c := newClient(t)
+			c := newClient()
 			got, err := c.Integrations(t.Context(), "")
 			require.NoError(t, err)
 			assert.Equal(t, want, got)
@@ -42,7 +40,7 @@ func TestClientReadsSimulatorQuirks(t *testing.T) {
 	}
 	t.Run("changed types", func(t *testing.T) {
 		sim.SetQuirks(backbonesim.Quirks{ChangedTypes: true})
-		got, err := newClient(t).Integrations(t.Context(), "")
+		got, err := newClient().Integrations(t.Context(), "")
 		require.NoError(t, err)
 		require.Len(t, got, len(want))
 		for i := range got {
@@ -67,7 +65,7 @@ func TestClientReadsSimulatorQuirks(t *testing.T) {
 	})
 	t.Run("failing status of one integration", func(t *testing.T) {
 		sim.SetQuirks(backbonesim.Quirks{StatusFailure: "INT-17", StatusFailureCode: http.StatusNotFound})
-		c := newClient(t)
+		c := newClient()
 		got, err := c.Integrations(t.Context(), "")
 		require.NoError(t, err)
 		for _, in := range got {
@@ -83,7 +81,7 @@ func TestClientReadsSimulatorQuirks(t *testing.T) {
 	})
 	t.Run("project without integrations", func(t *testing.T) {
 		sim.SetQuirks(backbonesim.Quirks{})
-		got, err := newClient(t).Integrations(t.Context(), "HR")
+		got, err := newClient().Integrations(t.Context(), "HR")
 		require.NoError(t, err)
 		assert.NotNil(t, got)
 		assert.Empty(t, got)
