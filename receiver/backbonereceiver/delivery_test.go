@@ -385,7 +385,7 @@ func TestPipelinesDoNotHoldEachOtherUp(t *testing.T) {
 			r := mr.(*sharedcomponent.Component[*backboneReceiver]).Unwrap()
 			require.NoError(t, lr.Shutdown(t.Context()))
 			require.NoError(t, mr.Shutdown(t.Context()))
-			_, err = r.events.storage.Get(t.Context(), stateKey)
+			_, err = r.events.storage.Get(t.Context(), msgtrack.StateKey)
 			require.Error(t, err, "the storage client is closed")
 			close(block.release)
 		})

@@ -157,7 +157,7 @@ func TestStorageWritesWhatChanged(t *testing.T) {
 	cfg := newEventsConfig(root, time.Nanosecond)
 	cfg.Storage = &fs.id
 	s := newStepScraper(t, cfg, fs)
-	snap := s.r.tick(t.Context())
+	snap := s.r.tick(t.Context(), stepDue())
 	require.Equal(t, int64(1), fs.writes.Load())
 	state := fs.bytes.Load()
 	require.Greater(t, state, int64(2000*100), "the first tick writes every file")
@@ -171,9 +171,9 @@ func TestStorageWritesWhatChanged(t *testing.T) {
 		putMessageFile(t, root, fmt.Sprintf("%serror/AP-7/new-%d.bac", ap29Recv, i), 1, eventsMTime)
 		before := s.next.offeredCount()
 		if relist {
-			s.r.relist(t.Context(), watched)
+			s.r.relist(t.Context(), watched, stepDue())
 		} else {
-			s.r.tick(t.Context())
+			s.r.tick(t.Context(), stepDue())
 		}
 		ld, err := s.next.offeredSince(before)
 		require.NoError(t, err)
