@@ -8,11 +8,9 @@
 // events keep up and memory stays flat.
 //
 // With -churn-tree it measures instead the collector's CPU per collection interval while
-// messages move into the archive/ folders of a large tree (which the run changes): with
-// archive counts kept from notifications, with archive/ listed at every scan, and on the
-// same layout without archived files (-churn-tree-empty), to show through the built
-// collector what BenchmarkScanBusyArchive shows on the scanner: kept counts make a live
-// archive cost about what no archive costs. scripts/bench.sh runs both.
+// messages move into the archive/ folders of a large tree (which the run changes), over one
+// archive_interval (by default the receiver's), beside the same layout without archived
+// files (-churn-tree-empty): what a live archive costs. scripts/bench.sh runs both.
 package main
 
 import (
@@ -35,11 +33,11 @@ type options struct {
 	rate         int
 	seed         uint64
 
-	churnTree      string // empty: the simulator measurements instead
-	churnTreeEmpty string
-	churnInterval  time.Duration
-	churnIntervals int
-	churnRate      int
+	churnTree            string // empty: the simulator measurements instead
+	churnTreeEmpty       string
+	churnInterval        time.Duration
+	churnArchiveInterval time.Duration
+	churnRate            int
 }
 
 func main() {
@@ -54,7 +52,7 @@ func main() {
 	flag.StringVar(&o.churnTree, "churn-tree", "", "backbone-issue-sync folder with archived files, which the run changes: measure only the collector's CPU while messages move into its archive/ folders")
 	flag.StringVar(&o.churnTreeEmpty, "churn-tree-empty", "", "the same layout without archived files (required with -churn-tree)")
 	flag.DurationVar(&o.churnInterval, "churn-interval", 5*time.Second, "collection_interval of the churn runs")
-	flag.IntVar(&o.churnIntervals, "churn-intervals", 12, "intervals over which the churn runs' CPU is measured")
+	flag.DurationVar(&o.churnArchiveInterval, "churn-archive-interval", 5*time.Minute, "archive_interval of the churn runs (the receiver's default), which the measure spans")
 	flag.IntVar(&o.churnRate, "churn-rate", 100, "messages moved into archive/ per second")
 	flag.Parse()
 	if o.collector == "" || o.integrations < 1 || o.idle <= 0 || o.drops < 1 || o.rate < 1 {
@@ -64,8 +62,8 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if o.churnTree != "" {
-		if o.churnTreeEmpty == "" || o.churnInterval <= 0 || o.churnIntervals < 1 || o.churnRate < 1 {
-			fmt.Fprintln(os.Stderr, "backboneeventbench: -churn-tree needs -churn-tree-empty; -churn-interval, -churn-intervals and -churn-rate must be positive")
+		if o.churnTreeEmpty == "" || o.churnInterval <= 0 || o.churnArchiveInterval < o.churnInterval || o.churnRate < 1 {
+			fmt.Fprintln(os.Stderr, "backboneeventbench: -churn-tree needs -churn-tree-empty; -churn-interval and -churn-rate must be positive, -churn-archive-interval at least -churn-interval")
 			os.Exit(2)
 		}
 		if err := churn(ctx, o); err != nil {
