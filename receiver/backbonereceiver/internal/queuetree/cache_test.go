@@ -105,26 +105,25 @@ func TestScanSeesChanges(t *testing.T) {
 	}
 }
 
-// TestScanRacyFolder creates a file in the same instant its folder was
+// TestScanRacyFolder creates a file in the same instant an empty folder was
 // listed, and checks the next scan lists the folder again.
 func TestScanRacyFolder(t *testing.T) {
 	tests := []struct {
-		desc   string
-		folder Folder
+		desc string
 		// coarse simulates a file system whose folder timestamps did not
 		// change with the new file (1 or 2 s granularity): the folder key
 		// is the same before and after.
 		coarse bool
 	}{
-		{desc: "empty folder, real timestamps, mtime set back with Chtimes", folder: Offline},
-		{desc: "empty folder, coarse timestamps", folder: Offline, coarse: true},
+		{desc: "real timestamps, mtime set back with Chtimes"},
+		{desc: "coarse timestamps", coarse: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.desc, func(t *testing.T) {
 			dir := t.TempDir()
 			writeTree(t, dir, connectorTree("default/INT-1/AP-1"))
 			conn := filepath.Join(dir, "default", "INT-1", "AP-1")
-			folder := filepath.Join(conn, filepath.FromSlash(tt.folder.Dir()))
+			folder := filepath.Join(conn, filepath.FromSlash(Offline.Dir()))
 			require.NoError(t, os.Remove(filepath.Join(conn, "RECEIVE", "offline", "o1.bac")))
 			stamp := time.Now().Truncate(time.Second)
 			require.NoError(t, chtimes(folder, stamp))
@@ -139,7 +138,7 @@ func TestScanRacyFolder(t *testing.T) {
 				tree := s.Scan(t.Context())
 				require.Empty(t, tree.Problems)
 				require.Len(t, tree.Connectors, 1)
-				return tree.Connectors[0].Folder(tt.folder).Messages, s.lastCached
+				return tree.Connectors[0].Folder(Offline).Messages, s.lastCached
 			}
 
 			before, _ := scan()

@@ -17,9 +17,9 @@ type Options struct {
 	// ArchiveDetails stats every archived file to report archive bytes and
 	// oldest age. Off by default: archive/ can hold millions of files, and
 	// since a file can be rewritten without its folder changing, every one of
-	// them is stat'ed again on every scan, unchanged or not: about ten times
-	// the cost of a first scan without details (a stat per file instead of a
-	// share of a directory read).
+	// them is stat'ed again at each listing, unchanged or not: about ten
+	// times the cost of a listing without details (a stat per file instead
+	// of a share of a directory read).
 	ArchiveDetails bool
 	// ArchiveInterval is how long an archive/ folder's last listing is
 	// reused before the folder is listed again; 0 lists it at every scan.
