@@ -8,11 +8,9 @@
 // events keep up and memory stays flat.
 //
 // With -churn-tree it measures instead the collector's CPU per collection interval while
-// messages move into the archive/ folders of a large tree (which the run changes): with
-// archive counts kept from notifications, with archive/ listed at every scan, and on the
-// same layout without archived files (-churn-tree-empty), to show through the built
-// collector what BenchmarkScanBusyArchive shows on the scanner: kept counts make a live
-// archive cost about what no archive costs.
+// messages move into the archive/ folders of a large tree (which the run changes), over one
+// archive_interval (by default the receiver's), beside the same layout without archived
+// files (-churn-tree-empty): what a live archive costs.
 //
 // With -storage it measures instead what the saved state costs while a few new messages a
 // second arrive in error/ beside many already there, and beside none: the bytes written to
@@ -40,11 +38,11 @@ type options struct {
 	rate         int
 	seed         uint64
 
-	churnTree      string // empty: the simulator measurements instead
-	churnTreeEmpty string
-	churnInterval  time.Duration
-	churnIntervals int
-	churnRate      int
+	churnTree            string // empty: the simulator measurements instead
+	churnTreeEmpty       string
+	churnInterval        time.Duration
+	churnArchiveInterval time.Duration
+	churnRate            int
 
 	storage      bool
 	storageKnown int
@@ -64,7 +62,7 @@ func main() {
 	flag.StringVar(&o.churnTree, "churn-tree", "", "backbone-issue-sync folder with archived files, which the run changes: measure only the collector's CPU while messages move into its archive/ folders")
 	flag.StringVar(&o.churnTreeEmpty, "churn-tree-empty", "", "the same layout without archived files (required with -churn-tree)")
 	flag.DurationVar(&o.churnInterval, "churn-interval", 5*time.Second, "collection_interval of the churn runs")
-	flag.IntVar(&o.churnIntervals, "churn-intervals", 12, "intervals over which the churn runs' CPU is measured")
+	flag.DurationVar(&o.churnArchiveInterval, "churn-archive-interval", 5*time.Minute, "archive_interval of the churn runs (the receiver's default), which the measure spans")
 	flag.IntVar(&o.churnRate, "churn-rate", 100, "messages moved into archive/ per second")
 	flag.BoolVar(&o.storage, "storage", false, "measure only the storage written and the collector's CPU while new messages arrive in error/ beside -storage-known others, and beside none")
 	flag.IntVar(&o.storageKnown, "storage-known", 20_000, "messages in error/ before the new ones")
@@ -89,8 +87,8 @@ func main() {
 		return
 	}
 	if o.churnTree != "" {
-		if o.churnTreeEmpty == "" || o.churnInterval <= 0 || o.churnIntervals < 1 || o.churnRate < 1 {
-			fmt.Fprintln(os.Stderr, "backboneeventbench: -churn-tree needs -churn-tree-empty; -churn-interval, -churn-intervals and -churn-rate must be positive")
+		if o.churnTreeEmpty == "" || o.churnInterval <= 0 || o.churnArchiveInterval < o.churnInterval || o.churnRate < 1 {
+			fmt.Fprintln(os.Stderr, "backboneeventbench: -churn-tree needs -churn-tree-empty; -churn-interval and -churn-rate must be positive, -churn-archive-interval at least -churn-interval")
 			os.Exit(2)
 		}
 		if err := churn(ctx, o); err != nil {

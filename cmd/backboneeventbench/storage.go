@@ -12,9 +12,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/arrivals"
-	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/receiveryaml"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/collectoryaml"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/otlpsink"
 	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/selfmetrics"
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/wait"
 )
 
 // storageIssues is how many issue folders of error/ the messages are spread over.
@@ -75,18 +76,21 @@ func storageCost(ctx context.Context, o options, known int) (storageResult, erro
 	if err := os.Mkdir(state, 0o755); err != nil {
 		return res, err
 	}
-	snk, err := arrivals.Start()
+	snk, err := otlpsink.Start(otlpsink.Options{})
 	if err != nil {
 		return res, err
 	}
 	defer snk.Close()
-	port, err := freePort()
+	port, err := selfmetrics.FreePort()
 	if err != nil {
 		return res, err
 	}
-	receiver := receiveryaml.Receiver{Directory: tree, Interval: defaultInterval, Extra: "    storage: file_storage\n"}
-	config := fmt.Sprintf("extensions:\n  file_storage:\n    directory: %q\n", state) +
-		fmt.Sprintf(collectorConfig, receiver.YAML(), snk.URL, "\n  extensions: [file_storage]"+selfmetrics.TelemetryYAML(port))
+	config := collectoryaml.Config{
+		Receiver:  collectoryaml.Receiver{Directory: tree, Interval: defaultInterval, Extra: "    storage: file_storage\n"},
+		Exporter:  collectoryaml.Exporter{Endpoint: snk.URL, Compression: "none"},
+		Storage:   state,
+		Telemetry: selfmetrics.TelemetryYAML(port),
+	}.YAML()
 	col, err := startCollector(ctx, o.collector, work, config)
 	if err != nil {
 		return res, err
@@ -101,10 +105,10 @@ func storageCost(ctx context.Context, o options, known int) (storageResult, erro
 	if err := putError(errDir, "first.bac", 0); err != nil {
 		return res, err
 	}
-	if _, err := waitArrival(ctx, snk, arrivals.Key("backbone.message.error", filepath.Join(errDir, issueOf(0), "first.bac")), time.Now(), 2*time.Minute); err != nil {
+	if _, err := waitArrival(ctx, snk, otlpsink.Key("backbone.message.error", filepath.Join(errDir, issueOf(0), "first.bac")), time.Now(), 2*time.Minute); err != nil {
 		return res, fmt.Errorf("%w (log: %s)", err, col.log.Name())
 	}
-	sleep(ctx, time.Second)
+	wait.Sleep(ctx, time.Second)
 
 	sizeBefore, err := folderSize(state)
 	if err != nil {
@@ -133,7 +137,7 @@ func storageCost(ctx context.Context, o options, known int) (storageResult, erro
 			tick.Stop()
 			return res, err
 		}
-		keys = append(keys, arrivals.Key("backbone.message.error", filepath.Join(errDir, issueOf(len(keys)), name)))
+		keys = append(keys, otlpsink.Key("backbone.message.error", filepath.Join(errDir, issueOf(len(keys)), name)))
 	}
 	tick.Stop()
 	for _, key := range keys {

@@ -37,6 +37,7 @@ var (
 	errMaxEvents       = errors.New(`"max_events_per_request" must be at least 1`)
 	errStuckAfter      = errors.New(`"stuck_after" must not be negative (0 reports on arrival)`)
 	errPollInterval    = errors.New(`"events_poll_interval" must not be negative (0 turns the poll off)`)
+	errArchiveInterval = errors.New(`"archive_interval" must not be negative (0 lists archive/ at every scan)`)
 )
 
 // Config defines the configuration of the backbone receiver.
@@ -68,6 +69,9 @@ type Config struct {
 	// ArchiveDetails also stats every archived message, for the archive's size and oldest
 	// message age; archive/ can hold millions of files.
 	ArchiveDetails bool `mapstructure:"archive_details"`
+	// ArchiveInterval is how often archive/ is listed: at the first scan, then at most this
+	// often, its figures reused by the scans in between; archive/ can hold millions of files.
+	ArchiveInterval time.Duration `mapstructure:"archive_interval"`
 
 	// Storage is the ID of a storage extension that keeps which message events were
 	// delivered across restarts.
@@ -150,6 +154,9 @@ func (cfg *Config) Validate() error {
 	}
 	if cfg.EventsPollInterval < 0 {
 		errs = append(errs, errPollInterval)
+	}
+	if cfg.ArchiveInterval < 0 {
+		errs = append(errs, errArchiveInterval)
 	}
 	return errors.Join(errs...)
 }

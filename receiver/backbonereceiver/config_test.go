@@ -55,6 +55,7 @@ func TestLoadConfig(t *testing.T) {
 			want: func(c *Config) {
 				c.Directory = "/var/atlassian/application-data/jira/shared/data/backbone-issue-sync"
 				c.ArchiveDetails = true
+				c.ArchiveInterval = 15 * time.Minute
 				c.StartAt = StartAtBeginning
 				c.Storage = &storageID
 				c.MaxEventsPerRequest = 200
@@ -181,6 +182,14 @@ func TestValidate(t *testing.T) {
 			c.Directory = "/data"
 			c.EventsPollInterval = -time.Second
 		}, wantErr: []error{errPollInterval}},
+		{desc: "archive listed at every scan", modify: func(c *Config) {
+			c.Directory = "/data"
+			c.ArchiveInterval = 0
+		}},
+		{desc: "negative archive interval", modify: func(c *Config) {
+			c.Directory = "/data"
+			c.ArchiveInterval = -time.Second
+		}, wantErr: []error{errArchiveInterval}},
 		{desc: "every problem at once", modify: func(c *Config) {
 			c.Token, c.Username = "t", "u"
 			c.StartAt = ""

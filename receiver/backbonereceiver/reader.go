@@ -16,7 +16,6 @@ import (
 	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/backboneapi"
 	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/metadata"
 	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/queuetree"
-	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/queuewatch"
 )
 
 // snapshot is what one tick learned about Backbone. It is the seam between reading (API
@@ -53,19 +52,16 @@ type reader struct {
 	http    *http.Client        // nil without endpoint, or before start
 	client  *backboneapi.Client // likewise
 	scanner *queuetree.Scanner  // nil without directory
-	counter *queuewatch.Counter // keeps archive counts; nil unless events_notify counts them
 }
 
 func newReader(cfg *Config, set receiver.Settings, telemetry *metadata.TelemetryBuilder) *reader {
 	r := &reader{cfg: cfg, set: set, telemetry: telemetry, now: time.Now}
 	if cfg.Directory != "" {
-		opts := queuetree.Options{Root: cfg.Directory, ArchiveDetails: cfg.ArchiveDetails}
-		// With archive_details every archived file is stat'ed anyway: nothing to keep.
-		if cfg.EventsNotify && !cfg.ArchiveDetails {
-			r.counter = queuewatch.NewCounter(queuewatch.CounterOptions{Logger: set.Logger})
-			opts.ArchiveCounts = r.counter
-		}
-		r.scanner = queuetree.NewScanner(opts)
+		r.scanner = queuetree.NewScanner(queuetree.Options{
+			Root:            cfg.Directory,
+			ArchiveDetails:  cfg.ArchiveDetails,
+			ArchiveInterval: cfg.ArchiveInterval,
+		})
 	}
 	return r
 }
@@ -99,9 +95,6 @@ func (r *reader) start(ctx context.Context, host component.Host) error {
 func (r *reader) shutdown() {
 	if r.http != nil {
 		r.http.CloseIdleConnections()
-	}
-	if r.counter != nil {
-		_ = r.counter.Close() // only the inotify descriptor's close: nothing to report
 	}
 }
 

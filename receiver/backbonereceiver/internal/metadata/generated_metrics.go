@@ -1181,7 +1181,7 @@ type metricBackboneFolderMessages struct {
 // init fills backbone.folder.messages metric with initial data.
 func (m *metricBackboneFolderMessages) init() {
 	m.data.SetName("backbone.folder.messages")
-	m.data.SetDescription("Message files in the queue folder.")
+	m.data.SetDescription("Message files in the queue folder. archive is listed at the first scan and then at most every archive_interval (default 5m), its count reused in between: it may be up to archive_interval plus one collection_interval old.")
 	m.data.SetUnit("{message}")
 	m.data.SetEmptyGauge()
 	m.data.Gauge().DataPoints().EnsureCapacity(m.capacity)
@@ -1279,7 +1279,7 @@ type metricBackboneFolderOldestMessageAge struct {
 // init fills backbone.folder.oldest_message.age metric with initial data.
 func (m *metricBackboneFolderOldestMessageAge) init() {
 	m.data.SetName("backbone.folder.oldest_message.age")
-	m.data.SetDescription("Now minus the time the longest-waiting message entered the folder (the later of its modification and change times, as a move sets the change time only); 0 when it is empty. For archive only with archive_details enabled.")
+	m.data.SetDescription("Now minus the time the longest-waiting message entered the folder (the later of its modification and change times, as a move sets the change time only); 0 when it is empty. For archive only with archive_details enabled, as old as its message count.")
 	m.data.SetUnit("s")
 	m.data.SetEmptyGauge()
 	m.data.Gauge().DataPoints().EnsureCapacity(m.capacity)
@@ -1377,7 +1377,7 @@ type metricBackboneFolderSize struct {
 // init fills backbone.folder.size metric with initial data.
 func (m *metricBackboneFolderSize) init() {
 	m.data.SetName("backbone.folder.size")
-	m.data.SetDescription("Total size of the message files in the folder. For archive only with archive_details enabled.")
+	m.data.SetDescription("Total size of the message files in the folder. For archive only with archive_details enabled, as old as its message count.")
 	m.data.SetUnit("By")
 	m.data.SetEmptyGauge()
 	m.data.Gauge().DataPoints().EnsureCapacity(m.capacity)

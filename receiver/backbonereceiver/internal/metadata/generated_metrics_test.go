@@ -671,7 +671,7 @@ func TestMetricsBuilder(t *testing.T) {
 						validatedMetrics["backbone.folder.messages"] = true
 						assert.Equal(t, pmetric.MetricTypeGauge, mi.Type())
 						assert.Equal(t, 1, mi.Gauge().DataPoints().Len())
-						assert.Equal(t, "Message files in the queue folder.", mi.Description())
+						assert.Equal(t, "Message files in the queue folder. archive is listed at the first scan and then at most every archive_interval (default 5m), its count reused in between: it may be up to archive_interval plus one collection_interval old.", mi.Description())
 						assert.Equal(t, "{message}", mi.Unit())
 						dp := mi.Gauge().DataPoints().At(0)
 						assert.Equal(t, start, dp.StartTimestamp())
@@ -695,7 +695,7 @@ func TestMetricsBuilder(t *testing.T) {
 						validatedMetrics["backbone.folder.messages"] = true
 						assert.Equal(t, pmetric.MetricTypeGauge, mi.Type())
 						assert.Equal(t, 1, mi.Gauge().DataPoints().Len())
-						assert.Equal(t, "Message files in the queue folder.", mi.Description())
+						assert.Equal(t, "Message files in the queue folder. archive is listed at the first scan and then at most every archive_interval (default 5m), its count reused in between: it may be up to archive_interval plus one collection_interval old.", mi.Description())
 						assert.Equal(t, "{message}", mi.Unit())
 						dp := mi.Gauge().DataPoints().At(0)
 						assert.Equal(t, start, dp.StartTimestamp())
@@ -724,7 +724,7 @@ func TestMetricsBuilder(t *testing.T) {
 						validatedMetrics["backbone.folder.oldest_message.age"] = true
 						assert.Equal(t, pmetric.MetricTypeGauge, mi.Type())
 						assert.Equal(t, 1, mi.Gauge().DataPoints().Len())
-						assert.Equal(t, "Now minus the time the longest-waiting message entered the folder (the later of its modification and change times, as a move sets the change time only); 0 when it is empty. For archive only with archive_details enabled.", mi.Description())
+						assert.Equal(t, "Now minus the time the longest-waiting message entered the folder (the later of its modification and change times, as a move sets the change time only); 0 when it is empty. For archive only with archive_details enabled, as old as its message count.", mi.Description())
 						assert.Equal(t, "s", mi.Unit())
 						dp := mi.Gauge().DataPoints().At(0)
 						assert.Equal(t, start, dp.StartTimestamp())
@@ -748,7 +748,7 @@ func TestMetricsBuilder(t *testing.T) {
 						validatedMetrics["backbone.folder.oldest_message.age"] = true
 						assert.Equal(t, pmetric.MetricTypeGauge, mi.Type())
 						assert.Equal(t, 1, mi.Gauge().DataPoints().Len())
-						assert.Equal(t, "Now minus the time the longest-waiting message entered the folder (the later of its modification and change times, as a move sets the change time only); 0 when it is empty. For archive only with archive_details enabled.", mi.Description())
+						assert.Equal(t, "Now minus the time the longest-waiting message entered the folder (the later of its modification and change times, as a move sets the change time only); 0 when it is empty. For archive only with archive_details enabled, as old as its message count.", mi.Description())
 						assert.Equal(t, "s", mi.Unit())
 						dp := mi.Gauge().DataPoints().At(0)
 						assert.Equal(t, start, dp.StartTimestamp())
@@ -777,7 +777,7 @@ func TestMetricsBuilder(t *testing.T) {
 						validatedMetrics["backbone.folder.size"] = true
 						assert.Equal(t, pmetric.MetricTypeGauge, mi.Type())
 						assert.Equal(t, 1, mi.Gauge().DataPoints().Len())
-						assert.Equal(t, "Total size of the message files in the folder. For archive only with archive_details enabled.", mi.Description())
+						assert.Equal(t, "Total size of the message files in the folder. For archive only with archive_details enabled, as old as its message count.", mi.Description())
 						assert.Equal(t, "By", mi.Unit())
 						dp := mi.Gauge().DataPoints().At(0)
 						assert.Equal(t, start, dp.StartTimestamp())
@@ -801,7 +801,7 @@ func TestMetricsBuilder(t *testing.T) {
 						validatedMetrics["backbone.folder.size"] = true
 						assert.Equal(t, pmetric.MetricTypeGauge, mi.Type())
 						assert.Equal(t, 1, mi.Gauge().DataPoints().Len())
-						assert.Equal(t, "Total size of the message files in the folder. For archive only with archive_details enabled.", mi.Description())
+						assert.Equal(t, "Total size of the message files in the folder. For archive only with archive_details enabled, as old as its message count.", mi.Description())
 						assert.Equal(t, "By", mi.Unit())
 						dp := mi.Gauge().DataPoints().At(0)
 						assert.Equal(t, start, dp.StartTimestamp())

@@ -1,21 +1,33 @@
 package queuetree
 
-// ArchiveCounter keeps the counts of count-only folders (archive/ without
-// ArchiveDetails) between scans, from change notifications, so that a busy
-// archive is not listed at every scan. Count returns false when the caller must
-// list the folder itself.
-type ArchiveCounter interface {
-	Count(path string) (int64, bool)
+import "time"
+
+// archiveListing is what the last listing of an archive/ folder found, kept
+// so that the archive is listed at the first scan and then at most every
+// Options.ArchiveInterval.
+type archiveListing struct {
+	stats  FolderStats
+	listed time.Time // the start of the scan that listed it
 }
 
-// countArchive counts archive/ without details: from Options.ArchiveCounts where
-// it keeps the count, else by listing (or the unchanged-folder cache).
-func (w *walk) countArchive(l *lister, fs *FolderStats, path string) {
-	if c := w.s.opts.ArchiveCounts; c != nil {
-		if n, ok := c.Count(path); ok {
-			fs.Messages = n
-			return
-		}
+// scanArchive fills fs for the archive/ folder at s.path: from its last
+// listing while that is younger than ArchiveInterval, else by listing it
+// (counting its files, or stat'ing them with ArchiveDetails). A listing
+// that met a problem is not kept: the next scan lists again.
+func (w *walk) scanArchive(l *lister, fs *FolderStats, s subfolder) {
+	if a, ok := w.s.archives.get(s.path); ok && w.now.Sub(a.listed) < w.s.opts.ArchiveInterval {
+		*fs = a.stats
+		return
 	}
-	w.countFolder(l, fs, path)
+	var err error
+	if w.s.opts.ArchiveDetails {
+		err = w.scanFlat(l, fs, s)
+	} else {
+		err = w.countFolder(l, fs, s.path)
+	}
+	if err != nil {
+		w.s.archives.forget(s.path)
+		return
+	}
+	w.s.archives.put(s.path, archiveListing{stats: *fs, listed: w.now})
 }

@@ -1,71 +1,57 @@
 package queuetree
 
-import (
-	"sync"
-	"time"
-)
+import "sync"
 
-// racyWindow covers the coarsest folder timestamps in use (FAT: 2 s; ext3,
-// NFS and others: 1 s). A folder modified within it of its listing could be
-// modified again without its timestamps changing, so its count is not
-// trusted on the next scan: it is "racily clean", as git says of index
-// entries.
-const racyWindow = 2 * time.Second
-
-// countCache remembers the counts of count-only folders (archive/) by path,
-// so that a folder whose key has not changed is not listed again.
-type countCache struct {
+// pathCache keeps a value per folder path between scans, safe for the scan's
+// goroutines, and drops the folders that a complete scan did not meet, so
+// that it stays as large as the tree.
+type pathCache[V any] struct {
 	mu      sync.Mutex
-	entries map[string]countEntry
-	gen     uint64 // current scan; entries not seen in a complete scan are dropped
+	entries map[string]cached[V]
+	gen     uint64 // the current scan
 }
 
-type countEntry struct {
-	key   dirKey
-	count int64
-	racy  bool // modified too close to its listing to be trusted
-	seen  uint64
+type cached[V any] struct {
+	v    V
+	seen uint64 // the last scan that met the folder
 }
 
-// lookup returns the cached count for the folder at path if key is the one
-// it was listed with and that listing was not racy.
-func (c *countCache) lookup(path string, key dirKey) (int64, bool) {
+// get returns the value kept for path and marks path met by this scan.
+func (c *pathCache[V]) get(path string) (V, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.entries[path]
-	if !ok {
-		return 0, false
+	if ok {
+		e.seen = c.gen
+		c.entries[path] = e
 	}
-	e.seen = c.gen
-	c.entries[path] = e
-	if e.racy || e.key != key {
-		return 0, false
-	}
-	return e.count, true
+	return e.v, ok
 }
 
-// store remembers count for the folder at path, listed from listedAt on
-// with key taken before its entries were read.
-func (c *countCache) store(path string, key dirKey, count int64, listedAt time.Time) {
-	limit := listedAt.Add(-racyWindow).UnixNano()
+func (c *pathCache[V]) put(path string, v V) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.entries == nil {
-		c.entries = make(map[string]countEntry)
+		c.entries = make(map[string]cached[V])
 	}
-	c.entries[path] = countEntry{key: key, count: count, racy: key.mtime >= limit || key.ctime >= limit, seen: c.gen}
+	c.entries[path] = cached[V]{v: v, seen: c.gen}
+}
+
+func (c *pathCache[V]) forget(path string) {
+	c.mu.Lock()
+	delete(c.entries, path)
+	c.mu.Unlock()
 }
 
 // begin starts a scan.
-func (c *countCache) begin() {
+func (c *pathCache[V]) begin() {
 	c.mu.Lock()
 	c.gen++
 	c.mu.Unlock()
 }
 
-// sweep drops the folders not met during the scan that just completed, so
-// the cache stays as large as the tree's folder count.
-func (c *countCache) sweep() {
+// sweep drops the folders not met during the scan that just completed.
+func (c *pathCache[V]) sweep() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for path, e := range c.entries {
@@ -73,11 +59,4 @@ func (c *countCache) sweep() {
 			delete(c.entries, path)
 		}
 	}
-}
-
-// forget drops path, for a folder that could not be counted.
-func (c *countCache) forget(path string) {
-	c.mu.Lock()
-	delete(c.entries, path)
-	c.mu.Unlock()
 }

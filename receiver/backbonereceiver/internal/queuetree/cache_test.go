@@ -13,8 +13,7 @@ import (
 
 // TestScanSeesChanges makes changes between scans of one Scanner whose
 // listings look old enough to be cached, and checks that no count is ever
-// stale while unchanged archive folders and empty folders are not listed
-// again.
+// stale while unchanged empty folders are not listed again.
 func TestScanSeesChanges(t *testing.T) {
 	dir := t.TempDir()
 	writeTree(t, dir, merge(connectorTree("default/INT-1/AP-1"), connectorTree("default/INT-2/BP-1")))
@@ -40,45 +39,45 @@ func TestScanSeesChanges(t *testing.T) {
 		change func(t *testing.T)
 		want   want
 	}{
-		{"first scan", nothing, want{2, 1, 1, 1, 9, 2, 0, 2}},
-		{"nothing changed", nothing, want{2, 1, 1, 1, 9, 2, 2, 2}},
-		{"file added to archive", add("RECEIVE/archive/a3.bac"), want{3, 1, 1, 1, 9, 2, 1, 2}},
-		{"file removed from archive", remove("RECEIVE/archive/a1.bac"), want{2, 1, 1, 1, 9, 2, 1, 2}},
+		{"first scan", nothing, want{2, 1, 1, 1, 9, 2, 0, 0}},
+		{"nothing changed", nothing, want{2, 1, 1, 1, 9, 2, 0, 0}},
+		{"file added to archive", add("RECEIVE/archive/a3.bac"), want{3, 1, 1, 1, 9, 2, 0, 0}},
+		{"file removed from archive", remove("RECEIVE/archive/a1.bac"), want{2, 1, 1, 1, 9, 2, 0, 0}},
 		{
 			"message renamed from RECEIVE into archive",
 			func(t *testing.T) {
 				require.NoError(t, os.Rename(filepath.Join(conn, "RECEIVE", "m1.bac"), filepath.Join(archive, "m1.bac")))
 			},
-			want{3, 0, 1, 1, 9, 2, 1, 2},
+			want{3, 0, 1, 1, 9, 2, 0, 0},
 		},
 		{
 			"file renamed inside archive",
 			func(t *testing.T) {
 				require.NoError(t, os.Rename(filepath.Join(archive, "a2.bac"), filepath.Join(archive, "b2.bac")))
 			},
-			want{3, 0, 1, 1, 9, 2, 1, 2},
+			want{3, 0, 1, 1, 9, 2, 0, 0},
 		},
 		{
 			"error message rewritten in place",
 			func(t *testing.T) {
 				require.NoError(t, os.WriteFile(filepath.Join(conn, "RECEIVE", "error", "AP-1", "e1.bac"), []byte("longer"), 0o644))
 			},
-			want{3, 0, 1, 1, 13, 2, 2, 2},
+			want{3, 0, 1, 1, 13, 2, 0, 0},
 		},
-		{"offline emptied", remove("RECEIVE/offline/o1.bac"), want{3, 0, 0, 1, 13, 2, 2, 3}},
-		{"empty folder unchanged", nothing, want{3, 0, 0, 1, 13, 2, 3, 3}},
-		{"file added to the empty folder", add("RECEIVE/offline/o2.bac"), want{3, 0, 1, 1, 13, 2, 2, 2}},
-		{"issue folders emptied but kept", remove("RECEIVE/issue-missing/AP-4/i1.bac"), want{3, 0, 1, 0, 13, 2, 2, 2}},
-		{"file added to an empty issue folder", add("RECEIVE/issue-missing/AP-4/i2.bac"), want{3, 0, 1, 1, 13, 2, 2, 2}},
-		{"connector removed", func(t *testing.T) { require.NoError(t, os.RemoveAll(filepath.Join(dir, "default", "INT-2"))) }, want{3, 0, 1, 1, 13, 1, 1, 1}},
-		{"integration added", func(t *testing.T) { writeTree(t, dir, connectorTree("default/INT-3/CP-1")) }, want{3, 0, 1, 1, 13, 2, 1, 2}},
+		{"offline emptied", remove("RECEIVE/offline/o1.bac"), want{3, 0, 0, 1, 13, 2, 0, 1}},
+		{"empty folder unchanged", nothing, want{3, 0, 0, 1, 13, 2, 1, 1}},
+		{"file added to the empty folder", add("RECEIVE/offline/o2.bac"), want{3, 0, 1, 1, 13, 2, 0, 0}},
+		{"issue folders emptied but kept", remove("RECEIVE/issue-missing/AP-4/i1.bac"), want{3, 0, 1, 0, 13, 2, 0, 0}},
+		{"file added to an empty issue folder", add("RECEIVE/issue-missing/AP-4/i2.bac"), want{3, 0, 1, 1, 13, 2, 0, 0}},
+		{"connector removed", func(t *testing.T) { require.NoError(t, os.RemoveAll(filepath.Join(dir, "default", "INT-2"))) }, want{3, 0, 1, 1, 13, 1, 0, 0}},
+		{"integration added", func(t *testing.T) { writeTree(t, dir, connectorTree("default/INT-3/CP-1")) }, want{3, 0, 1, 1, 13, 2, 0, 0}},
 		{
 			"archive replaced by a new folder with the same number of files",
 			func(t *testing.T) {
 				require.NoError(t, os.Rename(archive, archive+".old"))
 				writeTree(t, conn, map[string]string{"RECEIVE/archive/x1": "", "RECEIVE/archive/x2": "", "RECEIVE/archive/x3": ""})
 			},
-			want{3, 0, 1, 1, 13, 2, 1, 2},
+			want{3, 0, 1, 1, 13, 2, 0, 0},
 		},
 	}
 	s := NewScanner(Options{Root: dir})
@@ -100,34 +99,31 @@ func TestScanSeesChanges(t *testing.T) {
 				errBytes:    c.Folder(Error).Bytes,
 				connectors:  len(tree.Connectors),
 				cached:      s.lastCached,
-				cacheLength: len(s.cache.entries),
+				cacheLength: len(s.empty.entries),
 			})
 		})
 	}
 }
 
-// TestScanRacyFolder creates a file in the same instant its folder was
+// TestScanRacyFolder creates a file in the same instant an empty folder was
 // listed, and checks the next scan lists the folder again.
 func TestScanRacyFolder(t *testing.T) {
 	tests := []struct {
-		desc   string
-		folder Folder
+		desc string
 		// coarse simulates a file system whose folder timestamps did not
 		// change with the new file (1 or 2 s granularity): the folder key
 		// is the same before and after.
 		coarse bool
 	}{
-		{desc: "archive, real timestamps, mtime set back with Chtimes", folder: Archive},
-		{desc: "archive, coarse timestamps", folder: Archive, coarse: true},
-		{desc: "empty folder, real timestamps, mtime set back with Chtimes", folder: Offline},
-		{desc: "empty folder, coarse timestamps", folder: Offline, coarse: true},
+		{desc: "real timestamps, mtime set back with Chtimes"},
+		{desc: "coarse timestamps", coarse: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.desc, func(t *testing.T) {
 			dir := t.TempDir()
 			writeTree(t, dir, connectorTree("default/INT-1/AP-1"))
 			conn := filepath.Join(dir, "default", "INT-1", "AP-1")
-			folder := filepath.Join(conn, filepath.FromSlash(tt.folder.Dir()))
+			folder := filepath.Join(conn, filepath.FromSlash(Offline.Dir()))
 			require.NoError(t, os.Remove(filepath.Join(conn, "RECEIVE", "offline", "o1.bac")))
 			stamp := time.Now().Truncate(time.Second)
 			require.NoError(t, chtimes(folder, stamp))
@@ -142,7 +138,7 @@ func TestScanRacyFolder(t *testing.T) {
 				tree := s.Scan(t.Context())
 				require.Empty(t, tree.Problems)
 				require.Len(t, tree.Connectors, 1)
-				return tree.Connectors[0].Folder(tt.folder).Messages, s.lastCached
+				return tree.Connectors[0].Folder(Offline).Messages, s.lastCached
 			}
 
 			before, _ := scan()
@@ -161,31 +157,17 @@ func TestScanRacyFolder(t *testing.T) {
 			assert.Equal(t, before, n)
 			n, cached = scan()
 			assert.Equal(t, before, n)
-			assert.Equal(t, 2, cached, "archive and the empty offline folder")
+			assert.Equal(t, 1, cached, "the empty offline folder")
 		})
 	}
-}
-
-func TestScanDropsCacheOfVanishedFolders(t *testing.T) {
-	dir := t.TempDir()
-	writeTree(t, dir, merge(connectorTree("default/INT-1/AP-1"), connectorTree("default/INT-1/AP-2")))
-	s := NewScanner(Options{Root: dir})
-	s.Scan(t.Context())
-	require.Len(t, s.cache.entries, 2)
-	require.NoError(t, os.RemoveAll(filepath.Join(dir, "default", "INT-1", "AP-2", "RECEIVE", "archive")))
-	s.Scan(t.Context())
-	assert.Len(t, s.cache.entries, 1)
-	require.NoError(t, os.RemoveAll(filepath.Join(dir, "default")))
-	s.Scan(t.Context())
-	assert.Empty(t, s.cache.entries)
 }
 
 func TestScanCanceled(t *testing.T) {
 	dir := t.TempDir()
 	writeTree(t, dir, connectorTree("default/INT-1/AP-1"))
-	s := NewScanner(Options{Root: dir})
+	s := NewScanner(Options{Root: dir, ArchiveInterval: time.Hour})
 	s.Scan(t.Context())
-	require.Len(t, s.cache.entries, 1)
+	require.Len(t, s.archives.entries, 1)
 
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
@@ -195,5 +177,5 @@ func TestScanCanceled(t *testing.T) {
 	require.Len(t, tree.Problems, 1)
 	assert.Equal(t, ReadError, tree.Problems[0].Kind)
 	assert.ErrorIs(t, tree.Problems[0].Err, context.Canceled)
-	assert.Len(t, s.cache.entries, 1, "an interrupted scan keeps the cache")
+	assert.Len(t, s.archives.entries, 1, "an interrupted scan keeps the archives' listings")
 }

@@ -77,12 +77,12 @@ func (w *walk) scanSub(l *lister, fs *FolderStats, s subfolder) {
 		return
 	}
 	switch {
-	case s.folder == Archive && !w.s.opts.ArchiveDetails:
-		w.countArchive(l, fs, s.path)
+	case s.folder == Archive:
+		w.scanArchive(l, fs, s)
 	case s.folder.HasIssues():
 		w.scanIssues(l, fs, s)
 	default:
-		w.scanFlat(l, fs, s)
+		w.scanFlat(l, fs, s) // its error is a problem of the tree already
 	}
 }
 
@@ -90,11 +90,12 @@ func (w *walk) scanSub(l *lister, fs *FolderStats, s subfolder) {
 // it is not Backbone's documented layout, but its messages are messages of
 // this folder all the same: they are counted, one level deep, and the
 // subfolder is reported. archive/ keeps to its files alone, as its count
-// without details (countFolder) does.
-func (w *walk) scanFlat(l *lister, fs *FolderStats, s subfolder) {
+// without details (countFolder) does. It returns the error that kept the
+// folder's own listing from being whole.
+func (w *walk) scanFlat(l *lister, fs *FolderStats, s subfolder) error {
 	mark, skip := w.unchangedEmpty(s.path)
 	if skip {
-		return
+		return nil
 	}
 	a := accumulator{w: w, fs: fs, folder: s.folder}
 	var subs []string
@@ -108,7 +109,8 @@ func (w *walk) scanFlat(l *lister, fs *FolderStats, s subfolder) {
 	a.done(s.path, err)
 	// Files added to a subfolder do not change this folder: only one
 	// without subfolders can be remembered as empty.
-	w.remember(s.path, mark, a.added == 0 && len(subs) == 0, cmp.Or(err, a.err))
+	err = cmp.Or(err, a.err)
+	w.remember(s.path, mark, a.added == 0 && len(subs) == 0, err)
 	for _, sub := range subs {
 		dir := join(s.path, sub)
 		w.name(dir, sub)
@@ -116,6 +118,7 @@ func (w *walk) scanFlat(l *lister, fs *FolderStats, s subfolder) {
 		sa := accumulator{w: w, fs: fs, folder: s.folder}
 		sa.done(dir, l.list(dir, func(name string, typ entryType) { sa.entry(dir, name, "", typ) }))
 	}
+	return err
 }
 
 // isDir tells whether the entry name of the folder dir is a folder, with an

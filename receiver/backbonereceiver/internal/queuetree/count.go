@@ -2,42 +2,31 @@ package queuetree
 
 import "time"
 
-// countFolder counts the regular files of a count-only folder (archive/
-// without ArchiveDetails) from directory entries alone, and skips the
-// listing when the folder has not changed since a listing that was not
-// racy. Files rewritten in place do not matter here: only their number is
-// reported.
-func (w *walk) countFolder(l *lister, fs *FolderStats, path string) {
-	st, err := lstat(path)
-	if err != nil {
-		if !w.fail(path, err) {
-			fs.Exists = false
-		}
-		return
-	}
-	key := st.key
-	w.adjust(&key)
-	if st.keyOK {
-		if n, ok := w.s.cache.lookup(path, key); ok {
-			fs.Messages = n
-			w.cached.Add(1)
-			return
-		}
-	}
-	listedAt := w.s.now()
-	n, key, err := l.count(path)
+// racyWindow covers the coarsest folder timestamps in use (FAT: 2 s; ext3,
+// NFS and others: 1 s). A folder modified within it of its listing could be
+// modified again without its timestamps changing, so its listing is not
+// trusted on the next scan: it is "racily clean", as git says of index
+// entries.
+const racyWindow = 2 * time.Second
+
+// countFolder counts the regular files of archive/ without ArchiveDetails
+// from directory entries alone: files rewritten in place do not matter here,
+// only their number is reported. It returns the error that kept the count
+// from being whole.
+func (w *walk) countFolder(l *lister, fs *FolderStats, path string) error {
+	n, err := l.count(path)
 	fs.Messages = n
-	if err != nil {
-		w.s.cache.forget(path)
-		if !w.fail(path, err) {
-			fs.Exists = false
-		}
-		return
+	if err != nil && !w.fail(path, err) {
+		fs.Exists = false
 	}
-	if st.keyOK {
-		w.adjust(&key)
-		w.s.cache.store(path, key, n, listedAt)
-	}
+	return err
+}
+
+// emptyListing is the key of a stat-mode folder listed empty, taken before
+// the listing.
+type emptyListing struct {
+	key  dirKey
+	racy bool // modified too close to its listing to be trusted
 }
 
 // folderMark is what remember needs of a stat-mode folder: its key, taken
@@ -61,21 +50,22 @@ func (w *walk) unchangedEmpty(path string) (folderMark, bool) {
 	}
 	key := st.key
 	w.adjust(&key)
-	if n, ok := w.s.cache.lookup(path, key); ok && n == 0 {
+	if e, ok := w.s.empty.get(path); ok && !e.racy && e.key == key {
 		w.cached.Add(1)
 		return folderMark{}, true
 	}
 	return folderMark{key: key, ok: true, listedAt: w.s.now()}, false
 }
 
-// remember caches the outcome of listing a stat-mode folder; only an empty
+// remember records the outcome of listing a stat-mode folder; only an empty
 // outcome is ever reused.
 func (w *walk) remember(path string, m folderMark, empty bool, err error) {
 	switch {
 	case !m.ok:
 	case err != nil || !empty:
-		w.s.cache.forget(path)
+		w.s.empty.forget(path)
 	default:
-		w.s.cache.store(path, m.key, 0, m.listedAt)
+		limit := m.listedAt.Add(-racyWindow).UnixNano()
+		w.s.empty.put(path, emptyListing{key: m.key, racy: m.key.mtime >= limit || m.key.ctime >= limit})
 	}
 }

@@ -54,19 +54,27 @@ const (
 	direntName   = 19
 )
 
-// parseDirents calls fn for each entry in b except "." and "..". The name
-// aliases b and is only valid during the call.
-func parseDirents(b []byte, fn func(name []byte, typ entryType)) {
+// eachDirent calls fn for each record in b, as getdents64 filled it, with
+// the entry's d_type. It is the one reader of that layout.
+func eachDirent(b []byte, fn func(rec []byte, typ byte)) {
 	for len(b) > direntName {
 		reclen := int(binary.NativeEndian.Uint16(b[direntReclen:]))
 		if reclen <= direntName || reclen > len(b) {
 			return
 		}
-		if name := nameOf(b[:reclen]); !isDots(name) {
-			fn(name, direntTypeOf(b[direntType]))
-		}
+		fn(b[:reclen], b[direntType])
 		b = b[reclen:]
 	}
+}
+
+// parseDirents calls fn for each entry in b except "." and "..". The name
+// aliases b and is only valid during the call.
+func parseDirents(b []byte, fn func(name []byte, typ entryType)) {
+	eachDirent(b, func(rec []byte, typ byte) {
+		if name := nameOf(rec); !isDots(name) {
+			fn(name, direntTypeOf(typ))
+		}
+	})
 }
 
 // countDirents returns the regular files among the entries in b and
@@ -74,21 +82,16 @@ func parseDirents(b []byte, fn func(name []byte, typ entryType)) {
 // name only for those: archive/ is counted at the cost of reading d_type.
 func countDirents(b []byte, unknown []string) (int64, []string) {
 	var n int64
-	for len(b) > direntName {
-		reclen := int(binary.NativeEndian.Uint16(b[direntReclen:]))
-		if reclen <= direntName || reclen > len(b) {
-			break
-		}
-		switch b[direntType] {
+	eachDirent(b, func(rec []byte, typ byte) {
+		switch typ {
 		case syscall.DT_REG:
 			n++
 		case syscall.DT_UNKNOWN:
-			if name := nameOf(b[:reclen]); !isDots(name) {
+			if name := nameOf(rec); !isDots(name) {
 				unknown = append(unknown, string(name))
 			}
 		}
-		b = b[reclen:]
-	}
+	})
 	return n, unknown
 }
 
@@ -149,29 +152,24 @@ func (l *lister) read(path string, follow bool, fn func(name string, typ entryTy
 	}
 }
 
-// count returns the number of regular files directly in the folder at path
-// and the folder's key, taken before its first entry is read. It reads
-// entry types only; an lstat happens only where the file system does not
-// give the type.
-func (l *lister) count(path string) (n int64, key dirKey, err error) {
+// count returns the number of regular files directly in the folder at path.
+// It reads entry types only; an lstat happens only where the file system
+// does not give the type.
+func (l *lister) count(path string) (int64, error) {
 	fd, err := openDir(path, false)
 	if err != nil {
-		return 0, key, err
+		return 0, err
 	}
 	defer syscall.Close(fd)
-	var st syscall.Stat_t
-	if err := syscall.Fstat(fd, &st); err != nil {
-		return 0, key, err
-	}
-	key = keyOf(&st)
+	var n int64
 	var unknown []string
 	for {
 		m, err := readDirent(fd, l.buf)
 		if err != nil {
-			return n, key, err
+			return n, err
 		}
 		if m <= 0 {
-			break
+			return n, nil
 		}
 		var regular int64
 		regular, unknown = countDirents(l.buf[:m], unknown)
@@ -183,7 +181,6 @@ func (l *lister) count(path string) (n int64, key dirKey, err error) {
 		}
 		unknown = unknown[:0]
 	}
-	return n, key, nil
 }
 
 // lstat stats path without following a symbolic link.

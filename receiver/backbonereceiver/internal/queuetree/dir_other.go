@@ -12,8 +12,9 @@ import (
 const batchSize = 1024
 
 // lister is the portable fallback: os.File.ReadDir in batches, which also
-// gives entry types without a stat on most systems. Counts are not cached
-// (keyOK is false) because the folder key needs inode and change time.
+// gives entry types without a stat on most systems. Empty folders are not
+// remembered (keyOK is false) because the folder key needs inode and change
+// time.
 type lister struct{}
 
 func newLister() *lister { return &lister{} }
@@ -50,7 +51,7 @@ func (l *lister) listFollowing(path string, fn func(name string, typ entryType))
 	}
 }
 
-func (l *lister) count(path string) (n int64, key dirKey, err error) {
+func (l *lister) count(path string) (n int64, err error) {
 	err = l.list(path, func(name string, typ entryType) {
 		if typ == typeUnknown {
 			if fs, err := lstat(join(path, name)); err == nil {
@@ -61,7 +62,7 @@ func (l *lister) count(path string) (n int64, key dirKey, err error) {
 			n++
 		}
 	})
-	return n, key, err
+	return n, err
 }
 
 // lstat stats path without following a symbolic link. The change time is

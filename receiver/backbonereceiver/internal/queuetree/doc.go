@@ -5,6 +5,6 @@
 //
 // It is built to cost little more than `find -type f` on the same tree:
 // archive/, which can hold millions of files, is counted from directory
-// entries alone and, while it is unchanged, not listed again at all. It never
+// entries alone, and listed at most every Options.ArchiveInterval. It never
 // writes, moves, locks or deletes anything and never follows symbolic links.
 package queuetree

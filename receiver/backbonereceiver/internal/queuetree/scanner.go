@@ -17,13 +17,13 @@ type Options struct {
 	// ArchiveDetails stats every archived file to report archive bytes and
 	// oldest age. Off by default: archive/ can hold millions of files, and
 	// since a file can be rewritten without its folder changing, every one of
-	// them is stat'ed again on every scan, unchanged or not: about ten times
-	// the cost of a first scan without details (a stat per file instead of a
-	// share of a directory read).
+	// them is stat'ed again at each listing, unchanged or not: about ten
+	// times the cost of a listing without details (a stat per file instead
+	// of a share of a directory read).
 	ArchiveDetails bool
-	// ArchiveCounts, when set and without ArchiveDetails, counts archive/
-	// folders instead of listing them.
-	ArchiveCounts ArchiveCounter
+	// ArchiveInterval is how long an archive/ folder's last listing is
+	// reused before the folder is listed again; 0 lists it at every scan.
+	ArchiveInterval time.Duration
 }
 
 // workers is the number of connectors scanned at once. Scanning is mostly
@@ -32,14 +32,15 @@ type Options struct {
 const workers = 2
 
 // Scanner scans one tree repeatedly, remembering what it needs to skip
-// unchanged archive folders. Scan calls must not overlap.
+// unchanged empty folders and archive/ folders listed lately. Scan calls
+// must not overlap.
 type Scanner struct {
-	opts    Options
-	cache   countCache
-	workers int
-	// lastCached counts the folders the last Scan did not list because they
-	// had not changed since a previous listing (archive/ counted only, and
-	// empty folders), for the cache's tests.
+	opts     Options
+	empty    pathCache[emptyListing]
+	archives pathCache[archiveListing]
+	workers  int
+	// lastCached counts the empty folders the last Scan did not list because
+	// they had not changed since a previous listing, for the cache's tests.
 	lastCached int
 	// now and adjustKey let tests simulate file systems with coarse
 	// timestamps.
@@ -60,15 +61,17 @@ func NewScanner(opts Options) *Scanner {
 // connectors scanned so far are returned with a read_error problem.
 func (s *Scanner) Scan(ctx context.Context) *Tree {
 	t := &Tree{Root: s.opts.Root}
-	w := &walk{ctx: ctx, s: s}
-	s.cache.begin()
+	w := &walk{ctx: ctx, s: s, now: s.now()}
+	s.empty.begin()
+	s.archives.begin()
 
 	refs := w.discover(newLister())
 	t.Connectors = w.scanConnectors(refs)
 	if err := ctx.Err(); err != nil {
 		w.problem(s.opts.Root, ReadError, err)
 	} else {
-		s.cache.sweep()
+		s.empty.sweep()
+		s.archives.sweep()
 	}
 
 	slices.SortFunc(t.Connectors, func(a, b Connector) int {

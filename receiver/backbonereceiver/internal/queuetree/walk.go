@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 	"unicode/utf8"
 )
 
@@ -15,6 +16,7 @@ import (
 type walk struct {
 	ctx      context.Context
 	s        *Scanner
+	now      time.Time // when the scan started
 	mu       sync.Mutex
 	problems []Problem
 	cached   atomic.Int64

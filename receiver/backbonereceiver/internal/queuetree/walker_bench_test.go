@@ -3,7 +3,6 @@
 package queuetree
 
 import (
-	"encoding/binary"
 	"runtime"
 	"syscall"
 	"testing"
@@ -37,31 +36,23 @@ func (r *referenceWalker) countFD(fd, depth int) (int64, error) {
 	buf := r.bufs[depth]
 	var files int64
 	for {
-		n, err := syscall.ReadDirent(fd, buf)
-		if err != nil {
+		n, err := readDirent(fd, buf)
+		if err != nil || n <= 0 {
 			return files, err
 		}
-		if n <= 0 {
-			return files, nil
-		}
-		for b := buf[:n]; len(b) > direntName; {
-			reclen := int(binary.NativeEndian.Uint16(b[direntReclen:]))
-			if reclen <= direntName || reclen > len(b) {
-				break
-			}
-			switch b[direntType] {
-			case syscall.DT_REG:
+		eachDirent(buf[:n], func(rec []byte, typ byte) {
+			switch {
+			case err != nil:
+			case typ == syscall.DT_REG:
 				files++
-			case syscall.DT_DIR:
-				if !isDots(nameOf(b[:reclen])) {
-					sub, err := r.countAt(fd, b[direntName:reclen], depth+1)
-					files += sub
-					if err != nil {
-						return files, err
-					}
-				}
+			case typ == syscall.DT_DIR && !isDots(nameOf(rec)):
+				var sub int64
+				sub, err = r.countAt(fd, rec[direntName:], depth+1)
+				files += sub
 			}
-			b = b[reclen:]
+		})
+		if err != nil {
+			return files, err
 		}
 	}
 }

@@ -333,12 +333,9 @@ func (w *Watcher) lose(err error) {
 // Event layout: wd int32, mask uint32, cookie uint32, len uint32, name.
 const eventHeader = unix.SizeofInotifyEvent
 
-// handle applies a batch of events; the caller holds mu.
-func (w *Watcher) handle(b []byte) { eachEvent(b, w.event) }
-
-// eachEvent calls fn for each inotify event in b, as read from the queue, with the event's
-// name cut at its first NUL byte.
-func eachEvent(b []byte, fn func(wd int32, mask uint32, name string)) {
+// handle applies a batch of events, each with its name cut at its first NUL byte; the
+// caller holds mu.
+func (w *Watcher) handle(b []byte) {
 	for len(b) >= eventHeader {
 		wd := int32(binary.NativeEndian.Uint32(b[0:]))
 		mask := binary.NativeEndian.Uint32(b[4:])
@@ -350,7 +347,7 @@ func eachEvent(b []byte, fn func(wd int32, mask uint32, name string)) {
 		if i := bytes.IndexByte(name, 0); i >= 0 {
 			name = name[:i]
 		}
-		fn(wd, mask, string(name))
+		w.event(wd, mask, string(name))
 		b = b[size:]
 	}
 }
