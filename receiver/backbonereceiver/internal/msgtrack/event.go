@@ -21,6 +21,10 @@ type Message struct {
 	Entered time.Time `json:"entered,omitzero"`
 	// BaseURL is the Jira the connector lives on, when the API gives it.
 	BaseURL string `json:"baseUrl,omitempty"`
+	// Found is when the first scan of a tracker without state found the
+	// message, for one that Baseline was told to report (found at start);
+	// zero for every other.
+	Found time.Time `json:"found,omitzero"`
 }
 
 // enteredOrModified is when the message came into its folder, its
@@ -30,6 +34,15 @@ func (m *Message) enteredOrModified() time.Time {
 		return m.Entered
 	}
 	return m.ModTime
+}
+
+// holdStart is when its hold (see Tracker.Hold) began: when it was found,
+// for a message found at start, otherwise when it entered its folder.
+func (m *Message) holdStart() time.Time {
+	if !m.Found.IsZero() {
+		return m.Found
+	}
+	return m.Entered
 }
 
 // Kind says what an Event reports.
@@ -63,8 +76,9 @@ type Event struct {
 	Observed time.Time `json:"observed"`
 	// TimeInFolder is Observed minus the time the message entered its
 	// folder: for resolved, how long it stayed; for an appearance held back
-	// (see Tracker.Hold), how long it had waited; never negative, zero when
-	// unknown or for an appearance reported on arrival.
+	// (see Tracker.Hold) or found at start, how long it had been there;
+	// never negative, zero when unknown or for an appearance reported on
+	// arrival.
 	TimeInFolder time.Duration `json:"timeInFolder,omitempty"`
 
 	Integration   string `json:"integration,omitempty"`
@@ -88,9 +102,12 @@ type Event struct {
 // Time is when the event happened, the record's timestamp: when the message
 // entered its folder for an appearance, also one held back until it was
 // stuck (the observation when unknown); the observation that noticed it for
-// every other kind. It is the one place a record's timestamp is decided.
+// every other kind, and for the appearance of a message found at start,
+// which may have entered its folder days before: backends file a record
+// that old out of sight of recent searches, or refuse it. It is the one
+// place a record's timestamp is decided.
 func (e *Event) Time() time.Time {
-	if e.Kind == KindAppeared {
+	if e.Kind == KindAppeared && e.Message.Found.IsZero() {
 		if t := e.Message.enteredOrModified(); !t.IsZero() {
 			return t
 		}

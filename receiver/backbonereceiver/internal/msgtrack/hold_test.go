@@ -181,7 +181,7 @@ func TestBaselineHeld(t *testing.T) {
 		t.Run(tt.desc, func(t *testing.T) {
 			tr := New(0)
 			tr.Hold(hold)
-			tr.Baseline(at(0), []Message{heldMsg(tt.entered)})
+			tr.Baseline(at(0), []Message{heldMsg(tt.entered)}, nil)
 			for i := range tt.scans {
 				var list []Message
 				if i < tt.present {
@@ -219,6 +219,97 @@ func TestEnteredClampAcrossRestart(t *testing.T) {
 			evs := after.Pending(0)
 			require.Len(t, evs, 1)
 			assert.Equal(t, tt.want, evs[0].Time())
+		})
+	}
+}
+
+// foundErrors marks the messages of error/ as found at start, as start_at: needs_attention does
+// with the folders that need a person.
+func foundErrors(m Message) bool { return m.Folder == "error" }
+
+// A message found at start in a folder that needs a person is reported by the first scan,
+// once, marked found and timed by that scan; the others are taken as seen. A restart with
+// the stored state reports nothing again, and the message resolves as any other.
+func TestBaselineFound(t *testing.T) {
+	const invalid = "/r/default/INT-1/AP-1/RECEIVE/invalid/x.part"
+	blocked := msg("/r/default/INT-1/AP-1/RECEIVE/error/AP-7/e.bac")
+	blocked.Entered = at(-3 * 24 * 60)
+	other := msg(invalid)
+	other.Folder, other.Issue = "invalid", ""
+	present := []Message{blocked, other}
+
+	tr := New(0)
+	tr.Baseline(at(0), present, foundErrors)
+	tr.ObserveMessages(at(0), present, nil)
+	evs := tr.Pending(0)
+	require.Equal(t, []string{"appeared " + blocked.Path}, brief(evs))
+	assert.Equal(t, at(0), evs[0].Message.Found)
+	assert.Equal(t, at(0), evs[0].Time(), "timed when found, not days before when it entered")
+	assert.Equal(t, at(0).Sub(blocked.Entered), evs[0].TimeInFolder, "how long it had been there")
+	tr.Delivered(1)
+	tr.ObserveMessages(at(1), present, nil)
+	assert.Empty(t, tr.Pending(0), "once")
+
+	c := newClient()
+	save(t, c, tr)
+	after := loaded(t, c)
+	require.False(t, after.Fresh(), "the restart is no first start")
+	after.ObserveMessages(at(2), present, nil)
+	assert.Empty(t, after.Pending(0), "none after a restart")
+	after.ObserveMessages(at(3), []Message{other}, nil)
+	evs = after.Pending(0)
+	require.Equal(t, []string{"resolved " + blocked.Path}, brief(evs))
+	assert.Equal(t, at(3).Sub(blocked.Entered), evs[0].TimeInFolder, "from when it entered, not when it was found")
+}
+
+// A held message found at start waits its hold from the first scan, however long it was
+// there before, also across a restart; one that heals sooner has no event.
+func TestBaselineFoundHeld(t *testing.T) {
+	hold := map[string]time.Duration{"sequence_error": 15 * time.Minute}
+	foundHeld := func(m Message) bool { return m.Folder == "sequence_error" }
+	tests := []struct {
+		desc    string
+		present int // scans from at(0) that list it; it is gone from the next
+		restart int // scan before which the tracker is saved and loaded again; 0: none
+		want    []string
+	}{
+		{desc: "stays: reported after its hold from the start", present: 30, want: []string{"appeared " + held}},
+		{desc: "stays across a restart", present: 30, restart: 5, want: []string{"appeared " + held}},
+		{desc: "heals before: nothing", present: 15},
+		{desc: "stays, then heals", present: 20, want: []string{"appeared " + held, "resolved " + held}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.desc, func(t *testing.T) {
+			entered := at(-3 * 24 * 60)
+			tr := New(0)
+			tr.Hold(hold)
+			tr.Baseline(at(0), []Message{heldMsg(entered)}, foundHeld)
+			var reported []Event
+			for i := range 30 {
+				if i > 0 && i == tt.restart {
+					c := newClient()
+					save(t, c, tr)
+					tr = loaded(t, c)
+					tr.Hold(hold)
+				}
+				var list []Message
+				if i < tt.present {
+					list = []Message{heldMsg(entered)}
+				}
+				tr.ObserveMessages(at(i), list, nil)
+				if i < 15 {
+					assert.Empty(t, tr.Pending(0), "scan %d: within its hold from the start", i)
+				}
+				reported = append(reported, tr.Pending(0)...)
+				tr.Delivered(tr.PendingCount())
+			}
+			assert.Equal(t, tt.want, brief(reported))
+			if len(reported) > 0 {
+				assert.Equal(t, at(15), reported[0].Observed, "stuck 15 minutes after it was found")
+				assert.Equal(t, at(15), reported[0].Time())
+				assert.Equal(t, at(15).Sub(entered), reported[0].TimeInFolder, "how long it waited in all")
+				assert.Equal(t, at(0), reported[0].Message.Found)
+			}
 		})
 	}
 }

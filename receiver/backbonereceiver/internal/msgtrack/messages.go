@@ -8,28 +8,46 @@ import (
 	"time"
 )
 
-// Baseline records msgs as already announced, without events: start_at=end
-// means files present at the first start are not news. A message in a held
-// folder (see Hold) that has not yet stayed there long enough is the
-// exception: it becomes stuck after the start, which is news then.
-func (t *Tracker) Baseline(now time.Time, msgs []Message) {
+// Baseline is the first observation of a tracker without state (Fresh): it
+// takes msgs, the messages already in their folders, as the starting point.
+// Those for which found returns true (none when found is nil) are found at
+// start (Message.Found): each is reported now or, in a held folder (see
+// Hold), once it has stayed there for its hold counted from now, however
+// long it was there before. The others are taken as already announced,
+// without events (start_at: end), except a message in a held folder that
+// has not yet stayed there long enough: it becomes stuck after the start,
+// which is news then.
+func (t *Tracker) Baseline(now time.Time, msgs []Message, found func(Message) bool) {
 	t.touch()
+	now = now.UTC()
+	var evs []Event
 	for _, m := range msgs {
 		if m.Path == "" {
 			continue
 		}
 		m = normalize(m)
 		if e, ok := t.known[m.Path]; ok {
+			m.Entered, m.Found = e.msg.Entered, e.msg.Found // decided when first seen
 			if e.msg != m {
 				e.msg = m
 				t.mark(m.Path)
 			}
 			continue
 		}
+		m.Entered = clampEntered(m.Entered, time.Time{}, now)
 		hold := t.hold[m.Folder]
-		t.known[m.Path] = &entry{msg: m, waiting: hold > 0 && now.Before(m.Entered.Add(hold))}
+		e := &entry{msg: m, waiting: hold > 0 && now.Before(m.Entered.Add(hold))}
+		if found != nil && found(m) {
+			e.msg.Found, e.waiting = now, hold > 0
+			if !e.waiting {
+				evs = append(evs, Event{Kind: KindAppeared, Message: e.msg, Observed: now, TimeInFolder: since(m.Entered, now)})
+			}
+		}
+		t.known[m.Path] = e
 		t.mark(m.Path)
 	}
+	slices.SortFunc(evs, func(a, b Event) int { return strings.Compare(a.Message.Path, b.Message.Path) })
+	t.enqueue(evs...)
 }
 
 // ObserveMessages diffs one full scan against the known files: a new path is
@@ -69,8 +87,8 @@ func (t *Tracker) observe(now time.Time, scope folderSet, msgs []Message, unread
 		case e.seen == t.gen: // duplicate in this scan
 		default:
 			e.seen = t.gen
-			m.Entered = e.msg.Entered // decided when first seen
-			if e.msg != m {           // same file, new size or time: not a new appearance
+			m.Entered, m.Found = e.msg.Entered, e.msg.Found // decided when first seen
+			if e.msg != m {                                 // same file, new size or time: not a new appearance
 				e.msg = m
 				t.mark(m.Path)
 			}
@@ -79,7 +97,7 @@ func (t *Tracker) observe(now time.Time, scope folderSet, msgs []Message, unread
 	prefixes := trimPrefixes(unreadable)
 	for path, e := range t.known {
 		if e.seen == t.gen {
-			if e.waiting && !now.Before(e.msg.Entered.Add(t.hold[e.msg.Folder])) {
+			if e.waiting && !now.Before(e.msg.holdStart().Add(t.hold[e.msg.Folder])) {
 				e.waiting = false
 				t.mark(path)
 				evs = append(evs, Event{Kind: KindAppeared, Message: e.msg, Observed: now, TimeInFolder: since(e.msg.enteredOrModified(), now)})
@@ -202,6 +220,7 @@ func resolved(now time.Time, m Message) Event {
 func normalize(m Message) Message {
 	m.ModTime = m.ModTime.UTC()
 	m.Entered = m.Entered.UTC()
+	m.Found = m.Found.UTC()
 	return m
 }
 

@@ -162,7 +162,7 @@ func TestResolvedTimeInFolder(t *testing.T) {
 func TestBaseline(t *testing.T) {
 	tr := New(0)
 	require.True(t, tr.Fresh())
-	tr.Baseline(at(0), msgs("/r/a.bac", "/r/b.bac"))
+	tr.Baseline(at(0), msgs("/r/a.bac", "/r/b.bac"), nil)
 	assert.False(t, tr.Fresh())
 	assert.True(t, tr.dirty, "the end of freshness must reach storage")
 	assert.Empty(t, tr.Pending(0))

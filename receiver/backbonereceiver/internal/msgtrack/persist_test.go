@@ -249,7 +249,7 @@ func savedErrors(t *testing.T, n int, folder string) (*memClient, *Tracker, []Me
 	}
 	c := newClient()
 	tr := New(0)
-	tr.Baseline(at(0), all)
+	tr.Baseline(at(0), all, nil)
 	tr.ObserveMessages(at(0), all, nil)
 	save(t, c, tr)
 	require.Equal(t, 1, c.writes)
@@ -390,7 +390,7 @@ func TestChanged(t *testing.T) {
 		{desc: "first API observation", change: func(tr *Tracker) { tr.ObserveIntegration(at(1), "INT-1", "running") }},
 		{desc: "unknown API state", change: func(tr *Tracker) { tr.ObserveIntegration(at(1), "INT-0", "") }},
 		{desc: "all gone but unreadable", change: func(tr *Tracker) { tr.ObserveMessages(at(1), nil, []string{"/r"}) }},
-		{desc: "baseline of known files", change: func(tr *Tracker) { tr.Baseline(at(0), files) }},
+		{desc: "baseline of known files", change: func(tr *Tracker) { tr.Baseline(at(0), files, nil) }},
 		{desc: "forget", change: func(tr *Tracker) { tr.ForgetMissing(nil) }},
 		{desc: "a file is new", want: true, change: func(tr *Tracker) {
 			tr.ObserveMessages(at(1), append(files, msg("/r/c.bac")), nil)
