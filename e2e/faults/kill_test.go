@@ -179,7 +179,7 @@ func TestFaultsKillAndRestart(t *testing.T) {
 			run := 1
 			s.SetRun(run)
 			c := startCollector(t, "run 1", cfg)
-			// The first scrapes take the files present as seen (start_at: end) and store that.
+			// The first scrapes take their first look at the tree, empty still, and store that.
 			s.waitMetrics(t, c, 2)
 
 			ctx, cancel := context.WithCancel(t.Context())

@@ -16,10 +16,14 @@ import (
 	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/metadata"
 )
 
-// Where the event tracker starts when it has no stored state.
+// What the first start without stored state reports of the messages already in the
+// watched folders.
 const (
-	StartAtEnd       = "end"
-	StartAtBeginning = "beginning"
+	// StartAtNeedsAttention reports those that need a person, marked as found at start, and
+	// those of the folders that heal by themselves once they have stayed stuck_after from then.
+	StartAtNeedsAttention = "needs_attention"
+	StartAtEnd            = "end"       // none
+	StartAtBeginning      = "beginning" // all, as if they had just arrived
 )
 
 var (
@@ -32,7 +36,7 @@ var (
 	errPasswordNoUser  = errors.New(`"password" requires "username"`)
 	errEmptyProjectKey = errors.New(`"project_keys" must not contain an empty key`)
 	errEmptyIdleKey    = errors.New(`"idle_integrations" must not contain an empty key`)
-	errStartAt         = fmt.Errorf(`"start_at" must be %q or %q`, StartAtEnd, StartAtBeginning)
+	errStartAt         = fmt.Errorf(`"start_at" must be %q, %q or %q`, StartAtNeedsAttention, StartAtEnd, StartAtBeginning)
 	errAuthBackoff     = errors.New(`"auth_backoff": "initial_interval" must be positive and not above "max_interval"`)
 	errMaxEvents       = errors.New(`"max_events_per_request" must be at least 1`)
 	errStuckAfter      = errors.New(`"stuck_after" must not be negative (0 reports on arrival)`)
@@ -76,7 +80,7 @@ type Config struct {
 	// Storage is the ID of a storage extension that keeps which message events were
 	// delivered across restarts.
 	Storage *component.ID `mapstructure:"storage"`
-	// StartAt decides whether messages present at the first start are reported.
+	// StartAt decides which messages present at the first start are reported.
 	StartAt string `mapstructure:"start_at"`
 	// MaxEventsPerRequest caps the log records of one call to the next consumer, so that a
 	// burst of failures never becomes one request too large for the backend.
@@ -143,7 +147,7 @@ func (cfg *Config) Validate() error {
 	if b := cfg.AuthBackoff; b.InitialInterval <= 0 || b.MaxInterval < b.InitialInterval {
 		errs = append(errs, errAuthBackoff)
 	}
-	if cfg.StartAt != StartAtEnd && cfg.StartAt != StartAtBeginning {
+	if !slices.Contains([]string{StartAtNeedsAttention, StartAtEnd, StartAtBeginning}, cfg.StartAt) {
 		errs = append(errs, errStartAt)
 	}
 	if cfg.MaxEventsPerRequest < 1 {

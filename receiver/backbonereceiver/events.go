@@ -110,8 +110,8 @@ func (e *eventsOutput) shutdown(ctx context.Context) error {
 func (e *eventsOutput) observe(snap *snapshot) {
 	if snap.tree != nil && e.judgeable(snap.tree) {
 		msgs := e.watchedMessages(snap)
-		if e.tracker.Fresh() && e.cfg.StartAt == StartAtEnd {
-			e.tracker.Baseline(snap.time, msgs)
+		if e.tracker.Fresh() && e.cfg.StartAt != StartAtBeginning {
+			e.tracker.Baseline(snap.time, msgs, foundAtStart(e.cfg.StartAt))
 		}
 		e.tracker.ObserveMessages(snap.time, msgs, unreadablePaths(snap.tree))
 	}
@@ -142,6 +142,19 @@ func (e *eventsOutput) observe(snap *snapshot) {
 		}
 	}
 	e.reportDropped()
+}
+
+// foundAtStart tells which of the messages already there at the first start start_at
+// reports: with needs_attention, those of the folders that need a person, and those of
+// the folders that heal by themselves, which follow stuck_after from then; none otherwise.
+func foundAtStart(startAt string) func(msgtrack.Message) bool {
+	if startAt != StartAtNeedsAttention {
+		return nil
+	}
+	return func(m msgtrack.Message) bool {
+		mf := messageFolderOf(queuetree.Folder(m.Folder))
+		return mf != nil && (mf.needsPerson || mf.held)
+	}
 }
 
 // observeFolders lets the tracker compare a re-list of some watched folders (snap.tree)
@@ -293,14 +306,14 @@ func messageOf(it *backboneapi.Integration, c *queuetree.Connector, folder queue
 }
 
 // judgeable tells whether a scan can be compared with the known files. A tree whose root
-// is missing cannot. Nor can, while start_at: end has yet to take the files present as
-// seen, a scan that did not get through the root (unreadable, or cut short by the
-// timeout): the files it missed would be announced later as new.
+// is missing cannot. Nor can, while start_at (but beginning) has yet to take the files
+// present as its starting point, a scan that did not get through the root (unreadable, or
+// cut short by the timeout): the files it missed would be announced later as new.
 func (e *eventsOutput) judgeable(tree *queuetree.Tree) bool {
 	if rootMissing(tree) {
 		return false
 	}
-	if e.tracker.Fresh() && e.cfg.StartAt == StartAtEnd {
+	if e.tracker.Fresh() && e.cfg.StartAt != StartAtBeginning {
 		for _, p := range tree.Problems {
 			if p.Path == tree.Root {
 				return false

@@ -387,8 +387,9 @@ func TestEventsOrder(t *testing.T) {
 }
 
 // TestEventsStartAt checks what the first start without stored state reports of the files
-// already there: nothing with start_at: end, all of them with beginning; files that appear
-// later are reported either way.
+// already there: nothing with start_at: end, all of them with beginning, those that need a
+// person with needs_attention, marked as found at start; files that appear later are
+// reported either way.
 func TestEventsStartAt(t *testing.T) {
 	const (
 		old   = ap29Recv + "error/AP-1/000001.bac"
@@ -400,6 +401,11 @@ func TestEventsStartAt(t *testing.T) {
 		storage bool
 		first   []string
 	}{
+		{desc: "needs_attention", startAt: StartAtNeedsAttention, first: []string{"backbone.message.error ERROR " + old + " found_at_start"}},
+		{
+			desc: "needs_attention, first start with storage", startAt: StartAtNeedsAttention, storage: true,
+			first: []string{"backbone.message.error ERROR " + old + " found_at_start"},
+		},
 		{desc: "end", startAt: StartAtEnd},
 		{desc: "beginning", startAt: StartAtBeginning, first: []string{"backbone.message.error ERROR " + old}},
 		{desc: "end, first start with storage", startAt: StartAtEnd, storage: true},
@@ -433,12 +439,13 @@ func TestEventsStartAt(t *testing.T) {
 	}
 }
 
-// TestEventsStartAtEndNeedsAWholeScan checks that start_at: end takes the files present as
-// seen only from a scan that got through the whole tree: after a first scan cut short, or
-// one that could not read the root, the files it missed are not announced as new.
-func TestEventsStartAtEndNeedsAWholeScan(t *testing.T) {
+// TestEventsStartAtNeedsAWholeScan checks that start_at end and needs_attention take the
+// files present as their starting point only from a scan that got through the whole tree:
+// after a first scan cut short, or one that could not read the root, the files it missed
+// are not announced as new, but as start_at says of the files present.
+func TestEventsStartAtNeedsAWholeScan(t *testing.T) {
 	const later = ap29Recv + "error/AP-9/000009.bac"
-	tests := []struct {
+	firsts := []struct {
 		desc  string
 		first func(t *testing.T, s *stepScraper, root string)
 	}{
@@ -464,21 +471,41 @@ func TestEventsStartAtEndNeedsAWholeScan(t *testing.T) {
 			},
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.desc, func(t *testing.T) {
-			root := newEventsTree(t)
-			eventsTreeFiles(t, root)
-			s := newStepScraper(t, newEventsConfig(root, time.Nanosecond), componenttest.NewNopHost())
-			tt.first(t, s, root)
-			ld, err := s.step(t)
-			require.NoError(t, err)
-			assert.Empty(t, briefRecords(root, ld), "the files present at the start are not news")
+	found := func(event, rel string) string { return event + " " + rel + " found_at_start" }
+	starts := []struct {
+		startAt string
+		want    []string // of the first whole scan
+	}{
+		{startAt: StartAtEnd},
+		{startAt: StartAtNeedsAttention, want: []string{ // those that need a person; sequence-error with stuck_after 0
+			found("backbone.message.error ERROR", "default/INT-15/SP-28/RECEIVE/error/10001/1.bac"),
+			found("backbone.message.error ERROR", ap29Recv+"error/AP-123/000123.bac"),
+			found("backbone.message.error ERROR", ap29Recv+"error/AP-123/000124.bac"),
+			found("backbone.message.error ERROR", ap29Recv+"error/AP-200/000125.bac"),
+			found("backbone.message.sequence_error WARN", ap29Recv+"sequence-error/000127.bac"),
+			found("backbone.message.send_error ERROR", ap29+"SEND/error/000201.bac"),
+			found("backbone.message.send_error ERROR", "default/INT-16/PB-30/SEND/error/000300.bac"),
+		}},
+	}
+	for _, st := range starts {
+		for _, tt := range firsts {
+			t.Run(st.startAt+", "+tt.desc, func(t *testing.T) {
+				root := newEventsTree(t)
+				eventsTreeFiles(t, root)
+				cfg := newEventsConfig(root, time.Nanosecond)
+				cfg.StartAt = st.startAt
+				s := newStepScraper(t, cfg, componenttest.NewNopHost())
+				tt.first(t, s, root)
+				ld, err := s.step(t)
+				require.NoError(t, err)
+				assert.Equal(t, st.want, briefRecords(root, ld), "the files present at the start, as start_at says")
 
-			putMessageFile(t, root, later, 1, eventsMTime)
-			ld, err = s.step(t)
-			require.NoError(t, err)
-			assert.Equal(t, []string{"backbone.message.error ERROR " + later}, briefRecords(root, ld))
-		})
+				putMessageFile(t, root, later, 1, eventsMTime)
+				ld, err = s.step(t)
+				require.NoError(t, err)
+				assert.Equal(t, []string{"backbone.message.error ERROR " + later}, briefRecords(root, ld))
+			})
+		}
 	}
 }
 

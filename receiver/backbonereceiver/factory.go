@@ -57,7 +57,7 @@ func createDefaultConfig() component.Config {
 			InitialInterval: backboneapi.DefaultAuthBackoffInitial,
 			MaxInterval:     backboneapi.DefaultAuthBackoffMax,
 		},
-		StartAt:             StartAtEnd,
+		StartAt:             StartAtNeedsAttention,
 		MaxEventsPerRequest: defaultMaxEventsPerRequest,
 		StuckAfter:          defaultStuckAfter,
 		EventsNotify:        true,

@@ -235,7 +235,8 @@ func (f *flakyLogs) offeredSince(n int) (plog.Logs, error) {
 }
 
 // briefRecords renders each record as "event severity path-below-root", in order, so that tables
-// state the expected sequence at a glance. State changes show their attributes instead.
+// state the expected sequence at a glance, followed by "found_at_start" for a message found
+// at the first start. State changes show their attributes instead.
 func briefRecords(root string, ld plog.Logs) []string {
 	var out []string
 	for _, r := range logrecords.Flatten(ld) {
@@ -247,6 +248,9 @@ func briefRecords(root string, ld plog.Logs) []string {
 		} else if c, ok := r.Attrs["backbone.connector.key"]; ok {
 			online, _ := r.Attrs["backbone.connector.online"].(bool)
 			what = fmt.Sprintf("%s online=%t", c, online)
+		}
+		if found, _ := r.Attrs[attrFoundAtStart].(bool); found {
+			what += " found_at_start"
 		}
 		out = append(out, fmt.Sprintf("%s %s %s", r.Event, r.SeverityText, what))
 	}

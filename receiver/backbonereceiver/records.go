@@ -35,6 +35,7 @@ const (
 	attrFilePath     = "file.path"
 	attrFileSize     = "file.size"
 	attrTimeInFolder = "backbone.message.time_in_folder"
+	attrFoundAtStart = "backbone.message.found_at_start"
 	attrOnline       = "backbone.connector.online"
 	// attrEventName repeats the record's event name for backends that drop the OTLP
 	// EventName field (Datadog, Loki): it is the only way to tell the events apart there.
@@ -53,13 +54,16 @@ type messageFolder struct {
 	// held folders heal by themselves (the vendor says so): their event waits until a
 	// message has stayed stuck_after, and carries the time it waited.
 	held bool
+	// needsPerson folders keep a message until a person acts on it: start_at:
+	// needs_attention reports those already there at the first start.
+	needsPerson bool
 	// body tells a person what a new message m in where (integration/connector) means.
 	body func(m *msgtrack.Message, where string) string
 }
 
 var messageFolders = []messageFolder{
 	{
-		folder: queuetree.Error, event: "backbone.message.error", severity: plog.SeverityNumberError,
+		folder: queuetree.Error, needsPerson: true, event: "backbone.message.error", severity: plog.SeverityNumberError,
 		enabled: func(c metadata.EventsConfig) bool { return c.BackboneMessageError.Enabled },
 		body: func(m *msgtrack.Message, where string) string {
 			return fmt.Sprintf("message %s%s failed to apply in %s", m.Name, forIssue(m), where)
@@ -73,7 +77,7 @@ var messageFolders = []messageFolder{
 		},
 	},
 	{
-		folder: queuetree.SendError, event: "backbone.message.send_error", severity: plog.SeverityNumberError,
+		folder: queuetree.SendError, needsPerson: true, event: "backbone.message.send_error", severity: plog.SeverityNumberError,
 		enabled: func(c metadata.EventsConfig) bool { return c.BackboneMessageSendError.Enabled },
 		body: func(m *msgtrack.Message, where string) string {
 			return fmt.Sprintf("message %s failed to be sent from %s to its partner", m.Name, where)
@@ -249,11 +253,19 @@ func (b *recordBuilder) fill(lr plog.LogRecord, integration string, ev *msgtrack
 		name, severity = mf.event, mf.severity
 		body = mf.body(m, integration+"/"+m.Connector)
 		putMessage(attrs, m)
-		if mf.held {
+		found := !m.Found.IsZero()
+		if found {
+			body += "; found at the receiver's first start"
+			attrs.PutBool(attrFoundAtStart, true)
+		}
+		switch {
+		case mf.held:
 			if ev.TimeInFolder > 0 {
 				body += fmt.Sprintf("; it has waited %s", ev.TimeInFolder.Round(time.Second))
 			}
 			attrs.PutDouble(attrTimeInFolder, ev.TimeInFolder.Seconds())
+		case found && ev.TimeInFolder > 0:
+			body += fmt.Sprintf(", in its folder for %s", ev.TimeInFolder.Round(time.Second))
 		}
 	default:
 		return false

@@ -115,6 +115,30 @@ func TestRecordsMatchGeneratedBuilder(t *testing.T) {
 			record recordFunc
 		}{desc: mf.event, event: ev, record: record})
 	}
+	// A message found at the first start: timed when found, marked so.
+	for _, f := range []queuetree.Folder{queuetree.Error, queuetree.SendError, queuetree.SequenceError} {
+		ev, _ := messageCase(f)
+		ev.Message.Found = seen
+		m := ev.Message
+		attr := metadata.MapAttributeBackboneFolder[m.Folder]
+		opts := []metadata.EventAttributeOption{
+			metadata.WithBackboneIssueEventAttribute(m.Issue), base, metadata.WithBackboneMessageFoundAtStartEventAttribute(true),
+		}
+		tests = append(tests, struct {
+			desc   string
+			event  msgtrack.Event
+			record recordFunc
+		}{desc: string(f) + " found at start", event: ev, record: func(lb *metadata.LogsBuilder) {
+			switch f {
+			case queuetree.Error:
+				lb.RecordBackboneMessageErrorEvent(t.Context(), observed, m.Connector, m.ProjectKey, attr, m.Name, m.Path, m.Size, opts...)
+			case queuetree.SendError:
+				lb.RecordBackboneMessageSendErrorEvent(t.Context(), observed, m.Connector, m.ProjectKey, attr, m.Name, m.Path, m.Size, opts...)
+			default:
+				lb.RecordBackboneMessageSequenceErrorEvent(t.Context(), observed, m.Connector, m.ProjectKey, attr, m.Name, m.Path, m.Size, 16*60, opts...)
+			}
+		}})
+	}
 
 	cfg := createDefaultConfig().(*Config)
 	cfg.Events = allEventsOn()

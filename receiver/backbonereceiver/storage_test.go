@@ -342,6 +342,7 @@ func TestStorageRestartThroughController(t *testing.T) {
 	fs := newFileStorage(t, storageDir)
 	cfg := newEventsConfig(root, 20*time.Millisecond)
 	cfg.Storage = &fs.id
+	cfg.StartAt = StartAtEnd
 	tel := componenttest.NewTelemetry()
 	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
 	set := metadatatest.NewSettings(tel)

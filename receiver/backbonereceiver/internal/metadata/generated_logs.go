@@ -46,6 +46,12 @@ func WithBackboneIssueEventAttribute(backboneIssueAttributeValue string) EventAt
 	})
 }
 
+func WithBackboneMessageFoundAtStartEventAttribute(backboneMessageFoundAtStartAttributeValue bool) EventAttributeOption {
+	return eventAttributeOptionFunc(func(dp plog.LogRecord) {
+		dp.Attributes().PutBool("backbone.message.found_at_start", backboneMessageFoundAtStartAttributeValue)
+	})
+}
+
 type eventBackboneConnectorDetailsChanged struct {
 	data   plog.LogRecordSlice // data buffer for generated log records.
 	config EventConfig         // event config provided by user.

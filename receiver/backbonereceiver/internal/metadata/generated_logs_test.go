@@ -143,25 +143,25 @@ func TestLogsBuilder(t *testing.T) {
 			lb.RecordBackboneIntegrationStatusChangedEvent(ctx, timestamp, "backbone.integration.state-val", "backbone.integration.previous_state-val")
 			defaultEventsCount++
 			allEventsCount++
-			lb.RecordBackboneMessageErrorEvent(ctx, timestamp, "backbone.connector.key-val", "jira.project.key-val", AttributeBackboneFolderReceive, "file.name-val", "file.path-val", 9, WithBackboneConnectorBaseURLEventAttribute("backbone.connector.base_url-val"), WithBackboneIssueEventAttribute("backbone.issue-val"))
+			lb.RecordBackboneMessageErrorEvent(ctx, timestamp, "backbone.connector.key-val", "jira.project.key-val", AttributeBackboneFolderReceive, "file.name-val", "file.path-val", 9, WithBackboneConnectorBaseURLEventAttribute("backbone.connector.base_url-val"), WithBackboneIssueEventAttribute("backbone.issue-val"), WithBackboneMessageFoundAtStartEventAttribute(false))
 
 			allEventsCount++
 			lb.RecordBackboneMessageInvalidEvent(ctx, timestamp, "backbone.connector.key-val", "jira.project.key-val", AttributeBackboneFolderReceive, "file.name-val", "file.path-val", 9, WithBackboneConnectorBaseURLEventAttribute("backbone.connector.base_url-val"), WithBackboneIssueEventAttribute("backbone.issue-val"))
 
 			allEventsCount++
-			lb.RecordBackboneMessageIssueMissingEvent(ctx, timestamp, "backbone.connector.key-val", "jira.project.key-val", AttributeBackboneFolderReceive, "file.name-val", "file.path-val", 9, 31.100000, WithBackboneConnectorBaseURLEventAttribute("backbone.connector.base_url-val"), WithBackboneIssueEventAttribute("backbone.issue-val"))
+			lb.RecordBackboneMessageIssueMissingEvent(ctx, timestamp, "backbone.connector.key-val", "jira.project.key-val", AttributeBackboneFolderReceive, "file.name-val", "file.path-val", 9, 31.100000, WithBackboneConnectorBaseURLEventAttribute("backbone.connector.base_url-val"), WithBackboneIssueEventAttribute("backbone.issue-val"), WithBackboneMessageFoundAtStartEventAttribute(false))
 
 			allEventsCount++
-			lb.RecordBackboneMessageOfflineEvent(ctx, timestamp, "backbone.connector.key-val", "jira.project.key-val", AttributeBackboneFolderReceive, "file.name-val", "file.path-val", 9, 31.100000, WithBackboneConnectorBaseURLEventAttribute("backbone.connector.base_url-val"), WithBackboneIssueEventAttribute("backbone.issue-val"))
+			lb.RecordBackboneMessageOfflineEvent(ctx, timestamp, "backbone.connector.key-val", "jira.project.key-val", AttributeBackboneFolderReceive, "file.name-val", "file.path-val", 9, 31.100000, WithBackboneConnectorBaseURLEventAttribute("backbone.connector.base_url-val"), WithBackboneIssueEventAttribute("backbone.issue-val"), WithBackboneMessageFoundAtStartEventAttribute(false))
 			defaultEventsCount++
 			allEventsCount++
 			lb.RecordBackboneMessageResolvedEvent(ctx, timestamp, "backbone.connector.key-val", "jira.project.key-val", AttributeBackboneFolderReceive, "file.name-val", "file.path-val", 9, 31.100000, WithBackboneConnectorBaseURLEventAttribute("backbone.connector.base_url-val"), WithBackboneIssueEventAttribute("backbone.issue-val"))
 			defaultEventsCount++
 			allEventsCount++
-			lb.RecordBackboneMessageSendErrorEvent(ctx, timestamp, "backbone.connector.key-val", "jira.project.key-val", AttributeBackboneFolderReceive, "file.name-val", "file.path-val", 9, WithBackboneConnectorBaseURLEventAttribute("backbone.connector.base_url-val"), WithBackboneIssueEventAttribute("backbone.issue-val"))
+			lb.RecordBackboneMessageSendErrorEvent(ctx, timestamp, "backbone.connector.key-val", "jira.project.key-val", AttributeBackboneFolderReceive, "file.name-val", "file.path-val", 9, WithBackboneConnectorBaseURLEventAttribute("backbone.connector.base_url-val"), WithBackboneIssueEventAttribute("backbone.issue-val"), WithBackboneMessageFoundAtStartEventAttribute(false))
 			defaultEventsCount++
 			allEventsCount++
-			lb.RecordBackboneMessageSequenceErrorEvent(ctx, timestamp, "backbone.connector.key-val", "jira.project.key-val", AttributeBackboneFolderReceive, "file.name-val", "file.path-val", 9, 31.100000, WithBackboneConnectorBaseURLEventAttribute("backbone.connector.base_url-val"), WithBackboneIssueEventAttribute("backbone.issue-val"))
+			lb.RecordBackboneMessageSequenceErrorEvent(ctx, timestamp, "backbone.connector.key-val", "jira.project.key-val", AttributeBackboneFolderReceive, "file.name-val", "file.path-val", 9, 31.100000, WithBackboneConnectorBaseURLEventAttribute("backbone.connector.base_url-val"), WithBackboneIssueEventAttribute("backbone.issue-val"), WithBackboneMessageFoundAtStartEventAttribute(false))
 
 			rb := lb.NewResourceBuilder()
 			rb.SetBackboneIntegrationDistributed(true)
@@ -281,6 +281,9 @@ func TestLogsBuilder(t *testing.T) {
 					attrVal, ok = lr.Attributes().Get("file.size")
 					assert.True(t, ok)
 					assert.EqualValues(t, 9, attrVal.Int())
+					attrVal, ok = lr.Attributes().Get("backbone.message.found_at_start")
+					assert.True(t, ok)
+					assert.False(t, attrVal.Bool())
 				case "backbone.message.invalid":
 					assert.False(t, validatedEvents["backbone.message.invalid"], "Found a duplicate in the events slice: backbone.message.invalid")
 					validatedEvents["backbone.message.invalid"] = true
@@ -346,6 +349,9 @@ func TestLogsBuilder(t *testing.T) {
 					attrVal, ok = lr.Attributes().Get("backbone.message.time_in_folder")
 					assert.True(t, ok)
 					assert.Equal(t, 31.100000, attrVal.Double())
+					attrVal, ok = lr.Attributes().Get("backbone.message.found_at_start")
+					assert.True(t, ok)
+					assert.False(t, attrVal.Bool())
 				case "backbone.message.offline":
 					assert.False(t, validatedEvents["backbone.message.offline"], "Found a duplicate in the events slice: backbone.message.offline")
 					validatedEvents["backbone.message.offline"] = true
@@ -380,6 +386,9 @@ func TestLogsBuilder(t *testing.T) {
 					attrVal, ok = lr.Attributes().Get("backbone.message.time_in_folder")
 					assert.True(t, ok)
 					assert.Equal(t, 31.100000, attrVal.Double())
+					attrVal, ok = lr.Attributes().Get("backbone.message.found_at_start")
+					assert.True(t, ok)
+					assert.False(t, attrVal.Bool())
 				case "backbone.message.resolved":
 					assert.False(t, validatedEvents["backbone.message.resolved"], "Found a duplicate in the events slice: backbone.message.resolved")
 					validatedEvents["backbone.message.resolved"] = true
@@ -445,6 +454,9 @@ func TestLogsBuilder(t *testing.T) {
 					attrVal, ok = lr.Attributes().Get("file.size")
 					assert.True(t, ok)
 					assert.EqualValues(t, 9, attrVal.Int())
+					attrVal, ok = lr.Attributes().Get("backbone.message.found_at_start")
+					assert.True(t, ok)
+					assert.False(t, attrVal.Bool())
 				case "backbone.message.sequence_error":
 					assert.False(t, validatedEvents["backbone.message.sequence_error"], "Found a duplicate in the events slice: backbone.message.sequence_error")
 					validatedEvents["backbone.message.sequence_error"] = true
@@ -479,6 +491,9 @@ func TestLogsBuilder(t *testing.T) {
 					attrVal, ok = lr.Attributes().Get("backbone.message.time_in_folder")
 					assert.True(t, ok)
 					assert.Equal(t, 31.100000, attrVal.Double())
+					attrVal, ok = lr.Attributes().Get("backbone.message.found_at_start")
+					assert.True(t, ok)
+					assert.False(t, attrVal.Bool())
 				}
 			}
 		})
