@@ -11,7 +11,6 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
-
 )
 
 // firstStartTree writes 20 messages that need a person (in error/ and SEND/error/ of both
