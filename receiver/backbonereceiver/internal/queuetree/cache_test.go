@@ -74,7 +74,7 @@ func TestScanSeesChanges(t *testing.T) {
 		{
 			"archive replaced by a new folder with the same number of files",
 			func(t *testing.T) {
-				require.NoError(t, os.Rename(archive, archive+".old"))
+				require.NoError(t, os.Rename(archive, filepath.Join(conn, "archive.old"))) // kept aside, out of RECEIVE
 				writeTree(t, conn, map[string]string{"RECEIVE/archive/x1": "", "RECEIVE/archive/x2": "", "RECEIVE/archive/x3": ""})
 			},
 			want{3, 0, 1, 1, 13, 2, 0, 0},

@@ -50,7 +50,8 @@ func (w *walk) scanConnector(l *lister, ref connectorRef) Connector {
 
 // scanTop scans RECEIVE or SEND with one listing: the messages directly in
 // it are counted as top, the entries that sub recognises are scanned as
-// their folders, anything else is ignored.
+// their folders, any other folder is reported as unknown (Backbone's layout
+// may have changed) and not counted, and anything else is ignored.
 func (w *walk) scanTop(l *lister, c *Connector, top Folder, path string, typ entryType, sub func(string) (Folder, bool)) {
 	fs := c.Folder(top)
 	if !w.isFolder(fs, path, typ) {
@@ -58,14 +59,22 @@ func (w *walk) scanTop(l *lister, c *Connector, top Folder, path string, typ ent
 	}
 	a := accumulator{w: w, fs: fs, folder: top}
 	var subs []subfolder
+	var unknown []string
 	err := l.list(path, func(name string, typ entryType) {
 		if f, ok := sub(name); ok {
 			subs = append(subs, subfolder{folder: f, path: join(path, name), typ: typ})
 			return
 		}
+		if isDir(path, name, typ) {
+			unknown = append(unknown, name)
+			return
+		}
 		a.entry(path, name, "", typ)
 	})
 	a.done(path, err)
+	for _, name := range unknown {
+		w.problem(join(path, name), UnknownFolder, errUnknownFolder)
+	}
 	for _, s := range subs {
 		w.scanSub(l, c.Folder(s.folder), s)
 	}

@@ -364,7 +364,7 @@ func FuzzScanTree(f *testing.F) {
 			require.NotNil(t, tree)
 			require.Equal(t, root, tree.Root)
 			for _, p := range tree.Problems {
-				require.Contains(t, []ProblemKind{NotADirectory, InvalidName, UnexpectedSubfolder}, p.Kind, "%s: %v", p.Path, p.Err)
+				require.Contains(t, []ProblemKind{NotADirectory, InvalidName, UnexpectedSubfolder, UnknownFolder}, p.Kind, "%s: %v", p.Path, p.Err)
 				require.True(t, utf8.ValidString(p.Path))
 				require.True(t, strings.HasPrefix(p.Path, root+"/"), p.Path)
 			}

@@ -45,8 +45,6 @@ func connectorTree(prefix string) map[string]string {
 		prefix + "/SEND/out1.bac":                        "out1",
 		prefix + "/SEND/out2":                            "out2",
 		prefix + "/SEND/error/se1.bac":                   "se1",
-		prefix + "/RECEIVE/unexpected/u.bac":             "not counted: unknown folder",
-		prefix + "/SEND/unexpected/u.bac":                "not counted: unknown folder",
 		prefix + "/RECEIVE/archive/nested/n.bac":         "not counted: too deep",
 		prefix + "/RECEIVE/error/AP-1/nested/n.bac":      "not counted: too deep",
 		prefix + "/RECEIVE/issue-missing/AP-5/sub/x.bac": "not counted: too deep",

@@ -22,13 +22,18 @@ const (
 	// directly (sequence-error/, offline/, invalid/, discard/, SEND/error/);
 	// its files are read and counted with that folder's.
 	UnexpectedSubfolder ProblemKind = "unexpected_subfolder"
+	// UnknownFolder is a folder in RECEIVE/ or SEND/ that is none of the
+	// known ones: Backbone's layout may have changed (an upgrade that adds
+	// or renames a folder). Its files are not counted.
+	UnknownFolder ProblemKind = "unknown_folder"
 )
 
 // Unreadable tells whether a problem of this kind left part of the tree
 // unread, so that what was known there must be neither resolved nor
-// announced again; InvalidName and UnexpectedSubfolder are read all the same.
+// announced again; InvalidName and UnexpectedSubfolder are read all the
+// same, and an UnknownFolder holds no message the receiver knows of.
 func (k ProblemKind) Unreadable() bool {
-	return k != InvalidName && k != UnexpectedSubfolder
+	return k != InvalidName && k != UnexpectedSubfolder && k != UnknownFolder
 }
 
 // Problem is one part of the tree that could not be read as expected. The
@@ -45,6 +50,7 @@ var (
 	errInvalidName = errors.New("name is not valid UTF-8")
 
 	errUnexpectedSubfolder = errors.New("subfolder where Backbone keeps message files only")
+	errUnknownFolder       = errors.New("folder that is none of Backbone's known folders")
 )
 
 // String says what is wrong and what to do about it, in one sentence.
@@ -62,6 +68,8 @@ func (p Problem) String() string {
 		return fmt.Sprintf("The name of %s is not valid UTF-8 and is reported with U+FFFD replacement characters; it is still counted, rename it to be matched exactly.", p.Path)
 	case UnexpectedSubfolder:
 		return fmt.Sprintf("%s is a subfolder where Backbone keeps message files only: its files are counted with the folder around it; find out who made it, and move its messages back if Backbone should process them.", p.Path)
+	case UnknownFolder:
+		return fmt.Sprintf("%s is none of the folders Backbone is known to keep there: its files are not counted; if Backbone was upgraded, its layout may have changed.", p.Path)
 	}
 	return fmt.Sprintf("Cannot read %s (%v): check the file system; its messages are not counted.", p.Path, p.Err)
 }

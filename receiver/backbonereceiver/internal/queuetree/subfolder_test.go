@@ -142,6 +142,41 @@ func TestScanSeesFilesArrivingInASubfolder(t *testing.T) {
 	assert.Equal(t, []int64{0, 1, 2, 2}, got)
 }
 
+// A folder in RECEIVE/ or SEND/ that the layout does not know, as an upgrade of Backbone
+// that adds or renames one makes, is reported and its files are not counted; a known
+// folder renamed is then absent.
+func TestScanUnknownFolder(t *testing.T) {
+	const conn = "default/INT-1/AP-1"
+	dir := t.TempDir()
+	writeTree(t, dir, map[string]string{
+		conn + "/RECEIVE/r.bac":                   "r",
+		conn + "/RECEIVE/retry/u.bac":             "not counted",
+		conn + "/RECEIVE/sequence-errors/s.bac":   "renamed: not counted",
+		conn + "/RECEIVE/error/AP-1/e.bac":        "e",
+		conn + "/SEND/later/":                     "",
+		conn + "/SEND/error/se.bac":               "se",
+		conn + "/RECEIVE/retry.bac":               "a file is a message",
+		conn + "/RECEIVE/sequence-error-old.bac/": "",
+	})
+	tree := NewScanner(Options{Root: dir}).Scan(t.Context())
+	assert.Equal(t, []problemWant{
+		{conn + "/RECEIVE/retry", UnknownFolder},
+		{conn + "/RECEIVE/sequence-error-old.bac", UnknownFolder},
+		{conn + "/RECEIVE/sequence-errors", UnknownFolder},
+		{conn + "/SEND/later", UnknownFolder},
+	}, relProblems(t, dir, tree))
+	for _, p := range tree.Problems {
+		assert.False(t, p.Kind.Unreadable(), "nothing known is left unread")
+		assert.Contains(t, p.String(), "is none of the folders Backbone is known to keep there: its files are not counted")
+	}
+	assert.Equal(t, map[string]map[Folder]folderWant{conn: with(absent(), map[Folder]folderWant{
+		Receive:   {Exists: true, BytesKnown: true, Messages: 2, Bytes: 20},
+		Error:     {Exists: true, BytesKnown: true, Messages: 1, Bytes: 1, Issues: 1},
+		Send:      {Exists: true, BytesKnown: true},
+		SendError: {Exists: true, BytesKnown: true, Messages: 1, Bytes: 2},
+	})}, summary(tree))
+}
+
 func TestProblemKindUnreadable(t *testing.T) {
 	tests := []struct {
 		desc string
@@ -155,6 +190,7 @@ func TestProblemKindUnreadable(t *testing.T) {
 		{desc: "read error", kind: ReadError, want: true},
 		{desc: "invalid name is read", kind: InvalidName},
 		{desc: "unexpected subfolder is read", kind: UnexpectedSubfolder},
+		{desc: "unknown folder holds nothing known", kind: UnknownFolder},
 	}
 	for _, tt := range tests {
 		t.Run(tt.desc, func(t *testing.T) {
