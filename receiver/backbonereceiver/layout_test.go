@@ -1,6 +1,7 @@
 package backbonereceiver
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -73,4 +74,82 @@ func messageEventOf(rel string) string {
 		}
 	}
 	return ""
+}
+
+// TestLayoutDrift changes Backbone's folder layout under a running receiver, as an upgrade
+// would: a folder it does not know appears in every connector, and a known folder is
+// renamed in every connector that had it. Each is logged once, by name, however many
+// connectors and intervals; a folder that goes with its connector, or that never was
+// there, is no drift.
+func TestLayoutDrift(t *testing.T) {
+	root := newEventsTree(t)
+	writeFiles(t, root, map[string]string{
+		ap29Recv + "sequence-error/000001.bac":                  "held",
+		"default/INT-16/PB-30/RECEIVE/sequence-error/":          "",
+		"default/INT-15/SP-28/RECEIVE/discard/000002.bac":       "only this connector has discard/",
+		"default/INT-15/SP-28/SEND/":                            "",
+		"default/INT-16/PB-30/RECEIVE/error/PB-1/000003.bac":    "failed",
+		"default/INT-16/AP-29/RECEIVE/error/AP-1/000004.bac":    "failed",
+		"default/INT-16/PB-30/RECEIVE/000005.bac":               "new",
+		"default/INT-16/AP-29/RECEIVE/archive/000006.bac":       "done",
+		"default/INT-16/PB-30/RECEIVE/archive/000007.bac":       "done",
+		"default/INT-16/AP-29/SEND/error/000008.bac":            "unsent",
+		"default/INT-16/PB-30/SEND/error/":                      "",
+		"default/INT-16/AP-29/RECEIVE/issue-missing/AP-2/9.bac": "waits",
+	})
+	cfg := newTestConfig("", root)
+	h := startHarness(t, cfg)
+	unknown := func() []string { return h.warnings("is none of the folders Backbone is known to keep there") }
+	gone := func() []string { return h.warnings("is gone from every connector folder") }
+	// named lists the folder each line of the folder tree is about, in the order logged.
+	named := func() []string {
+		var out []string
+		for _, w := range h.warnings("Backbone folder tree: ") {
+			out = append(out, strings.Fields(strings.TrimPrefix(w, "Backbone folder tree: "))[0])
+		}
+		return out
+	}
+	scrapes := func() {
+		for range faultScrapes {
+			h.scrape(t)
+		}
+	}
+	scrapes()
+	require.Empty(t, h.warnings("Backbone folder tree"), "the folders Backbone made lazily are no drift")
+
+	// The connector that alone had discard/ goes away with its integration.
+	require.NoError(t, os.RemoveAll(filepath.Join(root, "default", "INT-15")))
+	scrapes()
+	assert.Empty(t, h.warnings("Backbone folder tree"), "a folder gone with its connector is no drift")
+
+	// An upgrade adds RECEIVE/retry to every connector.
+	writeFiles(t, root, map[string]string{
+		ap29Recv + "retry/000010.bac":                  "not counted",
+		"default/INT-16/PB-30/RECEIVE/retry/":          "",
+		"default/INT-16/PB-30/RECEIVE/retry/x/y/z.bac": "deeper",
+	})
+	scrapes()
+	require.Len(t, unknown(), 1, "one line for the new folder, however many connectors and intervals: %q", unknown())
+	assert.Contains(t, unknown()[0], "RECEIVE/retry is none of the folders Backbone is known to keep there, found in 2 connector folder(s)")
+	assert.Contains(t, unknown()[0], "its files are not counted")
+
+	// An upgrade renames RECEIVE/sequence-error in every connector.
+	for _, c := range []string{"AP-29", "PB-30"} {
+		recv := filepath.Join(root, "default", "INT-16", c, "RECEIVE")
+		require.NoError(t, os.Rename(filepath.Join(recv, "sequence-error"), filepath.Join(recv, "sequence_errors")))
+	}
+	scrapes()
+	assert.Equal(t, []string{"RECEIVE/retry", "RECEIVE/sequence-error", "RECEIVE/sequence_errors"}, named(), "one line each, once")
+	require.Len(t, gone(), 1)
+	assert.Contains(t, gone()[0], "RECEIVE/sequence-error is gone from every connector folder, though 2 that had it earlier are still there")
+
+	// Renamed back: both clear, once.
+	for _, c := range []string{"AP-29", "PB-30"} {
+		recv := filepath.Join(root, "default", "INT-16", c, "RECEIVE")
+		require.NoError(t, os.Rename(filepath.Join(recv, "sequence_errors"), filepath.Join(recv, "sequence-error")))
+	}
+	scrapes()
+	assert.Equal(t, 1, h.resolved("Backbone folder tree: RECEIVE/sequence-error is gone"))
+	assert.Equal(t, 1, h.resolved("Backbone folder tree: RECEIVE/sequence_errors is none"))
+	assert.Len(t, named(), 3, "nothing more")
 }

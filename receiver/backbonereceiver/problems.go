@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/backboneapi"
+	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/queuetree"
 )
 
 // problem is one thing wrong with what the receiver reads. state tells two occurrences
@@ -25,6 +27,7 @@ type problem struct {
 type problemLog struct {
 	logger *zap.Logger
 	active map[string]problem
+	layout layoutDrift
 }
 
 func newProblemLog(logger *zap.Logger) *problemLog {
@@ -47,6 +50,16 @@ func (l *problemLog) update(current map[string]problem) {
 	l.active = current
 }
 
+// of lists the problems of a snapshot, keyed by what they concern, with the changes of
+// Backbone's folder layout that its scan shows against the earlier scans of this run.
+func (l *problemLog) of(snap *snapshot) map[string]problem {
+	out := problemsOf(snap)
+	if snap.tree != nil {
+		l.layout.check(snap.tree, out)
+	}
+	return out
+}
+
 // problemsOf lists the problems of a snapshot, keyed by what they concern.
 func problemsOf(snap *snapshot) map[string]problem {
 	out := map[string]problem{}
@@ -61,9 +74,7 @@ func problemsOf(snap *snapshot) map[string]problem {
 		apiProblems(snap.api, out)
 	}
 	if snap.tree != nil {
-		for _, p := range snap.tree.Problems {
-			out["directory:"+p.Path] = problem{state: string(p.Kind), message: "Backbone folder tree: " + p.String()}
-		}
+		treeProblems(snap.tree.Problems, out)
 	}
 	return out
 }
@@ -104,4 +115,100 @@ func retryAt(err error) time.Time {
 		return apiErr.RetryAt
 	}
 	return time.Time{}
+}
+
+// treeProblems adds what the scan could not read as expected, each part of the tree on
+// its own, except the folders the layout does not know: one problem per name (such as
+// RECEIVE/retry), however many connectors have it, since an upgrade of Backbone that adds
+// or renames a folder does so in every connector.
+func treeProblems(problems []queuetree.Problem, out map[string]problem) {
+	unknown := map[string][]string{} // paths by name below the connector
+	for _, p := range problems {
+		if p.Kind == queuetree.UnknownFolder {
+			name := filepath.Base(filepath.Dir(p.Path)) + "/" + filepath.Base(p.Path)
+			unknown[name] = append(unknown[name], p.Path)
+			continue
+		}
+		out["directory:"+p.Path] = problem{state: string(p.Kind), message: "Backbone folder tree: " + p.String()}
+	}
+	for name, paths := range unknown {
+		out["layout:"+name] = problem{
+			state: string(queuetree.UnknownFolder),
+			message: fmt.Sprintf("Backbone folder tree: %s is none of the folders Backbone is known to keep there, found in %d connector folder(s), e.g. %s: "+
+				"its files are not counted. If Backbone was upgraded, its layout may have changed: tell this receiver's maintainers, with Backbone's version.",
+				name, len(paths), paths[0]),
+		}
+	}
+}
+
+// layoutDrift remembers, for each known folder, the connectors that had it at the latest
+// scan that found it in any, to report a folder gone from all of them while they are still
+// there: what an upgrade of Backbone that renames or moves it looks like. Backbone creates
+// most folders only when it first needs one, so a folder never seen proves nothing.
+type layoutDrift struct {
+	had map[queuetree.Folder][]string // connector paths
+}
+
+// check adds to out each known folder that tree shows gone. A part of the tree the scan
+// could not read may hide a folder: a connector with such a part proves nothing, and a
+// scan that could not read above the connectors (the root, a namespace or integration
+// folder) proves nothing at all.
+func (d *layoutDrift) check(tree *queuetree.Tree, out map[string]problem) {
+	present := make(map[string]bool, len(tree.Connectors))
+	for i := range tree.Connectors {
+		present[tree.Connectors[i].Path] = true
+	}
+	troubled := map[string]bool{}
+	for _, p := range tree.Problems {
+		if !p.Kind.Unreadable() {
+			continue
+		}
+		c, ok := connectorOf(p.Path, present)
+		if !ok {
+			return
+		}
+		troubled[c] = true
+	}
+	if d.had == nil {
+		d.had = map[queuetree.Folder][]string{}
+	}
+	for _, f := range queuetree.Folders {
+		var have []string
+		for i := range tree.Connectors {
+			if c := &tree.Connectors[i]; c.Folder(f).Exists {
+				have = append(have, c.Path)
+			}
+		}
+		if len(have) > 0 {
+			d.had[f] = have
+			continue
+		}
+		still, unsure := 0, false
+		for _, path := range d.had[f] {
+			if present[path] {
+				still++
+			}
+			unsure = unsure || troubled[path]
+		}
+		if still > 0 && !unsure {
+			out["layout:"+f.Dir()] = problem{
+				state: "gone",
+				message: fmt.Sprintf("Backbone folder tree: %s is gone from every connector folder, though %d that had it earlier are still there: "+
+					"if Backbone was upgraded, it may have renamed or moved it, and its messages are no longer counted; tell this receiver's maintainers, with Backbone's version.",
+					f.Dir(), still),
+			}
+		}
+	}
+}
+
+// connectorOf returns the connector folder among present that path lies in, if any.
+func connectorOf(path string, present map[string]bool) (string, bool) {
+	for dir := path; ; dir = filepath.Dir(dir) {
+		if present[dir] {
+			return dir, true
+		}
+		if dir == filepath.Dir(dir) {
+			return "", false
+		}
+	}
 }

@@ -194,7 +194,7 @@ func (r *backboneReceiver) tick(ctx context.Context, due time.Time) *snapshot {
 	if r.closed {
 		return snap
 	}
-	problems := problemsOf(snap)
+	problems := r.problems.of(snap)
 	var metricsSent bool
 	if r.metrics != nil {
 		metricsSent = r.metrics.send(ctx, snap)
