@@ -153,3 +153,33 @@ func TestLayoutDrift(t *testing.T) {
 	assert.Equal(t, 1, h.resolved("Backbone folder tree: RECEIVE/sequence_errors is none"))
 	assert.Len(t, named(), 3, "nothing more")
 }
+
+// TestLayoutDriftNeedsReadableConnectors checks that a known folder is not reported gone
+// while a connector that had it cannot be read: the folder may be there still.
+func TestLayoutDriftNeedsReadableConnectors(t *testing.T) {
+	root := newEventsTree(t)
+	writeFiles(t, root, map[string]string{
+		ap29Recv + "sequence-error/":                   "",
+		"default/INT-16/PB-30/RECEIVE/sequence-error/": "",
+	})
+	h := startHarness(t, newTestConfig("", root))
+	gone := func() []string { return h.warnings("is gone from every connector folder") }
+	h.scrape(t)
+
+	// PB-30 loses the folder, and AP-29's RECEIVE cannot be read: a file stands in its place.
+	require.NoError(t, os.Remove(filepath.Join(root, filepath.FromSlash("default/INT-16/PB-30/RECEIVE/sequence-error"))))
+	recv := filepath.Join(root, filepath.FromSlash(ap29Recv))
+	require.NoError(t, os.Rename(recv, recv+".moved"))
+	require.NoError(t, os.WriteFile(recv, []byte("not a folder"), 0o644))
+	h.scrape(t)
+	assert.Len(t, h.warnings("is a file where Backbone expects a folder"), 1)
+	assert.Empty(t, gone(), "AP-29 may still have it")
+
+	// AP-29's RECEIVE is back, without the folder: now it is gone from both.
+	require.NoError(t, os.Remove(recv))
+	require.NoError(t, os.Rename(recv+".moved", recv))
+	require.NoError(t, os.Remove(filepath.Join(recv, "sequence-error")))
+	h.scrape(t)
+	require.Len(t, gone(), 1)
+	assert.Contains(t, gone()[0], "RECEIVE/sequence-error is gone from every connector folder, though 2 that had it earlier")
+}
