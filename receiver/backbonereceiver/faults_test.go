@@ -757,12 +757,16 @@ func TestFolderFaults(t *testing.T) {
 						require.NoError(t, os.RemoveAll(dir))
 					}
 					require.NoError(t, os.Remove(filepath.Join(root, "deep")))
+					require.NoError(t, os.Remove(filepath.Join(root, filepath.FromSlash("default/INT-16/AP-29/RECEIVE/unexpected"))))
 				}
 			},
 			// SEND/error/d holds only a folder at its first level: nothing to count, but
-			// a layout Backbone does not make, logged once.
-			problems: []string{"SEND/error/d is a subfolder where Backbone keeps message files only"},
-			maxTime:  250 * time.Millisecond,
+			// a layout Backbone does not make, logged once; so is the unknown folder.
+			problems: []string{
+				"SEND/error/d is a subfolder where Backbone keeps message files only",
+				"RECEIVE/unexpected is none of the folders Backbone is known to keep there, found in 1 connector folder(s)",
+			},
+			maxTime: 250 * time.Millisecond,
 		},
 	}
 	for _, tt := range tests {
