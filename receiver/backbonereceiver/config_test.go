@@ -158,6 +158,14 @@ func TestValidate(t *testing.T) {
 			c.Directory = "/data"
 			c.IdleIntegrations = []string{"INT-7", ""}
 		}, wantErr: []error{errEmptyIdleKey}},
+		{desc: "start_at end", modify: func(c *Config) {
+			c.Directory = "/data/backbone-issue-sync"
+			c.StartAt = StartAtEnd
+		}},
+		{desc: "start_at beginning", modify: func(c *Config) {
+			c.Directory = "/data/backbone-issue-sync"
+			c.StartAt = StartAtBeginning
+		}},
 		{desc: "bad start_at", modify: func(c *Config) {
 			c.Directory = "/data"
 			c.StartAt = "middle"

@@ -215,7 +215,7 @@ func TestRelistWaitsForTickAfterRefusal(t *testing.T) {
 	const first, second = ap29Recv + "error/AP-1/000001.bac", ap29Recv + "error/AP-1/000002.bac"
 	root := newEventsTree(t)
 	s := newStepScraper(t, newEventsConfig(root, time.Nanosecond), componenttest.NewNopHost())
-	snap := s.r.tick(t.Context(), stepDue()) // start_at: end, the tree is empty
+	snap := s.r.tick(t.Context(), stepDue()) // the first start: the tree is empty
 	watched := queuetree.WatchedFolders(snap.tree, func(queuetree.Folder) bool { return true })
 
 	s.next.fail.Store(true)

@@ -284,7 +284,7 @@ func TestEventsOnce(t *testing.T) {
 		t.Run(tt.desc, func(t *testing.T) {
 			root := newEventsTree(t)
 			s := newStepScraper(t, newEventsConfig(root, time.Nanosecond), componenttest.NewNopHost())
-			_, err := s.step(t) // start_at: end, the tree is empty
+			_, err := s.step(t) // the first start: the tree is empty
 			require.NoError(t, err)
 			for i, st := range tt.steps {
 				st.change(t, root)

@@ -116,7 +116,7 @@ func TestStuckAfterBetweenTicks(t *testing.T) {
 	s := newStepScraper(t, cfg, componenttest.NewNopHost())
 	clock := newTestClock()
 	s.r.reader.now = clock.Now
-	snap := s.r.tick(t.Context(), stepDue()) // start_at: end, the folders are empty
+	snap := s.r.tick(t.Context(), stepDue()) // the first start: the folders are empty
 	watched := queuetree.WatchedFolders(snap.tree, func(queuetree.Folder) bool { return true })
 	relist := func() []string {
 		before := s.next.offeredCount()
