@@ -7,6 +7,9 @@ GO        ?= go
 DIST_DIR  := dist/otelcol-backbone
 COLLECTOR := $(DIST_DIR)/otelcol-backbone
 SIM       := bin/backbonesim
+# A Prometheus 3 binary for the end-to-end test over OTLP (scripts/prometheus3.sh builds one);
+# the test skips that run when it is empty.
+PROMETHEUS3 ?=
 # The Go modules of this repository: the distribution's support and tests, the receiver, and the
 # test harness (simulator and helpers) both use.
 MODULES   := . receiver/backbonereceiver internal/harness
@@ -55,9 +58,10 @@ e2e: build
 	BACKBONE_E2E_COLLECTOR=$(abspath $(COLLECTOR)) $(GO) test -count=1 -parallel 8 -v $(E2E_PKGS)
 
 ## prometheus-test: promtool checks and unit tests of the alert rules, then rules and dashboard on a real Prometheus
+## (by scrape; also over OTLP when PROMETHEUS3 names a Prometheus 3 binary, which scripts/prometheus3.sh builds)
 prometheus-test: build prometheus-tools
 	./scripts/promtest.sh
-	BACKBONE_E2E_COLLECTOR=$(abspath $(COLLECTOR)) $(GO) test -count=1 -v ./e2e/prometheus/
+	BACKBONE_E2E_COLLECTOR=$(abspath $(COLLECTOR)) BACKBONE_E2E_PROMETHEUS3=$(PROMETHEUS3) $(GO) test -count=1 -v ./e2e/prometheus/
 
 # The tests of the alert rules need prometheus and promtool on PATH (Debian's package
 # `prometheus`, which .ci/run installs).
