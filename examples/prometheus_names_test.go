@@ -19,11 +19,6 @@ type promNames struct {
 	metrics, labels map[string]bool
 }
 
-// idleAttribute marks an integration stopped on purpose: the receiver sets it from its
-// idle_integrations setting (docs/runbook.md#mark-an-integration-as-idle), and every alert
-// rule reads it.
-const idleAttribute = "backbone.integration.idle"
-
 // Names that do not come from the receiver: Prometheus' own, the rules' own labels, and the
 // collector's telemetry (otelcol_*), which its own job scrapes.
 var promExternalLabels = set("job", "instance", "alertname", "alertstate", "severity", "exporter", "otel_scope_name", "otel_scope_version")
@@ -53,7 +48,7 @@ func derivePromNames(t *testing.T, c catalogue) promNames {
 	// Resource attributes become labels only where the exporter lists them.
 	for _, a := range promResourceLabels(t) {
 		_, known := c.ResourceAttributes[a]
-		require.True(t, known || a == idleAttribute, "examples/prometheus.yaml lists %s in resource_constant_labels, which metadata.yaml does not define", a)
+		require.True(t, known, "examples/prometheus.yaml lists %s in resource_constant_labels, which metadata.yaml does not define", a)
 		l, err := labeler.Build(a)
 		require.NoError(t, err)
 		n.labels[l] = true
