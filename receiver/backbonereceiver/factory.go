@@ -25,6 +25,9 @@ const (
 	// defaultEventsPollInterval bounds how late an event is where notification misses it
 	// (a network share), at the cost of listing a few folders.
 	defaultEventsPollInterval = 5 * time.Second
+	// defaultTakeoverLookback covers the k8s_leader_elector extension's defaults:
+	// lease_duration 15s plus retry_period 2s, with a little margin.
+	defaultTakeoverLookback = 20 * time.Second
 )
 
 // receivers holds one receiver per config, shared by the pipelines that use it.
@@ -59,6 +62,7 @@ func createDefaultConfig() component.Config {
 		StuckAfter:          defaultStuckAfter,
 		EventsNotify:        true,
 		EventsPollInterval:  defaultEventsPollInterval,
+		TakeoverLookback:    defaultTakeoverLookback,
 	}
 }
 
