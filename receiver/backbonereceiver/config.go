@@ -93,7 +93,7 @@ type Config struct {
 	LeaderElector *component.ID `mapstructure:"k8s_leader_elector"`
 	// TakeoverLookback is how far before a takeover, beyond one collection interval, a new
 	// leader announces the messages it finds: at least the extension's lease_duration plus
-	// its retry_period, so that what entered while nobody led is not skipped.
+	// five retry_period, so that what entered while nobody led is not skipped.
 	TakeoverLookback time.Duration `mapstructure:"takeover_lookback"`
 
 	_ struct{}

@@ -26,8 +26,8 @@ const (
 	// (a network share), at the cost of listing a few folders.
 	defaultEventsPollInterval = 5 * time.Second
 	// defaultTakeoverLookback covers the k8s_leader_elector extension's defaults:
-	// lease_duration 15s plus retry_period 2s, with a little margin.
-	defaultTakeoverLookback = 20 * time.Second
+	// lease_duration 15s plus five retry periods of 2s (see followElector).
+	defaultTakeoverLookback = 25 * time.Second
 )
 
 // receivers holds one receiver per config, shared by the pipelines that use it.

@@ -29,12 +29,15 @@ type leaderElector interface {
 //
 //	takeover - takeover_lookback - collection_interval
 //
-// and announces every newer one. The previous leader held the Lease until at least
-// takeover - lease_duration - retry_period, and its last scan was at most one interval
-// before it stopped, so with takeover_lookback >= lease_duration + retry_period every
-// message it could have missed is announced; the repeats are the messages it announced that
-// entered in that window: those of about one interval (plus the lookback's margin) before
-// it stopped. Under start_at: beginning every message present is announced at each takeover.
+// and announces every newer one. The previous leader renewed the Lease last at or before it
+// stopped; this collector saw that renewal within about two retry periods (client-go waits
+// up to 1.2 retry_period between tries), took the Lease once it had not changed for
+// lease_duration, at its next try. So the previous leader worked until at least
+// takeover - lease_duration - 5 retry_period, and its last scan was at most one interval
+// before it stopped: with takeover_lookback >= lease_duration + 5 retry_period every message
+// it could have missed is announced. The repeats are the messages it announced that entered
+// in the window: those of its last interval, plus what the lookback's margin over the actual
+// gap covers. Under start_at: beginning every message present is announced at each takeover.
 func (r *backboneReceiver) followElector(host component.Host) error {
 	ext, ok := host.GetExtensions()[*r.cfg.LeaderElector]
 	if !ok {
