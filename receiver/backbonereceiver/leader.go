@@ -60,8 +60,10 @@ func (r *backboneReceiver) startLeading(context.Context) {
 	if r.stopped {
 		return
 	}
-	now := time.Now()
-	cutoff := now.Add(-r.cfg.TakeoverLookback - r.cfg.CollectionInterval)
+	if r.cancel != nil {
+		r.cancel() // a term the elector did not end: the new one replaces it
+	}
+	cutoff := time.Now().Add(-r.cfg.TakeoverLookback - r.cfg.CollectionInterval)
 	r.logger.Info("This collector holds the Lease: the receiver starts",
 		zap.Time("announces_messages_entered_after", cutoff))
 	r.startLoop(func() {
