@@ -104,8 +104,9 @@ func (r *backboneReceiver) Start(ctx context.Context, host component.Host) error
 	return nil
 }
 
-// startLoop starts the folder watch and the loop once the loop that ended, if any, is done:
-// the loop alone uses the tracker and the watch. prepare, when given, runs just before.
+// startLoop starts the folder watch and the loop once the previous loop, if any, has ended
+// (the loop alone uses the tracker and the watch), and closes the watch when the loop ends.
+// prepare, when given, runs just before the loop.
 func (r *backboneReceiver) startLoop(prepare func()) {
 	// The loop outlives Start's context.
 	loopCtx, cancel := context.WithCancel(context.Background())
@@ -121,10 +122,6 @@ func (r *backboneReceiver) startLoop(prepare func()) {
 			r.mu.Unlock()
 			return
 		}
-		if r.watch != nil {
-			r.watch.close()
-		}
-		r.watch = nil
 		if r.events != nil && r.reader.scanner != nil {
 			r.watch = newFolderWatch(r.cfg, r.logger)
 			r.watch.start()
@@ -134,6 +131,12 @@ func (r *backboneReceiver) startLoop(prepare func()) {
 		}
 		r.mu.Unlock()
 		r.run(loopCtx)
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if r.watch != nil && !r.closed { // else Shutdown closed it
+			r.watch.close()
+			r.watch = nil
+		}
 	}()
 }
 
