@@ -18,6 +18,7 @@ import (
 
 	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/metadata"
 	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/metadatatest"
+	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/sharedcomponent"
 )
 
 // electorID is the ID the tests' configs name in k8s_leader_elector.
@@ -68,6 +69,7 @@ func (h electorHost) GetExtensions() map[component.ID]component.Component {
 // ledRun is a receiver under an elector, in a metrics and a logs pipeline, started as the
 // collector starts it; it counts its scans and the API calls of its test server.
 type ledRun struct {
+	r        *backboneReceiver
 	elector  *fakeElector
 	tel      *componenttest.Telemetry
 	logs     *flakyLogs
@@ -105,6 +107,7 @@ func startLed(t *testing.T, cfg *Config, name string) *ledRun {
 	require.NoError(t, err)
 	rl, err := NewFactory().CreateLogs(t.Context(), set, cfg, run.logs)
 	require.NoError(t, err)
+	run.r = rl.(*sharedcomponent.Component[*backboneReceiver]).Unwrap()
 	host := electorHost{ext: run.elector}
 	for _, r := range []component.Component{rm, rl} {
 		require.NoError(t, r.Start(t.Context(), host))
@@ -115,6 +118,13 @@ func startLed(t *testing.T, cfg *Config, name string) *ledRun {
 		}
 	})
 	return run
+}
+
+// watching reports whether the receiver has a notification watch open.
+func (l *ledRun) watching() bool {
+	l.r.mu.Lock()
+	defer l.r.mu.Unlock()
+	return l.r.watch != nil && l.r.watch.watcher != nil
 }
 
 // leadAndWaitScan makes the receiver lead and waits for its first scan of the term.
@@ -132,6 +142,7 @@ func TestLeaderIdleUntilLeading(t *testing.T) {
 	root := newEventsTree(t)
 	var apiCalls atomic.Int64
 	cfg := newLedConfig(t, root, &apiCalls)
+	cfg.EventsNotify = true // the inotify watch, too, exists only while leading
 	run := startLed(t, cfg, "idle")
 
 	putMessageFile(t, root, ap29Recv+"error/000001.bac", 10, eventsMTime)
@@ -140,8 +151,10 @@ func TestLeaderIdleUntilLeading(t *testing.T) {
 	assert.Zero(t, scans(t, run.tel), "scans before leading")
 	assert.Zero(t, run.metrics.DataPointCount(), "metrics before leading")
 	assert.Empty(t, run.logs.AllLogs(), "events before leading")
+	assert.False(t, run.watching(), "a watch before leading")
 
 	run.leadAndWaitScan(t)
+	assert.True(t, run.watching(), "the watch while leading")
 	require.Eventually(t, func() bool { return apiCalls.Load() > 0 && run.metrics.DataPointCount() > 0 }, waitDeadline, 5*time.Millisecond)
 	// Written just now, the message entered after the cutoff: it is announced.
 	require.Eventually(t, func() bool { return len(briefAllRecords(root, run.logs.AllLogs())) == 1 }, waitDeadline, 5*time.Millisecond)
@@ -154,6 +167,7 @@ func TestLeaderIdleUntilLeading(t *testing.T) {
 	assert.Equal(t, calls, apiCalls.Load(), "API calls after losing the Lease")
 	assert.Equal(t, scanned, scans(t, run.tel), "scans after losing the Lease")
 	assert.Equal(t, points, run.metrics.DataPointCount(), "metrics after losing the Lease")
+	assert.False(t, run.watching(), "a watch after losing the Lease")
 	assert.Equal(t, []string{"backbone.message.error ERROR " + ap29Recv + "error/000001.bac"}, briefAllRecords(root, run.logs.AllLogs()))
 }
 
