@@ -38,6 +38,7 @@ var (
 	errStuckAfter      = errors.New(`"stuck_after" must not be negative (0 reports on arrival)`)
 	errPollInterval    = errors.New(`"events_poll_interval" must not be negative (0 turns the poll off)`)
 	errArchiveInterval = errors.New(`"archive_interval" must not be negative (0 lists archive/ at every scan)`)
+	errLookback        = errors.New(`"takeover_lookback" must not be negative`)
 )
 
 // Config defines the configuration of the backbone receiver.
@@ -91,6 +92,14 @@ type Config struct {
 	// (all of them without it; on a network share it misses other machines' changes); 0
 	// leaves them to the full scan at each collection interval.
 	EventsPollInterval time.Duration `mapstructure:"events_poll_interval"`
+
+	// LeaderElector is the ID of a k8s_leader_elector extension: the receiver then works
+	// only while this collector holds the Lease, and each takeover starts as leader.go says.
+	LeaderElector *component.ID `mapstructure:"k8s_leader_elector"`
+	// TakeoverLookback is how far before a takeover, beyond one collection interval, a new
+	// leader announces the messages it finds: at least the extension's lease_duration plus
+	// five retry_period, so that what entered while nobody led is not skipped.
+	TakeoverLookback time.Duration `mapstructure:"takeover_lookback"`
 
 	_ struct{}
 }
@@ -157,6 +166,9 @@ func (cfg *Config) Validate() error {
 	}
 	if cfg.ArchiveInterval < 0 {
 		errs = append(errs, errArchiveInterval)
+	}
+	if cfg.TakeoverLookback < 0 {
+		errs = append(errs, errLookback)
 	}
 	return errors.Join(errs...)
 }

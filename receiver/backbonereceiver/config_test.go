@@ -71,6 +71,14 @@ func TestLoadConfig(t *testing.T) {
 				}).Unmarshal(&c.Events))
 			},
 		},
+		{
+			id: component.NewIDWithName(metadata.Type, "leader"),
+			want: func(c *Config) {
+				c.Directory = "/backbone-issue-sync"
+				c.LeaderElector = &electorID
+				c.TakeoverLookback = 40 * time.Second
+			},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.id.String(), func(t *testing.T) {
@@ -190,6 +198,10 @@ func TestValidate(t *testing.T) {
 			c.Directory = "/data"
 			c.ArchiveInterval = -time.Second
 		}, wantErr: []error{errArchiveInterval}},
+		{desc: "negative takeover_lookback", modify: func(c *Config) {
+			c.Directory = "/data"
+			c.TakeoverLookback = -time.Second
+		}, wantErr: []error{errLookback}},
 		{desc: "every problem at once", modify: func(c *Config) {
 			c.Token, c.Username = "t", "u"
 			c.StartAt = ""

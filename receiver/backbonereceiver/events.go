@@ -40,6 +40,9 @@ type eventsOutput struct {
 	storage storage.Client // nil: state lives in memory
 	api     *apiSnapshot   // of the last full snapshot: the project keys of re-listed messages
 	refused bool           // the last delivery attempt was refused or left unanswered
+	// baselineCutoff, set at a takeover (see takeOver), limits start_at: end's baseline to
+	// the messages that entered at or before it; zero: every message present.
+	baselineCutoff time.Time
 
 	call     *consumerCall    // the request in flight, left unanswered by a delivery; nil when none
 	inFlight []msgtrack.Event // the pending events it carries, the first ones
@@ -111,7 +114,7 @@ func (e *eventsOutput) observe(snap *snapshot) {
 	if snap.tree != nil && e.judgeable(snap.tree) {
 		msgs := e.watchedMessages(snap)
 		if e.tracker.Fresh() && e.cfg.StartAt == StartAtEnd {
-			e.tracker.Baseline(snap.time, msgs)
+			e.tracker.Baseline(snap.time, enteredBy(msgs, e.baselineCutoff))
 		}
 		e.tracker.ObserveMessages(snap.time, msgs, unreadablePaths(snap.tree))
 	}

@@ -28,6 +28,9 @@ const (
 	// defaultArchiveInterval keeps a 1,000,000-file archive at 0.2 to 0.3% of a core: one
 	// listing of it costs 0.6 to 0.8 s of CPU.
 	defaultArchiveInterval = 5 * time.Minute
+	// defaultTakeoverLookback covers the k8s_leader_elector extension's defaults:
+	// lease_duration 15s plus five retry periods of 2s (see followElector).
+	defaultTakeoverLookback = 25 * time.Second
 )
 
 // receivers holds one receiver per config, shared by the pipelines that use it.
@@ -63,6 +66,7 @@ func createDefaultConfig() component.Config {
 		EventsNotify:        true,
 		EventsPollInterval:  defaultEventsPollInterval,
 		ArchiveInterval:     defaultArchiveInterval,
+		TakeoverLookback:    defaultTakeoverLookback,
 	}
 }
 
