@@ -30,7 +30,6 @@ require (
 	go.yaml.in/yaml/v3 v3.0.6 // indirect
 	golang.org/x/net v0.62.0 // indirect
 	golang.org/x/oauth2 v0.36.0 // indirect
-	golang.org/x/sys v0.49.0 // indirect
 	golang.org/x/text v0.43.0 // indirect
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20260817212433-ac3dfec99bb1 // indirect
 	google.golang.org/grpc v1.85.0 // indirect
@@ -40,9 +39,11 @@ require (
 
 require (
 	github.com/DataDog/datadog-api-client-go/v2 v2.67.0
+	github.com/hanwen/go-fuse/v2 v2.12.1
 	github.com/newrelic/newrelic-client-go/v2 v2.98.0
 	github.com/otelcol-backbone/otelcol-backbone/internal/harness v0.0.0
 	go.etcd.io/bbolt v1.5.0
+	golang.org/x/sys v0.49.0
 )
 
 replace (
