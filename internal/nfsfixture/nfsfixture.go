@@ -26,6 +26,7 @@ import (
 	"errors"
 	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -48,11 +49,59 @@ type Options struct {
 type Mount struct {
 	// Dir is where the folder is mounted: what the receiver is given.
 	Dir string
-	// Backing is the folder behind it: where the test makes changes.
+	// Backing is the folder behind it: where changes are made.
 	Backing string
 
 	server *fuse.Server
 	gate   *gate
+	counts *counters
+}
+
+// Requests counts the requests the kernel sent the mount: what an NFS client would have
+// asked its server, the rest being answered from its caches.
+type Requests struct {
+	Lookup, Getattr, Opendir int64
+}
+
+type counters struct {
+	lookup, getattr, opendir atomic.Int64
+}
+
+// Start mounts backing on dir, an empty folder. It needs root (or CAP_SYS_ADMIN) and
+// /dev/fuse.
+func Start(dir, backing string, opts Options) (*Mount, error) {
+	m := &Mount{Dir: dir, Backing: backing, gate: &gate{}, counts: &counters{}}
+	root, err := fs.NewLoopbackRoot(backing)
+	if err != nil {
+		return nil, err
+	}
+	data := root.(*fs.LoopbackNode).RootData
+	data.NewNode = func(data *fs.LoopbackRoot, _ *fs.Inode, _ string, _ *syscall.Stat_t) fs.InodeEmbedder {
+		return &node{LoopbackNode: fs.LoopbackNode{RootData: data}, gate: m.gate, counts: m.counts}
+	}
+	data.RootNode = data.NewNode(data, nil, "", nil)
+	attr, entry := opts.AttrTimeout, opts.EntryTimeout
+	m.server, err = fs.Mount(dir, data.RootNode, &fs.Options{
+		AttrTimeout:     &attr,
+		EntryTimeout:    &entry,
+		NegativeTimeout: &entry,
+		MountOptions: fuse.MountOptions{
+			FsName:            "nfsfixture",
+			Name:              "nfsfixture",
+			AllowOther:        true,
+			DirectMountStrict: true, // mount(2) itself: fusermount is not needed
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// Close answers any blocked read and unmounts.
+func (m *Mount) Close() error {
+	m.Release()
+	return m.server.Unmount()
 }
 
 // New mounts backing on a new folder for the test's duration, or skips the test where FUSE
@@ -62,41 +111,24 @@ func New(t testing.TB, backing string, opts Options) *Mount {
 	if _, err := os.Stat("/dev/fuse"); err != nil {
 		t.Skipf("FUSE is unavailable (%v): the network file system fixture needs /dev/fuse", err)
 	}
-	m := &Mount{Dir: t.TempDir(), Backing: backing, gate: &gate{}}
-	root, err := fs.NewLoopbackRoot(backing)
-	if err != nil {
-		t.Fatalf("loopback over %s: %v", backing, err)
+	m, err := Start(t.TempDir(), backing, opts)
+	if errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.ENODEV) || errors.Is(err, syscall.ENOENT) {
+		t.Skipf("FUSE cannot be mounted here (%v): the network file system fixture needs root and FUSE", err)
 	}
-	data := root.(*fs.LoopbackNode).RootData
-	data.NewNode = func(data *fs.LoopbackRoot, _ *fs.Inode, _ string, _ *syscall.Stat_t) fs.InodeEmbedder {
-		return &node{LoopbackNode: fs.LoopbackNode{RootData: data}, gate: m.gate}
-	}
-	data.RootNode = data.NewNode(data, nil, "", nil)
-	attr, entry := opts.AttrTimeout, opts.EntryTimeout
-	m.server, err = fs.Mount(m.Dir, data.RootNode, &fs.Options{
-		AttrTimeout:     &attr,
-		EntryTimeout:    &entry,
-		NegativeTimeout: &entry,
-		MountOptions: fuse.MountOptions{
-			FsName:            "nfsfixture",
-			Name:              "nfsfixture",
-			AllowOther:        true,
-			DirectMountStrict: true, // as root, mount(2) itself: fusermount is not needed
-		},
-	})
 	if err != nil {
-		if errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.ENODEV) || errors.Is(err, syscall.ENOENT) {
-			t.Skipf("FUSE cannot be mounted here (%v): the network file system fixture needs root and FUSE", err)
-		}
-		t.Fatalf("mount %s: %v", m.Dir, err)
+		t.Fatalf("mount %s: %v", backing, err)
 	}
 	t.Cleanup(func() {
-		m.Release()
-		if err := m.server.Unmount(); err != nil {
+		if err := m.Close(); err != nil {
 			t.Errorf("unmount %s: %v", m.Dir, err)
 		}
 	})
 	return m
+}
+
+// Requests returns the requests counted since the mount.
+func (m *Mount) Requests() Requests {
+	return Requests{Lookup: m.counts.lookup.Load(), Getattr: m.counts.getattr.Load(), Opendir: m.counts.opendir.Load()}
 }
 
 // Hang makes every directory read of the mount block until Release.
@@ -158,7 +190,8 @@ func (g *gate) pass() {
 // the kernel caches.
 type node struct {
 	fs.LoopbackNode
-	gate *gate
+	gate   *gate
+	counts *counters
 }
 
 var (
@@ -169,11 +202,13 @@ var (
 )
 
 func (n *node) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
+	n.counts.lookup.Add(1)
 	n.gate.pass()
 	return n.LoopbackNode.Lookup(ctx, name, out)
 }
 
 func (n *node) Getattr(ctx context.Context, f fs.FileHandle, out *fuse.AttrOut) syscall.Errno {
+	n.counts.getattr.Add(1)
 	n.gate.pass()
 	return n.LoopbackNode.Getattr(ctx, f, out)
 }
@@ -182,6 +217,7 @@ func (n *node) Getattr(ctx context.Context, f fs.FileHandle, out *fuse.AttrOut) 
 // opens (FOPEN_KEEP_CACHE): it is read again only once the folder's attributes, refreshed
 // after AttrTimeout, show that it changed.
 func (n *node) OpendirHandle(ctx context.Context, flags uint32) (fs.FileHandle, uint32, syscall.Errno) {
+	n.counts.opendir.Add(1)
 	n.gate.pass()
 	fh, fuseFlags, errno := n.LoopbackNode.OpendirHandle(ctx, flags)
 	return fh, fuseFlags | fuse.FOPEN_CACHE_DIR | fuse.FOPEN_KEEP_CACHE, errno
