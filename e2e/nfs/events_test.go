@@ -26,6 +26,7 @@ const deliverySlack = time.Second
 // events_poll_interval plus the cache time, and the folder metrics count exactly what the
 // simulator wrote.
 func TestNFSEventsCountsLatency(t *testing.T) {
+	t.Parallel()
 	for _, cache := range []time.Duration{time.Second, 30 * time.Second} {
 		t.Run("cache "+cache.String(), func(t *testing.T) {
 			t.Parallel()
