@@ -181,10 +181,10 @@ func (r *backboneReceiver) run(ctx context.Context) {
 	}
 }
 
-// tick takes one snapshot, within the configured timeout, hands it to both outputs,
-// which wait for their consumers side by side until due (when the next tick is), and
-// returns it. Each problem met (reading or delivering) is logged when it appears, changes
-// or clears.
+// tick takes one snapshot, within timeout for the API and scan_timeout for the folder
+// tree, hands it to both outputs, which wait for their consumers side by side until due
+// (when the next tick is), and returns it. Each problem met (reading or delivering) is
+// logged when it appears, changes or clears.
 func (r *backboneReceiver) tick(ctx context.Context, due time.Time) *snapshot {
 	snap := r.reader.read(ctx, r.readTimeout())
 	r.mu.Lock()
