@@ -17,7 +17,7 @@ MODULES   := . receiver/backbonereceiver internal/harness
 # End-to-end packages: their tests run the built collector (they skip in `unit`, where
 # BACKBONE_E2E_COLLECTOR is not set). e2e/prometheus also needs prometheus and promtool;
 # e2e/leader runs the full distribution (BACKBONE_E2E_COLLECTOR_FULL).
-E2E_PKGS  := ./e2e/ ./e2e/faults/ ./e2e/leader/ ./packaging/ ./examples/kubernetes/
+E2E_PKGS  := ./e2e/ ./e2e/faults/ ./e2e/leader/ ./e2e/nfs/ ./packaging/ ./examples/kubernetes/
 
 .PHONY: all build build-full collector sim run test unit e2e prometheus-test prometheus-tools failure-plot vet fmt-check generate bench fuzz soak package test-package clean
 

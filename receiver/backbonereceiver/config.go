@@ -39,6 +39,7 @@ var (
 	errPollInterval    = errors.New(`"events_poll_interval" must not be negative (0 turns the poll off)`)
 	errArchiveInterval = errors.New(`"archive_interval" must not be negative (0 lists archive/ at every scan)`)
 	errLookback        = errors.New(`"takeover_lookback" must not be negative`)
+	errScanTimeout     = errors.New(`"scan_timeout" must not be negative (0 is the collection interval)`)
 )
 
 // Config defines the configuration of the backbone receiver.
@@ -73,6 +74,11 @@ type Config struct {
 	// ArchiveInterval is how often archive/ is listed: at the first scan, then at most this
 	// often, its figures reused by the scans in between; archive/ can hold millions of files.
 	ArchiveInterval time.Duration `mapstructure:"archive_interval"`
+	// ScanTimeout bounds one listing of the folder tree (a full scan or a re-list), apart
+	// from the API's timeout: a scan still running then reports what it has read; one that
+	// a share that does not answer holds in the kernel is left to return on its own, and no
+	// other starts meanwhile. 0 is the collection interval.
+	ScanTimeout time.Duration `mapstructure:"scan_timeout"`
 
 	// Storage is the ID of a storage extension that keeps which message events were
 	// delivered across restarts.
@@ -170,5 +176,17 @@ func (cfg *Config) Validate() error {
 	if cfg.TakeoverLookback < 0 {
 		errs = append(errs, errLookback)
 	}
+	if cfg.ScanTimeout < 0 {
+		errs = append(errs, errScanTimeout)
+	}
 	return errors.Join(errs...)
+}
+
+// scanTimeout is the budget of one listing of the folder tree: scan_timeout, or the
+// collection interval when it is 0.
+func (cfg *Config) scanTimeout() time.Duration {
+	if cfg.ScanTimeout > 0 {
+		return cfg.ScanTimeout
+	}
+	return cfg.CollectionInterval
 }

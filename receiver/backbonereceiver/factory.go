@@ -16,7 +16,7 @@ import (
 )
 
 const (
-	// defaultTimeout bounds one snapshot (API calls and tree walk) and each HTTP call.
+	// defaultTimeout bounds the API calls of one snapshot and each HTTP call.
 	defaultTimeout = 10 * time.Second
 	// defaultMaxEventsPerRequest keeps a burst of events in requests every backend accepts.
 	defaultMaxEventsPerRequest = 1000
@@ -31,6 +31,9 @@ const (
 	// defaultTakeoverLookback covers the k8s_leader_elector extension's defaults:
 	// lease_duration 15s plus five retry periods of 2s (see followElector).
 	defaultTakeoverLookback = 25 * time.Second
+	// defaultScanTimeout is the timeout's figure, on a budget of its own: a full scan of
+	// 1,000,000 files takes about a second on local disk.
+	defaultScanTimeout = 10 * time.Second
 )
 
 // receivers holds one receiver per config, shared by the pipelines that use it.
@@ -67,6 +70,7 @@ func createDefaultConfig() component.Config {
 		EventsPollInterval:  defaultEventsPollInterval,
 		ArchiveInterval:     defaultArchiveInterval,
 		TakeoverLookback:    defaultTakeoverLookback,
+		ScanTimeout:         defaultScanTimeout,
 	}
 }
 

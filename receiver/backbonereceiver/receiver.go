@@ -222,14 +222,12 @@ func (r *backboneReceiver) run(ctx context.Context) {
 	}
 }
 
-// tick takes one snapshot, within the configured timeout, hands it to both outputs,
-// which wait for their consumers side by side until due (when the next tick is), and
-// returns it. Each problem met (reading or delivering) is logged when it appears, changes
-// or clears.
+// tick takes one snapshot, within timeout for the API and scan_timeout for the folder
+// tree, hands it to both outputs, which wait for their consumers side by side until due
+// (when the next tick is), and returns it. Each problem met (reading or delivering) is
+// logged when it appears, changes or clears.
 func (r *backboneReceiver) tick(ctx context.Context, due time.Time) *snapshot {
-	readCtx, cancel := context.WithTimeout(ctx, r.readTimeout())
-	snap := r.reader.read(readCtx)
-	cancel()
+	snap := r.reader.read(ctx, r.readTimeout())
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed {
@@ -277,9 +275,10 @@ func (r *backboneReceiver) relist(ctx context.Context, folders []queuetree.Watch
 	if len(folders) == 0 {
 		return
 	}
-	readCtx, cancel := context.WithTimeout(ctx, r.readTimeout())
-	snap := r.reader.relist(readCtx, folders)
-	cancel()
+	snap := r.reader.relist(ctx, folders) // within scan_timeout
+	if snap == nil {
+		return // the next tick reports a listing that does not return
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed {
@@ -292,7 +291,8 @@ func (r *backboneReceiver) relist(ctx context.Context, folders []queuetree.Watch
 	r.events.persist(context.WithoutCancel(ctx)) // as a tick: what was delivered is saved, shutdown or not
 }
 
-// readTimeout bounds one snapshot: the configured timeout, or the interval when it is 0.
+// readTimeout bounds the API's part of a snapshot: the configured timeout, or the interval
+// when it is 0.
 func (r *backboneReceiver) readTimeout() time.Duration {
 	if t := r.cfg.ControllerConfig.Timeout; t > 0 {
 		return t
