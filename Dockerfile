@@ -21,20 +21,24 @@
 ARG GO_VERSION=1.26
 
 FROM golang:${GO_VERSION} AS build
+# builder-config-full.yaml builds the full distribution (file_log receiver, k8s_leader_elector
+# for examples/kubernetes); its binary becomes /otelcol-backbone all the same.
+ARG BUILDER_CONFIG=builder-config.yaml
 WORKDIR /src
 ENV GOTOOLCHAIN=local CGO_ENABLED=0
 COPY . .
-# ocb generates the distribution's sources in dist/otelcol-backbone and builds a static,
-# stripped binary there; otelcol-backbone-statecheck, the entry point, is built beside it.
+# ocb generates the distribution's sources in dist/<name> and builds a static, stripped binary
+# there; otelcol-backbone-statecheck, the entry point, is built beside it.
 RUN --mount=type=cache,target=/go/pkg/mod \
 	--mount=type=cache,target=/root/.cache/go-build \
-	./scripts/build-dist.sh \
+	BUILDER_CONFIG=${BUILDER_CONFIG} ./scripts/build-dist.sh \
 	&& mkdir -p /out \
 	&& go build -trimpath -ldflags='-s -w' -o /out/otelcol-backbone-statecheck ./cmd/otelcol-backbone-statecheck
 # The files of the final image, with the user it runs as (uid/gid 10001, as the official
 # collector images) and its state directory.
 RUN mkdir -p /out/etc/otelcol-backbone /out/var/lib/otelcol-backbone \
-	&& cp dist/otelcol-backbone/otelcol-backbone /out/otelcol-backbone \
+	&& name=$(sed -n 's/^  name: *//p' "${BUILDER_CONFIG}" | head -n1) \
+	&& cp "dist/${name}/${name}" /out/otelcol-backbone \
 	&& cp packaging/config.yaml /out/etc/otelcol-backbone/config.yaml \
 	&& echo 'otelcol-backbone:x:10001:10001:otelcol-backbone:/var/lib/otelcol-backbone:/sbin/nologin' >/out/etc/passwd \
 	&& echo 'otelcol-backbone:x:10001:' >/out/etc/group

@@ -6,13 +6,18 @@ export GORACE := atexit_sleep_ms=0
 GO        ?= go
 DIST_DIR  := dist/otelcol-backbone
 COLLECTOR := $(DIST_DIR)/otelcol-backbone
+FULL      := dist/otelcol-backbone-full/otelcol-backbone-full
 SIM       := bin/backbonesim
+# A Prometheus 3 binary for the end-to-end test over OTLP (scripts/prometheus3.sh builds one);
+# the test skips that run when it is empty.
+PROMETHEUS3 ?=
 # The Go modules of this repository: the distribution's support and tests, the receiver, and the
 # test harness (simulator and helpers) both use.
 MODULES   := . receiver/backbonereceiver internal/harness
 # End-to-end packages: their tests run the built collector (they skip in `unit`, where
-# BACKBONE_E2E_COLLECTOR is not set). e2e/prometheus also needs prometheus and promtool.
-E2E_PKGS  := ./e2e/ ./e2e/faults/ ./packaging/ ./examples/kubernetes/
+# BACKBONE_E2E_COLLECTOR is not set). e2e/prometheus also needs prometheus and promtool;
+# e2e/leader runs the full distribution (BACKBONE_E2E_COLLECTOR_FULL).
+E2E_PKGS  := ./e2e/ ./e2e/faults/ ./e2e/leader/ ./e2e/nfs/ ./packaging/ ./examples/kubernetes/
 
 .PHONY: all build build-full collector sim run test unit e2e prometheus-test prometheus-tools failure-plot vet fmt-check generate bench fuzz soak package test-package clean
 
@@ -24,7 +29,8 @@ build: collector sim
 collector:
 	./scripts/build-dist.sh
 
-## build-full: otelcol-backbone-full, the distribution plus the file_log receiver (builder-config-full.yaml)
+## build-full: otelcol-backbone-full, the distribution plus the file_log receiver and the k8s_leader_elector
+## extension (builder-config-full.yaml); built with Go 1.27.3, which the go command fetches once (about 5 min cold)
 build-full: sim
 	BUILDER_CONFIG=builder-config-full.yaml ./scripts/build-dist.sh
 
@@ -51,13 +57,16 @@ unit:
 
 # One go test for all end-to-end packages: they run side by side, and their tests mostly wait
 # on the collector, so -parallel 8 rather than one test per core.
-e2e: build
-	BACKBONE_E2E_COLLECTOR=$(abspath $(COLLECTOR)) $(GO) test -count=1 -parallel 8 -v $(E2E_PKGS)
+# e2e/leader needs the full distribution: two replicas electing a leader through a Lease.
+e2e: build build-full
+	BACKBONE_E2E_COLLECTOR=$(abspath $(COLLECTOR)) BACKBONE_E2E_COLLECTOR_FULL=$(abspath $(FULL)) \
+		$(GO) test -count=1 -parallel 8 -v $(E2E_PKGS)
 
 ## prometheus-test: promtool checks and unit tests of the alert rules, then rules and dashboard on a real Prometheus
+## (by scrape; also over OTLP when PROMETHEUS3 names a Prometheus 3 binary, which scripts/prometheus3.sh builds)
 prometheus-test: build prometheus-tools
 	./scripts/promtest.sh
-	BACKBONE_E2E_COLLECTOR=$(abspath $(COLLECTOR)) $(GO) test -count=1 -v ./e2e/prometheus/
+	BACKBONE_E2E_COLLECTOR=$(abspath $(COLLECTOR)) BACKBONE_E2E_PROMETHEUS3=$(PROMETHEUS3) $(GO) test -count=1 -v ./e2e/prometheus/
 
 # The tests of the alert rules need prometheus and promtool on PATH (Debian's package
 # `prometheus`, which .ci/run installs).

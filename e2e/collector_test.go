@@ -45,7 +45,8 @@ type collectorConfig struct {
 // writeConfig writes the collector's configuration into a temporary folder and returns its path.
 func writeConfig(t *testing.T, cfg collectorConfig) string {
 	t.Helper()
-	extra := "    auth_backoff:\n      initial_interval: 2s\n      max_interval: 4s\n"
+	// archive_interval 0: the tests check the archive's count after each change.
+	extra := "    auth_backoff:\n      initial_interval: 2s\n      max_interval: 4s\n    archive_interval: 0s\n"
 	if cfg.StartAt != "" {
 		extra += "    start_at: " + cfg.StartAt + "\n"
 	}

@@ -78,6 +78,11 @@ func TestE2EExamplesValidate(t *testing.T) {
 			"PROMETHEUS_REMOTE_WRITE_HEADERS": `{"X-Scope-OrgID": "jira"}`,
 		}},
 		{desc: "Prometheus with defaults", file: "prometheus.yaml"},
+		{desc: "Prometheus with a two-minute interval", file: "prometheus.yaml", env: map[string]string{"BACKBONE_COLLECTION_INTERVAL": "2m"}},
+		{desc: "Prometheus 3 over OTLP", file: "prometheus-otlp.yaml"},
+		{desc: "Prometheus 3 over OTLP with a tenant", file: "prometheus-otlp.yaml", env: map[string]string{
+			"PROMETHEUS_OTLP_ENDPOINT": "https://mimir.example.com/otlp", "PROMETHEUS_OTLP_HEADERS": `{"X-Scope-OrgID": "jira"}`,
+		}},
 		{desc: "Prometheus with an unknown exporter", file: "prometheus.yaml", env: map[string]string{
 			"PROMETHEUS_EXPORTERS": "[prometheus, remote_write]",
 		}, wantErr: "remote_write"},

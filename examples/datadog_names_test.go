@@ -192,7 +192,7 @@ func loadDDMonitors(t *testing.T) []ddMonitor {
 // unknown fields, and checks its query against the monitor query grammar, its message against
 // the template syntax, and its names against metadata.yaml.
 func TestDatadogMonitorsImport(t *testing.T) {
-	n := deriveDDNames(t, vendorCatalogue(t))
+	n := deriveDDNames(t, loadCatalogue(t))
 	for _, dm := range loadDDMonitors(t) {
 		m, where := dm.m, dm.m.GetName()
 		assert.Equal(t, where+".json", filepath.Base(dm.file), "file name")
@@ -306,7 +306,7 @@ func TestDatadogDashboardImports(t *testing.T) {
 	require.NoError(t, json.Unmarshal(raw, &model))
 	assert.Empty(t, unknownFields(reflect.ValueOf(model), "dashboard"), "fields the Dashboards API model does not know")
 
-	n := deriveDDNames(t, vendorCatalogue(t))
+	n := deriveDDNames(t, loadCatalogue(t))
 	var d ddDashboard
 	require.NoError(t, json.Unmarshal(raw, &d))
 	vars := map[string]string{}

@@ -116,7 +116,7 @@ func TestNewRelicConditionsImport(t *testing.T) {
 		alerts.AlertsIncidentPreferenceTypes.PER_CONDITION, alerts.AlertsIncidentPreferenceTypes.PER_CONDITION_AND_TARGET, alerts.AlertsIncidentPreferenceTypes.PER_POLICY,
 	}, policy.IncidentPreference)
 
-	c := vendorCatalogue(t)
+	c := loadCatalogue(t)
 	n := deriveNRNames(c)
 	for _, cond := range loadNRConditions(t) {
 		where := cond.Name
@@ -228,7 +228,7 @@ func TestNewRelicDashboardImports(t *testing.T) {
 	var d dashboards.DashboardInput
 	require.NoError(t, decodeStrict(raw, &d), "dashboard.json")
 
-	n := deriveNRNames(vendorCatalogue(t))
+	n := deriveNRNames(loadCatalogue(t))
 	vars := map[string]string{}
 	for _, v := range d.Variables {
 		require.NotNil(t, v.NRQLQuery, v.Name)

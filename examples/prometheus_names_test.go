@@ -2,6 +2,7 @@ package examples
 
 import (
 	"encoding/json"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -55,7 +56,35 @@ func derivePromNames(t *testing.T, c catalogue) promNames {
 	for l := range promExternalLabels {
 		n.labels[l] = true
 	}
+	for _, r := range loadPromRules(t) {
+		if r.Record != "" {
+			n.metrics[r.Record] = true
+		}
+	}
 	return n
+}
+
+// promRule is one alerting or recording rule of the Prometheus pack.
+type promRule struct {
+	Alert       string            `yaml:"alert"`
+	Record      string            `yaml:"record"`
+	Expr        string            `yaml:"expr"`
+	Annotations map[string]string `yaml:"annotations"`
+}
+
+func loadPromRules(t *testing.T) []promRule {
+	t.Helper()
+	var rules struct {
+		Groups []struct {
+			Rules []promRule `yaml:"rules"`
+		} `yaml:"groups"`
+	}
+	require.NoError(t, yaml.Unmarshal(readPack(t, "prometheus/backbone-alerts.yaml"), &rules))
+	var out []promRule
+	for _, g := range rules.Groups {
+		out = append(out, g.Rules...)
+	}
+	return out
 }
 
 // promResourceLabels reads resource_constant_labels.included of the Prometheus example.
@@ -98,33 +127,30 @@ func (n promNames) checkPromQL(t *testing.T, where, expr string) {
 // TestPrometheusRulesUseExistingNames checks every rule's expression and annotations.
 func TestPrometheusRulesUseExistingNames(t *testing.T) {
 	n := derivePromNames(t, loadCatalogue(t))
-	var rules struct {
-		Groups []struct {
-			Rules []struct {
-				Alert       string            `yaml:"alert"`
-				Expr        string            `yaml:"expr"`
-				Annotations map[string]string `yaml:"annotations"`
-			} `yaml:"rules"`
-		} `yaml:"groups"`
-	}
-	require.NoError(t, yaml.Unmarshal(readPack(t, "prometheus/backbone-alerts.yaml"), &rules))
-	count := 0
-	for _, g := range rules.Groups {
-		for _, r := range g.Rules {
-			count++
-			n.checkPromQL(t, r.Alert, r.Expr)
-			assert.Contains(t, r.Annotations["runbook_url"], "docs/runbook.md#"+strings.ToLower(r.Alert), "%s: runbook_url", r.Alert)
-			for k, text := range r.Annotations {
-				for _, l := range templateLabels(alertLabel, text) {
-					assert.True(t, n.labels[l], "%s: annotation %s: label %s does not exist", r.Alert, k, l)
-				}
-				for _, m := range labelMatcher.FindAllStringSubmatch(text, -1) {
-					assert.True(t, n.labels[m[1]] || m[1] == "__name__", "%s: annotation %s: label %s does not exist", r.Alert, k, m[1])
-				}
+	alerts := 0
+	for _, r := range loadPromRules(t) {
+		name := r.Alert + r.Record
+		n.checkPromQL(t, name, r.Expr)
+		if r.Record != "" {
+			assert.Regexp(t, `^backbone_[a-z_]+:[a-z_]+$`, r.Record, "recording rules are named level:metric")
+			continue
+		}
+		alerts++
+		assert.Contains(t, r.Annotations["runbook_url"], "docs/runbook.md#"+strings.ToLower(r.Alert), "%s: runbook_url", r.Alert)
+		for k, text := range r.Annotations {
+			for _, l := range templateLabels(alertLabel, text) {
+				assert.True(t, n.labels[l], "%s: annotation %s: label %s does not exist", r.Alert, k, l)
+			}
+			for _, m := range labelMatcher.FindAllStringSubmatch(text, -1) {
+				assert.True(t, n.labels[m[1]] || m[1] == "__name__", "%s: annotation %s: label %s does not exist", r.Alert, k, m[1])
+			}
+			// The queries the annotation runs (printf `...` | query).
+			for _, q := range regexp.MustCompile("`([^`]*)`").FindAllStringSubmatch(text, -1) {
+				n.checkPromQL(t, r.Alert+" annotation "+k, q[1])
 			}
 		}
 	}
-	assert.GreaterOrEqual(t, count, 16)
+	assert.GreaterOrEqual(t, alerts, 17)
 }
 
 // grafanaDashboard holds the parts of the Grafana dashboard that name metrics and labels.

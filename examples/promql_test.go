@@ -50,7 +50,8 @@ func parsePromQL(expr, metricPrefix string) promRefs {
 		rest = strings.Replace(rest, m[0], strings.TrimSuffix(strings.TrimPrefix(m[0], "label_values("), ", "+m[1]+")"), 1)
 	}
 	rest = stringLiteral.ReplaceAllString(rest, " ")
-	for _, m := range regexp.MustCompile(`\b`+regexp.QuoteMeta(metricPrefix)+`[A-Za-z0-9_]*`).FindAllString(rest, -1) {
+	// Recorded names carry colons (backbone_integration:running).
+	for _, m := range regexp.MustCompile(`\b`+regexp.QuoteMeta(metricPrefix)+`[A-Za-z0-9_:]*`).FindAllString(rest, -1) {
 		r.metrics = append(r.metrics, m)
 	}
 	return r

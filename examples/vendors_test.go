@@ -22,17 +22,6 @@ const (
 // lower case, the heading docs/runbook.md gives it.
 const runbookBase = "https://github.com/otelcol-backbone/otelcol-backbone/blob/main/docs/runbook.md#"
 
-// vendorCatalogue is the receiver's catalogue plus backbone.integration.idle, the resource
-// attribute the idle_integrations setting puts on every integration's series and records.
-func vendorCatalogue(t *testing.T) catalogue {
-	t.Helper()
-	c := loadCatalogue(t)
-	if _, ok := c.ResourceAttributes[attrIdle]; !ok {
-		c.ResourceAttributes[attrIdle] = map[string]any{"type": "bool"}
-	}
-	return c
-}
-
 // jiraLogAttributes are the names of the Jira log records of the full distribution
 // (examples/full/jira-log.yaml) that the dashboards read: its resource identity and the keys
 // found in the text, under the receiver's names.

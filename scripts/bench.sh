@@ -26,6 +26,10 @@
 # Then the saved state's cost on the built collector (cmd/backboneeventbench -storage): storage
 # bytes written per second, growth of the file_storage folder and CPU while 2 new messages a
 # second arrive in error/ for 25 s beside 20,000 others (200 issue folders), and beside none.
+# Then the cost of the polls where the tree is on a network file system (cmd/backbonenfsbench,
+# root and /dev/fuse needed): the built collector on a 200-integration tree seen through a FUSE
+# mount that caches like NFS, over quiet polls: its CPU, the requests that reach the share and
+# its system calls (strace), per poll.
 # Then, on the built collector with its defaults and the simulator with 200
 # integrations (cmd/backboneeventbench): idle CPU, event latency with and without
 # change notification, and a steady stream of new messages (memory, keep-up).
@@ -44,6 +48,8 @@
 #   BENCH_EVENT_LOAD    how long 100 new messages/s run (default 60s; 0s: skip).
 #   BENCH_CHURN=0       skips the collector's CPU under moves into archive/.
 #   BENCH_STORAGE=0     skips the saved state's cost.
+#   BENCH_NFS=0         skips the polls on the network file system.
+#   BENCH_NFS_POLLS     quiet polls measured on it, each way (default 12).
 #   BENCH_EVENTS=0      skips the collector's idle CPU, event latency and stream.
 #
 # Usage: scripts/bench.sh             (or: make bench)
@@ -235,6 +241,17 @@ if [[ "${BENCH_STORAGE:-1}" != 0 ]]; then
 	echo
 	echo "the saved state on the built collector, new messages in error/ beside many and beside none:"
 	go run ./cmd/backboneeventbench -collector "$collector" -storage
+fi
+
+if [[ "${BENCH_NFS:-1}" != 0 ]]; then
+	echo
+	echo "polls on a network file system (cmd/backbonenfsbench: the tree through a FUSE mount that caches like NFS), 200 integrations:"
+	if [[ $EUID -ne 0 || ! -e /dev/fuse ]]; then
+		echo "  skipped: the mount needs root and /dev/fuse"
+	else
+		build_tree "$base/nfs/backbone-issue-sync" 200 50
+		go run ./cmd/backbonenfsbench -collector "$collector" -tree "$base/nfs/backbone-issue-sync" -polls "${BENCH_NFS_POLLS:-12}"
+	fi
 fi
 
 if [[ "${BENCH_EVENTS:-1}" != 0 ]]; then

@@ -7,6 +7,7 @@
 # Environment:
 #   BUILDER_CONFIG  ocb manifest (default: builder-config.yaml in the repository root)
 #   GO              go command ocb and this script use (default: go)
+#   GOTOOLCHAIN_FULL  Go toolchain for builder-config-full.yaml (default: go1.27.3; the others: local)
 #
 # Incremental: ocb regenerates the sources, then `go mod tidy` and `go build` run in the output
 # folder. Modules already in the module cache are not downloaded again and unchanged packages
@@ -17,9 +18,17 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root=$(pwd)
 
-export GOTOOLCHAIN=local
 go_cmd=${GO:-go}
 config=${BUILDER_CONFIG:-builder-config.yaml}
+
+# The full manifest carries k8sleaderelector v0.149.0, an older contrib release that builds
+# against core v0.165.0 only with Go 1.27.3; the go command fetches that toolchain once (76 MB)
+# and ocb's `go mod tidy` and `go build` run under it. The default manifest keeps the local Go,
+# so the small distribution builds with nothing downloaded beyond its modules.
+case "$(basename "$config")" in
+builder-config-full.yaml) export GOTOOLCHAIN=${GOTOOLCHAIN_FULL:-go1.27.3} ;;
+*) export GOTOOLCHAIN=local ;;
+esac
 
 if [ ! -f "$config" ]; then
 	echo "build-dist: $config not found" >&2

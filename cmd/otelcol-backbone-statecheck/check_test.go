@@ -111,21 +111,24 @@ func truncateHalf(t *testing.T, path string) {
 }
 
 // TestFixturesMakeBboltFail shows that the damaged files are what a collector meets: opened as
-// file_storage opens them, they make bbolt panic in its own goroutine (exit status 2), the
-// crash loop this program prevents, while the sound file opens.
+// file_storage opens them, they make bbolt panic (exit status 2), the crash loop this program
+// prevents, while the sound file opens. The file damaged in its middle panics in a goroutine
+// bbolt starts, where no caller can recover it; a truncated one panics there or in the reader,
+// depending on which page is read first.
 func TestFixturesMakeBboltFail(t *testing.T) {
 	self, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
-		name   string
-		damage func(*testing.T, string)
-		want   string // in the output; "" for a clean open
+		name    string
+		damage  func(*testing.T, string)
+		want    string // in the output; "" for a clean open
+		inBbolt bool   // the panic is in a goroutine bbolt started
 	}{
-		{"sound", func(*testing.T, string) {}, ""},
-		{"damaged in the middle", damageMiddle, "panic: assertion failed: Page expected to be: "},
-		{"truncated", truncateHalf, "panic: "},
+		{"sound", func(*testing.T, string) {}, "", false},
+		{"damaged in the middle", damageMiddle, "panic: assertion failed: Page expected to be: ", true},
+		{"truncated", truncateHalf, "panic: ", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "receiver_backbone_")
@@ -143,7 +146,7 @@ func TestFixturesMakeBboltFail(t *testing.T) {
 			if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 2 || !strings.Contains(string(out), tc.want) {
 				t.Fatalf("want a panic (exit status 2) with %q, got %v:\n%.2000s", tc.want, err, out)
 			}
-			if !strings.Contains(string(out), "created by go.etcd.io/bbolt.") {
+			if tc.inBbolt && !strings.Contains(string(out), "created by go.etcd.io/bbolt.") {
 				t.Errorf("the panic is not in a goroutine bbolt started:\n%.3000s", out)
 			}
 		})

@@ -19,6 +19,13 @@ type dashboard struct {
 	Templating struct {
 		List []variable `json:"list"`
 	} `json:"templating"`
+	Annotations struct {
+		List []struct {
+			Name       string         `json:"name"`
+			Expr       string         `json:"expr"`
+			Datasource *datasourceRef `json:"datasource"`
+		} `json:"list"`
+	} `json:"annotations"`
 }
 
 type datasourceRef struct {
@@ -222,6 +229,7 @@ func TestPrometheusDashboardJSON(t *testing.T) {
 
 	ids := map[int]string{}
 	var types []string
+	jiraLogPanels := 0
 	for _, p := range allPanels(d.Panels) {
 		if prev, dup := ids[p.ID]; dup {
 			t.Errorf("panels %q and %q share id %d", prev, p.Title, p.ID)
@@ -255,10 +263,9 @@ func TestPrometheusDashboardJSON(t *testing.T) {
 				if p.Type != "logs" {
 					t.Errorf("panel %q queries logs but is a %s panel", p.Title, p.Type)
 				}
-				for _, v := range []string{"$jira_base_url", "$integration", "$connector"} {
-					if !strings.Contains(tg.Expr, v) {
-						t.Errorf("logs panel %q does not filter by %s: %s", p.Title, v, tg.Expr)
-					}
+				checkLogQuery(t, "logs panel "+p.Title, tg.Expr)
+				if strings.Contains(tg.Expr, jiraLogStream) {
+					jiraLogPanels++
 				}
 			}
 			if _, err := substitute(tg.Expr, map[string]string{"jira_base_url": ".*", "integration": ".*", "connector": ".*"}); err != nil {
@@ -272,6 +279,14 @@ func TestPrometheusDashboardJSON(t *testing.T) {
 			}
 		}
 	}
+	if jiraLogPanels != 1 {
+		t.Errorf("%d logs panels show Jira's log (%s), want one beside the message events", jiraLogPanels, jiraLogStream)
+	}
+	for _, a := range d.Annotations.List {
+		if a.Datasource != nil && a.Datasource.UID == logsDatasource {
+			checkLogQuery(t, "annotation "+a.Name, a.Expr)
+		}
+	}
 	sort.Strings(types)
 	for _, want := range []string{"logs", "stat", "table", "timeseries", "state-timeline"} {
 		if i := sort.SearchStrings(types, want); i == len(types) || types[i] != want {
@@ -280,6 +295,38 @@ func TestPrometheusDashboardJSON(t *testing.T) {
 	}
 	if len(d.promQueries()) < 10 {
 		t.Errorf("only %d PromQL queries", len(d.promQueries()))
+	}
+}
+
+// jiraLogStream selects Jira's own log records (examples/full/jira-log.yaml).
+const jiraLogStream = `{service_name="jira"}`
+
+// checkLogQuery checks a LogQL query: the receiver's events are selected by event name,
+// never by folder (backbone.message.resolved records carry the folder too), and filtered by
+// every variable; Jira's log lines by Jira and integration (they name no connector), and only
+// those that name an integration.
+func checkLogQuery(t *testing.T, where, expr string) {
+	t.Helper()
+	want := []string{"$jira_base_url", "$integration"}
+	switch {
+	case strings.Contains(expr, jiraLogStream):
+		if !strings.Contains(expr, `backbone_integration_key!=""`) {
+			t.Errorf("%s: Jira's log lines must be those that name an integration: %s", where, expr)
+		}
+	case strings.Contains(expr, `{service_name="otelcol-backbone"}`):
+		if !strings.Contains(expr, "event_name") || strings.Contains(expr, "backbone_folder") {
+			t.Errorf("%s: select the events by event_name, not by folder: %s", where, expr)
+		}
+		if !strings.HasPrefix(where, "annotation") {
+			want = append(want, "$connector")
+		}
+	default:
+		t.Errorf("%s: neither the receiver's events nor Jira's log: %s", where, expr)
+	}
+	for _, v := range want {
+		if !strings.Contains(expr, v) {
+			t.Errorf("%s does not filter by %s: %s", where, v, expr)
+		}
 	}
 }
 

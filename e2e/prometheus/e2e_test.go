@@ -36,9 +36,9 @@ type setup struct {
 	prom      *promClient
 }
 
-func start(t *testing.T) *setup {
+func start(t *testing.T, how ingestion) *setup {
 	t.Helper()
-	collectorBin, promBin := requireTools(t)
+	collectorBin, promBin := requireTools(t, how)
 	// Every child process is killed when this context ends: the whole test's budget.
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	t.Cleanup(cancel)
@@ -73,9 +73,15 @@ func start(t *testing.T) *setup {
 		_ = sim.Close()
 	})
 
-	port, telemetryPort := e2eproc.FreePort(t), e2eproc.FreePort(t)
-	collector := startCollector(t, ctx, collectorBin, dir, jiraURL, sim.Dir(), port, telemetryPort)
-	_, prom := startPrometheus(t, ctx, promBin, dir, testRules(t, dir), port, telemetryPort)
+	port, telemetryPort, promPort := e2eproc.FreePort(t), e2eproc.FreePort(t), e2eproc.FreePort(t)
+	if how == byOTLP {
+		// Prometheus first: the collector pushes to it from its first collection.
+		_, prom := startPrometheus(t, ctx, how, promBin, dir, testRules(t, dir), promPort, 0, telemetryPort)
+		collector := startCollector(t, ctx, how, collectorBin, dir, jiraURL, sim.Dir(), 0, prom.base, telemetryPort)
+		return &setup{sim: sim, jiraURL: jiraURL, collector: collector, prom: prom}
+	}
+	collector := startCollector(t, ctx, how, collectorBin, dir, jiraURL, sim.Dir(), port, "", telemetryPort)
+	_, prom := startPrometheus(t, ctx, how, promBin, dir, testRules(t, dir), promPort, port, telemetryPort)
 	return &setup{sim: sim, jiraURL: jiraURL, collector: collector, prom: prom}
 }
 
@@ -202,15 +208,25 @@ func waitResolved(t *testing.T, prom *promClient, what string, name string, matc
 	})
 }
 
-// The whole chain on a real Prometheus: the collector's metrics arrive with the right names
-// and labels, every alerting rule evaluates, the failures the simulator is driven into raise
-// exactly the expected alerts, which resolve after recovery, and every dashboard query
-// parses and returns data.
+// The whole chain on a real Prometheus that scrapes the collector: the collector's metrics
+// arrive with the right names and labels, every rule evaluates, the failures the simulator is
+// driven into raise exactly the expected alerts, which resolve after recovery, and every
+// dashboard query parses and returns data.
 func TestPrometheusEndToEnd(t *testing.T) {
+	endToEnd(t, byScrape)
+}
+
+// The same on Prometheus 3 fed over OTLP, with the resource attributes of
+// examples/prometheus/prometheus-otlp.yml promoted to labels.
+func TestPrometheusEndToEndOTLP(t *testing.T) {
+	endToEnd(t, byOTLP)
+}
+
+func endToEnd(t *testing.T, how ingestion) {
 	began := time.Now()
-	s := start(t)
+	s := start(t, how)
 	prom, sim, base := s.prom, s.sim, s.jiraURL
-	t.Logf("simulator %s, collector and prometheus %s up after %s", base, prom.base, time.Since(began).Round(time.Millisecond))
+	t.Logf("simulator %s, collector and prometheus %s (%s) up after %s", base, prom.base, how, time.Since(began).Round(time.Millisecond))
 
 	// --- Healthy: the series and their labels. ---
 	eventually(t, 20*time.Second, "first metrics in Prometheus", func() error {
@@ -293,7 +309,9 @@ func TestPrometheusEndToEnd(t *testing.T) {
 			if r.Health != "ok" {
 				return fmt.Errorf("rule %s: health %q %s", r.Name, r.Health, r.LastError)
 			}
-			loaded = append(loaded, r.Name)
+			if r.Type == "alerting" {
+				loaded = append(loaded, r.Name)
+			}
 		}
 		if !slices.Equal(loaded, names) {
 			return fmt.Errorf("rules loaded %v, want %v", loaded, names)
@@ -346,6 +364,17 @@ func TestPrometheusEndToEnd(t *testing.T) {
 		},
 	}))
 
+	// Integrations that must not page: a draft and a declined request (with its connector
+	// offline), never running; and one that needs a restart, which does.
+	for _, spec := range []backbonesim.IntegrationSpec{
+		{Key: "INT-19", Summary: "Draft", Status: "Draft", Connectors: []backbonesim.ConnectorSpec{{Key: "DR-42", ProjectKey: "DR"}, {Key: "DR-45", ProjectKey: "DRX"}}},
+		{Key: "INT-20", Summary: "Declined", Status: "DECLINED", Connectors: []backbonesim.ConnectorSpec{{Key: "DE-43", ProjectKey: "DE"}, {Key: "DE-46", ProjectKey: "DEX"}}},
+		{Key: "INT-21", Summary: "Changed", Status: "RESTART REQUIRED", Connectors: []backbonesim.ConnectorSpec{{Key: "RR-44", ProjectKey: "RR"}, {Key: "RR-47", ProjectKey: "RRX"}}},
+	} {
+		check(t, sim.AddIntegration(spec))
+	}
+	check(t, sim.SetOnline("DE-43", false))
+
 	want := []wantAlert{
 		{"BackboneConnectorOffline", with("backbone_integration_key", "INT-15", "backbone_connector_key", "SP-28", "jira_project_key", "SP", "severity", "critical")},
 		{"BackboneSendStuck", with("backbone_integration_key", "INT-15", "backbone_connector_key", "SP-28", "backbone_folder", "send", "severity", "warning")},
@@ -355,6 +384,7 @@ func TestPrometheusEndToEnd(t *testing.T) {
 		{"BackboneMessagesSequenceError", with("backbone_integration_key", "INT-16", "backbone_connector_key", "PB-30", "backbone_folder", "sequence_error")},
 		{"BackboneMessagesSendError", with("backbone_integration_key", "INT-16", "backbone_connector_key", "PB-30", "backbone_folder", "send_error")},
 		{"BackboneIntegrationNotRunning", with("backbone_integration_key", "INT-17", "severity", "critical")},
+		{"BackboneIntegrationNeedsAdmin", with("backbone_integration_key", "INT-21", "severity", "critical")},
 		{"BackboneReceiveStuck", with("backbone_integration_key", "INT-17", "backbone_connector_key", "SSD-38", "backbone_folder", "receive")},
 	}
 	for _, c := range []string{"SUP-40", "OPS-41"} {
@@ -372,6 +402,9 @@ func TestPrometheusEndToEnd(t *testing.T) {
 	if a := findAlert(active, "BackboneMessagesInError", nil); len(a) != 1 || !strings.HasPrefix(a[0].Annotations["summary"], "3 message(s) failed to apply on INT-16/AP-29") {
 		t.Errorf("BackboneMessagesInError: want one alert for three messages, got %v %v", a, annotations(a))
 	}
+	if a := findAlert(active, "BackboneIntegrationNeedsAdmin", nil); len(a) != 1 || !strings.Contains(a[0].Annotations["description"], "in state restart_required for") {
+		t.Errorf("BackboneIntegrationNeedsAdmin: want the current state in the description, got %v", annotations(a))
+	}
 	if a := findAlert(active, "BackboneIntegrationNotRunning", nil); len(a) != 1 || !strings.Contains(a[0].Annotations["description"], "(state now: stopped)") {
 		t.Errorf("BackboneIntegrationNotRunning: want the current state in the description, got %v", annotations(a))
 	}
@@ -383,6 +416,12 @@ func TestPrometheusEndToEnd(t *testing.T) {
 	expectInactive(t, active, "BackboneConnectorReconnecting", nil)
 	expectInactive(t, active, "BackboneRouteNotStarted", map[string]string{"backbone_integration_key": "INT-17"})
 	expectInactive(t, active, "BackboneConnectorOffline", map[string]string{"backbone_integration_key": "INT-17"})
+	// The draft and the declined request page for nothing.
+	for _, key := range []string{"INT-19", "INT-20"} {
+		for _, name := range names {
+			expectInactive(t, active, name, map[string]string{"backbone_integration_key": key})
+		}
+	}
 	for _, name := range []string{"BackboneAPIDown", "BackboneAPICredentialsRejected", "BackboneNoData"} {
 		expectInactive(t, active, name, nil)
 	}
@@ -411,7 +450,9 @@ func TestPrometheusEndToEnd(t *testing.T) {
 	must[string](t)(sim.MoveMessage(seqMsg, backbonesim.FolderArchive, ""))
 	must[string](t)(sim.MoveMessage(sendErrMsg, backbonesim.FolderSend, ""))
 	check(t, sim.SetIntegrationStatus("INT-17", backbonesim.StatusRunning))
-	check(t, sim.RemoveIntegration("INT-18"))
+	for _, key := range []string{"INT-18", "INT-19", "INT-20", "INT-21"} {
+		check(t, sim.RemoveIntegration(key))
+	}
 	eventually(t, alertWait, "all alerts resolved after recovery", func() error {
 		active, err := prom.alerts()
 		if err != nil {
@@ -425,7 +466,7 @@ func TestPrometheusEndToEnd(t *testing.T) {
 	t.Logf("recovery: all alerts resolved %s after recovery began", time.Since(recoveredAt).Round(100*time.Millisecond))
 	// Let the drained queues show in the picture.
 	time.Sleep(3 * time.Second)
-	if out := os.Getenv(plotEnv); out != "" {
+	if out := os.Getenv(plotEnv); out != "" && how == byScrape {
 		if !filepath.IsAbs(out) {
 			out = filepath.Join(repoRoot(t), out)
 		}

@@ -1,8 +1,10 @@
 // Package prometheus proves the Prometheus alerting rules and the Grafana dashboard of
-// examples/ on a real Prometheus server: the Backbone simulator runs in the test, the built
-// collector exposes its metrics with the Prometheus exporter, and Debian's prometheus scrapes
-// them and evaluates the rules. The end-to-end tests skip unless BACKBONE_E2E_COLLECTOR names
-// the built collector and a prometheus binary is on PATH.
+// examples/ on a real Prometheus server: the Backbone simulator runs in the test, and the
+// built collector either exposes its metrics with the Prometheus exporter, which Debian's
+// prometheus (2.x) scrapes, or pushes them over OTLP to a Prometheus 3 with its OTLP
+// receiver; Prometheus evaluates the rules. The end-to-end tests skip unless
+// BACKBONE_E2E_COLLECTOR names the built collector and, by scrape, a prometheus binary is on
+// PATH, or, over OTLP, BACKBONE_E2E_PROMETHEUS3 names a Prometheus 3 binary.
 package prometheus
 
 import (
@@ -28,6 +30,7 @@ import (
 	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/collectoryaml"
 	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/e2eproc"
 	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/wait"
+	"gopkg.in/yaml.v3"
 )
 
 // Intervals of the whole setup: the receiver collects, Prometheus scrapes and evaluates the
@@ -52,15 +55,95 @@ func repoRoot(t *testing.T) string {
 	return filepath.Join(filepath.Dir(file), "..", "..")
 }
 
-// requireTools returns the collector and prometheus binaries, or skips the test.
-func requireTools(t *testing.T) (collector, prometheus string) {
+// prometheus3Env names a Prometheus 3 binary for the run over OTLP: Debian's package is 2.x,
+// which has no OTLP receiver. `.ci/run` builds one (go install
+// github.com/prometheus/prometheus/cmd/prometheus@v0.316.0, Prometheus 3.x) into a cache.
+const prometheus3Env = "BACKBONE_E2E_PROMETHEUS3"
+
+// ingestion is how Prometheus gets the collector's metrics.
+type ingestion int
+
+const (
+	// byScrape: the collector's Prometheus exporter, scraped by Prometheus (2.x or 3.x).
+	byScrape ingestion = iota
+	// byOTLP: the collector's OTLP/HTTP exporter, pushing to Prometheus 3's OTLP receiver.
+	byOTLP
+)
+
+func (i ingestion) String() string {
+	if i == byOTLP {
+		return "OTLP"
+	}
+	return "scrape"
+}
+
+// requireTools returns the collector and prometheus binaries for the ingestion, or skips the test.
+func requireTools(t *testing.T, how ingestion) (collector, prometheus string) {
 	t.Helper()
 	collector = e2eproc.CollectorBinary(t)
+	if how == byOTLP {
+		prometheus = os.Getenv(prometheus3Env)
+		if prometheus == "" {
+			t.Skipf("%s is not set: name a Prometheus 3 binary to run the end-to-end test over OTLP ingestion "+
+				"(GOBIN=<dir> go install github.com/prometheus/prometheus/cmd/prometheus@v0.316.0, as .ci/run does; "+
+				"Debian's prometheus 2.x has no OTLP receiver)", prometheus3Env)
+		}
+		if fi, err := os.Stat(prometheus); err != nil || fi.IsDir() {
+			t.Fatalf("%s=%q must name a Prometheus 3 binary: %v", prometheus3Env, prometheus, err)
+		}
+		return collector, prometheus
+	}
 	prometheus, err := exec.LookPath("prometheus")
 	if err != nil {
 		t.Skip("no prometheus binary on PATH: install Prometheus (apt-get install prometheus) to run the Prometheus end-to-end tests")
 	}
 	return collector, prometheus
+}
+
+// exampleResourceLabels reads the resource attributes the examples make labels of: the
+// scrape example's resource_constant_labels, or the OTLP example's promote_resource_attributes.
+func exampleResourceLabels(t *testing.T, how ingestion) []string {
+	t.Helper()
+	var cfg struct {
+		Exporters struct {
+			Prometheus struct {
+				Labels struct {
+					Included []string `yaml:"included"`
+				} `yaml:"resource_constant_labels"`
+			} `yaml:"prometheus"`
+		} `yaml:"exporters"`
+		OTLP struct {
+			Promote []string `yaml:"promote_resource_attributes"`
+		} `yaml:"otlp"`
+	}
+	file := filepath.Join("examples", "prometheus.yaml")
+	if how == byOTLP {
+		file = filepath.Join("examples", "prometheus", "prometheus-otlp.yml")
+	}
+	raw, err := os.ReadFile(filepath.Join(repoRoot(t), file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(raw, &cfg); err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	out := cfg.Exporters.Prometheus.Labels.Included
+	if how == byOTLP {
+		out = cfg.OTLP.Promote
+	}
+	if len(out) == 0 {
+		t.Fatalf("%s lists no resource attributes to make labels of", file)
+	}
+	return out
+}
+
+// yamlList writes a flow-style YAML list of quoted strings.
+func yamlList(items []string) string {
+	quoted := make([]string, len(items))
+	for i, s := range items {
+		quoted[i] = strconv.Quote(s)
+	}
+	return "[" + strings.Join(quoted, ", ") + "]"
 }
 
 // eventually polls cond until it returns nil, and fails with its last error after timeout.
@@ -112,7 +195,7 @@ func testRules(t *testing.T, dir string) string {
 	return path
 }
 
-// ruleNames lists the alert names of the rule file, in order.
+// ruleNames lists the alert names of the rule file, in order (recording rules left out).
 func ruleNames(t *testing.T) []string {
 	t.Helper()
 	src, err := os.ReadFile(filepath.Join(repoRoot(t), "examples", "prometheus", "backbone-alerts.yaml"))
@@ -127,27 +210,44 @@ func ruleNames(t *testing.T) []string {
 }
 
 // startCollector writes the collector's config and runs it with the backbone receiver on the
-// simulator, the Prometheus exporter on port and its own telemetry on telemetryPort.
-func startCollector(t *testing.T, ctx context.Context, bin, dir, jiraURL, treeDir string, port, telemetryPort int) *e2eproc.Process {
+// simulator and its own telemetry on telemetryPort. By scrape, its Prometheus exporter listens
+// on port; over OTLP, it pushes to the Prometheus at promURL.
+func startCollector(t *testing.T, ctx context.Context, how ingestion, bin, dir, jiraURL, treeDir string, port int, promURL string, telemetryPort int) *e2eproc.Process {
 	t.Helper()
 	receiver := collectoryaml.Receiver{
 		Endpoint: jiraURL, Username: backbonesim.DefaultUsername, Password: backbonesim.DefaultPassword,
 		Directory: treeDir, Interval: interval,
 	}
-	cfg := fmt.Sprintf(`receivers:%s
-exporters:
+	exporter := fmt.Sprintf(`exporters:
   prometheus:
     endpoint: 127.0.0.1:%d
     resource_constant_labels:
-      included: [backbone.integration.key, jira.base_url]
-    # A few collection intervals, as docs/prometheus.md recommends.
+      included: %s
+    # Five collection intervals, as docs/prometheus.md recommends a few.
     metric_expiration: 5s
-
+`, port, yamlList(exampleResourceLabels(t, byScrape)))
+	pipeline := "exporters: [prometheus]"
+	ready := fmt.Sprintf("http://127.0.0.1:%d/metrics", port)
+	if how == byOTLP {
+		// As examples/prometheus-otlp.yaml: service.name becomes the job label.
+		exporter = fmt.Sprintf(`exporters:
+  otlp_http/prometheus:
+    endpoint: %s/api/v1/otlp
+processors:
+  resource/metrics:
+    attributes:
+      - {key: service.name, value: otelcol-backbone, action: insert}
+`, promURL)
+		pipeline = "processors: [resource/metrics]\n      exporters: [otlp_http/prometheus]"
+		ready = fmt.Sprintf("http://127.0.0.1:%d/metrics", telemetryPort)
+	}
+	cfg := fmt.Sprintf(`receivers:%s
+%s
 service:
   pipelines:
     metrics:
       receivers: [backbone]
-      exporters: [prometheus]
+      %s
   telemetry:
     metrics:
       readers:
@@ -159,19 +259,23 @@ service:
                 without_scope_info: true
     logs:
       level: warn
-`, receiver.YAML(), port, telemetryPort)
+`, receiver.YAML(), exporter, pipeline, telemetryPort)
 	path := filepath.Join(dir, "collector.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	p := e2eproc.Start(t, ctx, "collector", bin, "--config", path)
-	e2eproc.WaitHTTP(t, p, fmt.Sprintf("http://127.0.0.1:%d/metrics", port), 20*time.Second)
+	e2eproc.WaitHTTP(t, p, ready, 20*time.Second)
 	return p
 }
 
-// startPrometheus runs prometheus with its data in dir, scraping the collector and
-// its own telemetry, and evaluating rules every second.
-func startPrometheus(t *testing.T, ctx context.Context, bin, dir, rules string, collectorPort, telemetryPort int) (*e2eproc.Process, *promClient) {
+// startPrometheus runs prometheus on port with its data in dir, evaluating the rules every
+// second and scraping the collector's own telemetry; by scrape, also the collector's
+// exporter on collectorPort. Over OTLP it enables the OTLP receiver with the resource
+// attributes of examples/prometheus/prometheus-otlp.yml promoted, and a lookback of a few
+// collection intervals: pushed series get no staleness markers, so with the default five
+// minutes a removed integration or a stopped collector would linger past the test.
+func startPrometheus(t *testing.T, ctx context.Context, how ingestion, bin, dir, rules string, port, collectorPort, telemetryPort int) (*e2eproc.Process, *promClient) {
 	t.Helper()
 	cfg := fmt.Sprintf(`global:
   scrape_interval: %[1]s
@@ -180,26 +284,33 @@ func startPrometheus(t *testing.T, ctx context.Context, bin, dir, rules string, 
 rule_files:
   - %[2]q
 scrape_configs:
-  - job_name: otelcol-backbone
-    static_configs:
-      - targets: ["127.0.0.1:%[3]d"]
   - job_name: otelcol-backbone-telemetry
     static_configs:
-      - targets: ["127.0.0.1:%[4]d"]
-`, interval, rules, collectorPort, telemetryPort)
+      - targets: ["127.0.0.1:%[3]d"]
+`, interval, rules, telemetryPort)
+	args := []string{"--log.level=warn"}
+	if how == byOTLP {
+		cfg += fmt.Sprintf("otlp:\n  promote_resource_attributes: %s\n", yamlList(exampleResourceLabels(t, byOTLP)))
+		args = append(args, "--web.enable-otlp-receiver", "--query.lookback-delta=5s")
+	} else {
+		cfg += fmt.Sprintf(`  - job_name: otelcol-backbone
+    static_configs:
+      - targets: ["127.0.0.1:%d"]
+`, collectorPort)
+		args = append(args,
+			"--web.console.templates="+filepath.Join(dir, "consoles"),
+			"--web.console.libraries="+filepath.Join(dir, "console_libraries"))
+	}
 	path := filepath.Join(dir, "prometheus.yml")
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	port := e2eproc.FreePort(t)
-	p := e2eproc.Start(t, ctx, "prometheus", bin,
+	args = append(args,
 		"--config.file="+path,
 		"--storage.tsdb.path="+filepath.Join(dir, "data"),
 		"--web.listen-address="+fmt.Sprintf("127.0.0.1:%d", port),
-		"--web.console.templates="+filepath.Join(dir, "consoles"),
-		"--web.console.libraries="+filepath.Join(dir, "console_libraries"),
-		"--log.level=warn",
 	)
+	p := e2eproc.Start(t, ctx, "prometheus", bin, args...)
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
 	e2eproc.WaitHTTP(t, p, base+"/-/ready", 30*time.Second)
 	return p, &promClient{base: base, http: &http.Client{Timeout: 10 * time.Second}}

@@ -1,9 +1,11 @@
 // Package kubernetes_test checks the Kubernetes example: every manifest parses, has the fields
 // the API server requires, and the Deployment keeps the rules of a Backbone collector next to
-// Jira Data Center (one replica, the shared home read-only, the token from a Secret, a
-// non-root read-only container). The collector configuration in the ConfigMap must be valid
-// YAML with the backbone receiver reading the mounted tree; when BACKBONE_E2E_COLLECTOR names
-// a built collector (make e2e sets it), that collector validates the configuration too.
+// Jira Data Center (two replicas of which a Lease keeps one active, with the Lease's RBAC and
+// nothing more; the shared home read-only, the token from a Secret, a non-root read-only
+// container). The collector configuration in the ConfigMap must be valid YAML with the
+// backbone receiver reading the mounted tree under the leader elector; when
+// BACKBONE_E2E_COLLECTOR_FULL names a built full collector (make e2e sets it), that collector
+// validates the configuration too.
 package kubernetes_test
 
 import (
@@ -14,6 +16,7 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -21,7 +24,6 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/collectoryaml"
-	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/e2eproc"
 )
 
 // The parts of the Kubernetes objects this test reads.
@@ -31,6 +33,10 @@ type object struct {
 	Metadata   metadata          `yaml:"metadata"`
 	Data       map[string]string `yaml:"data"`
 	Spec       yaml.Node         `yaml:"spec"`
+	// Of a Role and a RoleBinding.
+	Rules    []policyRule `yaml:"rules"`
+	RoleRef  roleRef      `yaml:"roleRef"`
+	Subjects []subject    `yaml:"subjects"`
 
 	file string
 }
@@ -39,6 +45,23 @@ type metadata struct {
 	Name      string            `yaml:"name"`
 	Namespace string            `yaml:"namespace"`
 	Labels    map[string]string `yaml:"labels"`
+}
+
+type policyRule struct {
+	APIGroups []string `yaml:"apiGroups"`
+	Resources []string `yaml:"resources"`
+	Verbs     []string `yaml:"verbs"`
+}
+
+type roleRef struct {
+	APIGroup string `yaml:"apiGroup"`
+	Kind     string `yaml:"kind"`
+	Name     string `yaml:"name"`
+}
+
+type subject struct {
+	Kind string `yaml:"kind"`
+	Name string `yaml:"name"`
 }
 
 type deploymentSpec struct {
@@ -56,7 +79,9 @@ type deploymentSpec struct {
 }
 
 type podSpec struct {
-	SecurityContext struct {
+	ServiceAccountName           string `yaml:"serviceAccountName"`
+	AutomountServiceAccountToken *bool  `yaml:"automountServiceAccountToken"`
+	SecurityContext              struct {
 		RunAsNonRoot *bool  `yaml:"runAsNonRoot"`
 		RunAsUser    *int64 `yaml:"runAsUser"`
 		FSGroup      *int64 `yaml:"fsGroup"`
@@ -188,22 +213,24 @@ func TestManifestsHaveRequiredFields(t *testing.T) {
 		names[key] = obj.file
 		switch obj.Kind {
 		case "DaemonSet", "StatefulSet", "ReplicaSet", "Pod":
-			t.Errorf("%s: the tree must be scanned by exactly one collector: use the single-replica Deployment, not a %s", where, obj.Kind)
+			t.Errorf("%s: the tree must be scanned by exactly one collector: use the Deployment whose replicas elect a leader, not a %s", where, obj.Kind)
 		}
 	}
 }
 
-// example is the parsed example: its Deployment, the collector container and the ConfigMap.
+// example is the parsed example: its Deployment, the collector container, the ConfigMap and
+// the RBAC objects by kind and name.
 type example struct {
 	deployment deploymentSpec
 	container  container
 	configMaps map[string]object
 	claims     map[string]object
+	rbac       map[string]object // "Kind/name"
 }
 
 func loadExample(t *testing.T) example {
 	t.Helper()
-	ex := example{configMaps: map[string]object{}, claims: map[string]object{}}
+	ex := example{configMaps: map[string]object{}, claims: map[string]object{}, rbac: map[string]object{}}
 	deployments := 0
 	for _, obj := range loadManifests(t) {
 		switch obj.Kind {
@@ -216,6 +243,8 @@ func loadExample(t *testing.T) example {
 			ex.configMaps[obj.Metadata.Name] = obj
 		case "PersistentVolumeClaim":
 			ex.claims[obj.Metadata.Name] = obj
+		case "ServiceAccount", "Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding":
+			ex.rbac[obj.Kind+"/"+obj.Metadata.Name] = obj
 		}
 	}
 	if deployments != 1 {
@@ -253,14 +282,9 @@ func TestDeploymentIsOneReadOnlyScanner(t *testing.T) {
 	ex := loadExample(t)
 	d := ex.deployment
 
-	switch {
-	case d.Replicas == nil:
-		t.Error("spec.replicas must be set to 1 (one scanner per cluster)")
-	case *d.Replicas != 1:
-		t.Errorf("spec.replicas must be 1 (one scanner per cluster), got %d", *d.Replicas)
-	}
-	if d.Strategy.Type != "Recreate" {
-		t.Errorf("spec.strategy.type must be Recreate (no second pod during a rollout), got %q", d.Strategy.Type)
+	// Two replicas and more are safe only under the Lease (TestConfigMapHasBackboneCollectorConfig).
+	if d.Replicas == nil || *d.Replicas != 2 {
+		t.Errorf("spec.replicas must be 2 (one active, one standby), got %v", d.Replicas)
 	}
 	if len(d.Selector.MatchLabels) == 0 {
 		t.Error("spec.selector.matchLabels is empty")
@@ -367,6 +391,46 @@ func TestDeploymentIsOneReadOnlyScanner(t *testing.T) {
 	}
 }
 
+// TestLeaseRBAC checks that the pods run as a service account of the example that may get,
+// create and update Leases in their namespace, and nothing else.
+func TestLeaseRBAC(t *testing.T) {
+	ex := loadExample(t)
+	pod := ex.deployment.Template.Spec
+	if pod.AutomountServiceAccountToken == nil || !*pod.AutomountServiceAccountToken {
+		t.Error("automountServiceAccountToken must be true: the elector renews the Lease with the pod's token")
+	}
+	account := pod.ServiceAccountName
+	if _, ok := ex.rbac["ServiceAccount/"+account]; account == "" || !ok {
+		t.Fatalf("the pods' serviceAccountName %q names no ServiceAccount of the example", account)
+	}
+	var bound []string
+	for _, obj := range ex.rbac {
+		switch obj.Kind {
+		case "ClusterRole", "ClusterRoleBinding":
+			t.Errorf("%s %s: the Lease is namespaced; a Role and a RoleBinding are enough", obj.Kind, obj.Metadata.Name)
+		case "RoleBinding":
+			if slices.Contains(obj.Subjects, subject{Kind: "ServiceAccount", Name: account}) && obj.RoleRef.Kind == "Role" {
+				bound = append(bound, obj.RoleRef.Name)
+			}
+		}
+	}
+	if len(bound) != 1 {
+		t.Fatalf("want one Role bound to ServiceAccount %s, found %v", account, bound)
+	}
+	role, ok := ex.rbac["Role/"+bound[0]]
+	if !ok {
+		t.Fatalf("the RoleBinding names Role %s, which the example does not define", bound[0])
+	}
+	want := []policyRule{{APIGroups: []string{"coordination.k8s.io"}, Resources: []string{"leases"}, Verbs: []string{"get", "create", "update"}}}
+	for i := range role.Rules {
+		slices.Sort(role.Rules[i].Verbs)
+	}
+	slices.Sort(want[0].Verbs)
+	if !reflect.DeepEqual(role.Rules, want) {
+		t.Errorf("Role %s grants %+v, want exactly %+v", role.Metadata.Name, role.Rules, want)
+	}
+}
+
 // collectorConfig returns the collector configuration the container reads: the ConfigMap
 // mounted where its --config argument points.
 func (ex example) collectorConfig(t *testing.T) collectoryaml.Parsed {
@@ -421,14 +485,24 @@ func TestConfigMapHasBackboneCollectorConfig(t *testing.T) {
 			t.Errorf("receivers.backbone.%s is empty", field)
 		}
 	}
-	if backbone["storage"] != "file_storage" {
-		t.Errorf("receivers.backbone.storage is %v, want file_storage (event state across restarts)", backbone["storage"])
+	// Without the elector, every replica would scan and report every message.
+	if backbone["k8s_leader_elector"] != "k8s_leader_elector" {
+		t.Errorf("receivers.backbone.k8s_leader_elector is %v, want k8s_leader_elector (one active replica)", backbone["k8s_leader_elector"])
 	}
-	if _, ok := cfg.Extensions["file_storage"]; !ok {
-		t.Error("the file_storage extension is not configured")
+	elector, ok := cfg.Extensions["k8s_leader_elector"]
+	if !ok {
+		t.Error("the k8s_leader_elector extension is not configured")
 	}
-	if !slices.Contains(cfg.Service.Extensions, "file_storage") {
-		t.Error("service.extensions does not start file_storage")
+	if elector["auth_type"] != "serviceAccount" || elector["lease_name"] == nil || elector["lease_namespace"] == nil {
+		t.Errorf("k8s_leader_elector must use the pod's service account and name its Lease: %v", elector)
+	}
+	for _, ext := range []string{"file_storage", "k8s_leader_elector"} {
+		if _, ok := cfg.Extensions[ext]; !ok {
+			t.Errorf("the %s extension is not configured", ext)
+		}
+		if !slices.Contains(cfg.Service.Extensions, ext) {
+			t.Errorf("service.extensions does not start %s", ext)
+		}
 	}
 	for _, signal := range []string{"metrics", "logs"} {
 		p, ok := cfg.Service.Pipelines[signal]
@@ -463,10 +537,14 @@ func TestConfigMapHasBackboneCollectorConfig(t *testing.T) {
 	}
 }
 
-// TestConfigMapValidatesWithCollector runs `otelcol-backbone validate` on the ConfigMap's
-// configuration, with the Deployment's plain environment values and a dummy token.
+// TestConfigMapValidatesWithCollector runs the full distribution's `validate` on the
+// ConfigMap's configuration, with the Deployment's plain environment values and a dummy token.
 func TestConfigMapValidatesWithCollector(t *testing.T) {
-	collector := e2eproc.CollectorBinary(t)
+	collector := os.Getenv("BACKBONE_E2E_COLLECTOR_FULL")
+	if collector == "" {
+		t.Skip("BACKBONE_E2E_COLLECTOR_FULL is not set: run `make e2e`, or `make build-full` and set it to " +
+			"the full collector's absolute path (the example's image carries k8s_leader_elector)")
+	}
 	ex := loadExample(t)
 	file := filepath.Join(t.TempDir(), configKey)
 	if err := os.WriteFile(file, []byte(ex.collectorConfigText(t)), 0o600); err != nil {

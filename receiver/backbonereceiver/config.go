@@ -42,6 +42,8 @@ var (
 	errStuckAfter      = errors.New(`"stuck_after" must not be negative (0 reports on arrival)`)
 	errPollInterval    = errors.New(`"events_poll_interval" must not be negative (0 turns the poll off)`)
 	errArchiveInterval = errors.New(`"archive_interval" must not be negative (0 lists archive/ at every scan)`)
+	errLookback        = errors.New(`"takeover_lookback" must not be negative`)
+	errScanTimeout     = errors.New(`"scan_timeout" must not be negative (0 is the collection interval)`)
 )
 
 // Config defines the configuration of the backbone receiver.
@@ -76,6 +78,11 @@ type Config struct {
 	// ArchiveInterval is how often archive/ is listed: at the first scan, then at most this
 	// often, its figures reused by the scans in between; archive/ can hold millions of files.
 	ArchiveInterval time.Duration `mapstructure:"archive_interval"`
+	// ScanTimeout bounds one listing of the folder tree (a full scan or a re-list), apart
+	// from the API's timeout: a scan still running then reports what it has read; one that
+	// a share that does not answer holds in the kernel is left to return on its own, and no
+	// other starts meanwhile. 0 is the collection interval.
+	ScanTimeout time.Duration `mapstructure:"scan_timeout"`
 
 	// Storage is the ID of a storage extension that keeps which message events were
 	// delivered across restarts.
@@ -95,6 +102,14 @@ type Config struct {
 	// (all of them without it; on a network share it misses other machines' changes); 0
 	// leaves them to the full scan at each collection interval.
 	EventsPollInterval time.Duration `mapstructure:"events_poll_interval"`
+
+	// LeaderElector is the ID of a k8s_leader_elector extension: the receiver then works
+	// only while this collector holds the Lease, and each takeover starts as leader.go says.
+	LeaderElector *component.ID `mapstructure:"k8s_leader_elector"`
+	// TakeoverLookback is how far before a takeover, beyond one collection interval, a new
+	// leader announces the messages it finds: at least the extension's lease_duration plus
+	// five retry_period, so that what entered while nobody led is not skipped.
+	TakeoverLookback time.Duration `mapstructure:"takeover_lookback"`
 
 	_ struct{}
 }
@@ -162,5 +177,20 @@ func (cfg *Config) Validate() error {
 	if cfg.ArchiveInterval < 0 {
 		errs = append(errs, errArchiveInterval)
 	}
+	if cfg.TakeoverLookback < 0 {
+		errs = append(errs, errLookback)
+	}
+	if cfg.ScanTimeout < 0 {
+		errs = append(errs, errScanTimeout)
+	}
 	return errors.Join(errs...)
+}
+
+// scanTimeout is the budget of one listing of the folder tree: scan_timeout, or the
+// collection interval when it is 0.
+func (cfg *Config) scanTimeout() time.Duration {
+	if cfg.ScanTimeout > 0 {
+		return cfg.ScanTimeout
+	}
+	return cfg.CollectionInterval
 }

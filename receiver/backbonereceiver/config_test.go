@@ -56,6 +56,7 @@ func TestLoadConfig(t *testing.T) {
 				c.Directory = "/var/atlassian/application-data/jira/shared/data/backbone-issue-sync"
 				c.ArchiveDetails = true
 				c.ArchiveInterval = 15 * time.Minute
+				c.ScanTimeout = 40 * time.Second
 				c.StartAt = StartAtBeginning
 				c.Storage = &storageID
 				c.MaxEventsPerRequest = 200
@@ -69,6 +70,14 @@ func TestLoadConfig(t *testing.T) {
 				require.NoError(t, confmap.NewFromStringMap(map[string]any{
 					"backbone.message.issue_missing": map[string]any{"enabled": true},
 				}).Unmarshal(&c.Events))
+			},
+		},
+		{
+			id: component.NewIDWithName(metadata.Type, "leader"),
+			want: func(c *Config) {
+				c.Directory = "/backbone-issue-sync"
+				c.LeaderElector = &electorID
+				c.TakeoverLookback = 40 * time.Second
 			},
 		},
 	}
@@ -198,6 +207,14 @@ func TestValidate(t *testing.T) {
 			c.Directory = "/data"
 			c.ArchiveInterval = -time.Second
 		}, wantErr: []error{errArchiveInterval}},
+		{desc: "negative takeover_lookback", modify: func(c *Config) {
+			c.Directory = "/data"
+			c.TakeoverLookback = -time.Second
+		}, wantErr: []error{errLookback}},
+		{desc: "negative scan timeout", modify: func(c *Config) {
+			c.Directory = "/data"
+			c.ScanTimeout = -time.Second
+		}, wantErr: []error{errScanTimeout}},
 		{desc: "every problem at once", modify: func(c *Config) {
 			c.Token, c.Username = "t", "u"
 			c.StartAt = ""

@@ -40,6 +40,9 @@ type eventsOutput struct {
 	storage storage.Client // nil: state lives in memory
 	api     *apiSnapshot   // of the last full snapshot: the project keys of re-listed messages
 	refused bool           // the last delivery attempt was refused or left unanswered
+	// baselineCutoff, set at a takeover (see takeOver), limits start_at: end's baseline to
+	// the messages that entered at or before it; zero: every message present.
+	baselineCutoff time.Time
 
 	call     *consumerCall    // the request in flight, left unanswered by a delivery; nil when none
 	inFlight []msgtrack.Event // the pending events it carries, the first ones
@@ -111,7 +114,7 @@ func (e *eventsOutput) observe(snap *snapshot) {
 	if snap.tree != nil && e.judgeable(snap.tree) {
 		msgs := e.watchedMessages(snap)
 		if e.tracker.Fresh() && e.cfg.StartAt != StartAtBeginning {
-			e.tracker.Baseline(snap.time, msgs, foundAtStart(e.cfg.StartAt))
+			e.tracker.Baseline(snap.time, enteredBy(msgs, e.baselineCutoff), e.foundAtStart())
 		}
 		e.tracker.ObserveMessages(snap.time, msgs, unreadablePaths(snap.tree))
 	}
@@ -146,9 +149,11 @@ func (e *eventsOutput) observe(snap *snapshot) {
 
 // foundAtStart tells which of the messages already there at the first start start_at
 // reports: with needs_attention, those of the folders that need a person, and those of
-// the folders that heal by themselves, which follow stuck_after from then; none otherwise.
-func foundAtStart(startAt string) func(msgtrack.Message) bool {
-	if startAt != StartAtNeedsAttention {
+// the folders that heal by themselves, which follow stuck_after from then; none otherwise,
+// nor at a takeover (see takeOver): the leader before announced them, and a takeover at
+// each rolling update must not announce them again.
+func (e *eventsOutput) foundAtStart() func(msgtrack.Message) bool {
+	if e.cfg.StartAt != StartAtNeedsAttention || !e.baselineCutoff.IsZero() {
 		return nil
 	}
 	return func(m msgtrack.Message) bool {

@@ -16,7 +16,7 @@ import (
 )
 
 const (
-	// defaultTimeout bounds one snapshot (API calls and tree walk) and each HTTP call.
+	// defaultTimeout bounds the API calls of one snapshot and each HTTP call.
 	defaultTimeout = 10 * time.Second
 	// defaultMaxEventsPerRequest keeps a burst of events in requests every backend accepts.
 	defaultMaxEventsPerRequest = 1000
@@ -28,6 +28,12 @@ const (
 	// defaultArchiveInterval keeps a 1,000,000-file archive at 0.2 to 0.3% of a core: one
 	// listing of it costs 0.6 to 0.8 s of CPU.
 	defaultArchiveInterval = 5 * time.Minute
+	// defaultTakeoverLookback covers the k8s_leader_elector extension's defaults:
+	// lease_duration 15s plus five retry periods of 2s (see followElector).
+	defaultTakeoverLookback = 25 * time.Second
+	// defaultScanTimeout is the timeout's figure, on a budget of its own: a full scan of
+	// 1,000,000 files takes about a second on local disk.
+	defaultScanTimeout = 10 * time.Second
 )
 
 // receivers holds one receiver per config, shared by the pipelines that use it.
@@ -63,6 +69,8 @@ func createDefaultConfig() component.Config {
 		EventsNotify:        true,
 		EventsPollInterval:  defaultEventsPollInterval,
 		ArchiveInterval:     defaultArchiveInterval,
+		TakeoverLookback:    defaultTakeoverLookback,
+		ScanTimeout:         defaultScanTimeout,
 	}
 }
 

@@ -73,6 +73,11 @@ func problemsOf(snap *snapshot) map[string]problem {
 	if snap.api != nil {
 		apiProblems(snap.api, out)
 	}
+	if !snap.scanStuck.IsZero() {
+		out["directory"] = problem{state: "not answering", message: "Backbone folder tree: a folder listing started at " +
+			snap.scanStuck.UTC().Format(time.RFC3339) + " has not returned within scan_timeout (a network share that does not answer?): " +
+			"backbone.folder.* metrics and message events wait, and no other listing starts, until it returns"}
+	}
 	if snap.tree != nil {
 		treeProblems(snap.tree.Problems, out)
 	}

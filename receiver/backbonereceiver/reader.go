@@ -23,7 +23,10 @@ import (
 type snapshot struct {
 	time time.Time
 	api  *apiSnapshot    // nil when no endpoint is configured
-	tree *queuetree.Tree // nil when no directory is configured
+	tree *queuetree.Tree // nil when no directory is configured, or no scan was taken
+	// scanStuck is when a folder listing that has not returned started (a share that does
+	// not answer); zero when none is in flight.
+	scanStuck time.Time
 }
 
 // apiSnapshot holds the integrations the API returned in one tick.
@@ -52,6 +55,7 @@ type reader struct {
 	http    *http.Client        // nil without endpoint, or before start
 	client  *backboneapi.Client // likewise
 	scanner *queuetree.Scanner  // nil without directory
+	folders *folderLister       // runs the scanner's listings
 }
 
 func newReader(cfg *Config, set receiver.Settings, telemetry *metadata.TelemetryBuilder) *reader {
@@ -62,6 +66,7 @@ func newReader(cfg *Config, set receiver.Settings, telemetry *metadata.Telemetry
 			ArchiveDetails:  cfg.ArchiveDetails,
 			ArchiveInterval: cfg.ArchiveInterval,
 		})
+		r.folders = &folderLister{timeout: cfg.scanTimeout(), telemetry: telemetry}
 	}
 	return r
 }
@@ -98,27 +103,34 @@ func (r *reader) shutdown() {
 	}
 }
 
-// read takes one snapshot. The API and the folder tree are read side by side, so that a
-// Jira that hangs until ctx's deadline cannot take the folder data with it.
-func (r *reader) read(ctx context.Context) *snapshot {
+// read takes one snapshot. The API and the folder tree are read side by side, each within
+// a budget of its own (apiTimeout, scan_timeout), so that a Jira that hangs cannot take the
+// folder data with it, nor a share that hangs the API's.
+func (r *reader) read(ctx context.Context, apiTimeout time.Duration) *snapshot {
 	snap := &snapshot{time: r.now()}
 	var wg sync.WaitGroup
 	if r.client != nil {
-		wg.Go(func() { snap.api = r.fetchAPI(ctx) })
+		wg.Go(func() {
+			apiCtx, cancel := context.WithTimeout(ctx, apiTimeout)
+			defer cancel()
+			snap.api = r.fetchAPI(apiCtx)
+		})
 	}
 	if r.scanner != nil {
-		start := time.Now()
-		snap.tree = r.scanner.Scan(ctx)
-		r.telemetry.BackboneScanDuration.Record(ctx, time.Since(start).Seconds())
+		snap.tree = r.folders.scan(ctx, r.scanner)
+		snap.scanStuck = r.folders.stuckSince()
 	}
 	wg.Wait()
 	return snap
 }
 
-// relist takes a snapshot of just the given watched folders: no API call, no discovery.
+// relist takes a snapshot of just the given watched folders: no API call, no discovery. It
+// returns nil when a listing in flight has not returned, or this one did not in time.
 func (r *reader) relist(ctx context.Context, folders []queuetree.Watched) *snapshot {
 	snap := &snapshot{time: r.now()}
-	snap.tree = r.scanner.ListWatched(ctx, folders)
+	if snap.tree = r.folders.relist(ctx, r.scanner, folders); snap.tree == nil {
+		return nil
+	}
 	return snap
 }
 

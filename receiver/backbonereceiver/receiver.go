@@ -36,6 +36,11 @@ type backboneReceiver struct {
 	cancel context.CancelFunc
 	done   chan struct{} // closed when the loop has ended; nil before Start
 
+	// leading guards cancel and done against the elector's callbacks; stopped is set by
+	// Shutdown, after which they start nothing.
+	leading sync.Mutex
+	stopped bool
+
 	// mu is held by the loop while it uses what Shutdown closes (the watcher, the storage
 	// client), and by Shutdown while it closes them: a loop still reading when Shutdown
 	// gives up waiting (a file system that hangs) finds them closed when it comes back.
@@ -85,21 +90,54 @@ func (r *backboneReceiver) registerLogs(next consumer.Logs, set receiver.Setting
 	return nil
 }
 
-// Start builds the HTTP client, opens the event state's storage and starts the loop. It
-// never calls the API or reads the tree itself.
+// Start builds the HTTP client, opens the event state's storage and starts the loop, or,
+// with k8s_leader_elector, leaves starting it to the elector (see leader.go). It never
+// calls the API or reads the tree itself.
 func (r *backboneReceiver) Start(ctx context.Context, host component.Host) error {
 	if err := r.startOutputs(ctx, host); err != nil {
 		return err
 	}
-	if r.events != nil && r.reader.scanner != nil {
-		r.watch = newFolderWatch(r.cfg, r.logger)
-		r.watch.start()
+	if r.cfg.LeaderElector != nil {
+		return r.followElector(host)
 	}
+	r.startLoop(nil)
+	return nil
+}
+
+// startLoop starts the folder watch and the loop once the previous loop, if any, has ended
+// (the loop alone uses the tracker and the watch), and closes the watch when the loop ends.
+// prepare, when given, runs just before the loop.
+func (r *backboneReceiver) startLoop(prepare func()) {
 	// The loop outlives Start's context.
 	loopCtx, cancel := context.WithCancel(context.Background())
-	r.cancel, r.done = cancel, make(chan struct{})
-	go r.run(loopCtx)
-	return nil
+	previous, done := r.done, make(chan struct{})
+	r.cancel, r.done = cancel, done
+	go func() {
+		defer close(done)
+		if previous != nil {
+			<-previous
+		}
+		r.mu.Lock()
+		if r.closed {
+			r.mu.Unlock()
+			return
+		}
+		if r.events != nil && r.reader.scanner != nil {
+			r.watch = newFolderWatch(r.cfg, r.logger)
+			r.watch.start()
+		}
+		if prepare != nil {
+			prepare()
+		}
+		r.mu.Unlock()
+		r.run(loopCtx)
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if r.watch != nil && !r.closed { // else Shutdown closed it
+			r.watch.close()
+			r.watch = nil
+		}
+	}()
 }
 
 // startOutputs prepares what a tick needs: the API client and the event state.
@@ -118,10 +156,14 @@ func (r *backboneReceiver) startOutputs(ctx context.Context, host component.Host
 // yet to answer (see consumerCall).
 func (r *backboneReceiver) Shutdown(ctx context.Context) error {
 	var err error
-	if r.cancel != nil {
-		r.cancel()
+	r.leading.Lock()
+	r.stopped = true // the elector starts no loop from now on
+	cancel, done := r.cancel, r.done
+	r.leading.Unlock()
+	if cancel != nil {
+		cancel()
 		select {
-		case <-r.done:
+		case <-done:
 		case <-ctx.Done():
 			err = fmt.Errorf("the receiver's loop did not stop in time: %w", ctx.Err())
 		}
@@ -146,7 +188,6 @@ func (r *backboneReceiver) Shutdown(ctx context.Context) error {
 // consumers only until the next tick is due; a reading that takes long delays the next
 // one. Only the consumer calls run beside the loop, since the tracker is not concurrent.
 func (r *backboneReceiver) run(ctx context.Context) {
-	defer close(r.done)
 	if !sleep(ctx, r.cfg.InitialDelay) {
 		return
 	}
@@ -181,14 +222,12 @@ func (r *backboneReceiver) run(ctx context.Context) {
 	}
 }
 
-// tick takes one snapshot, within the configured timeout, hands it to both outputs,
-// which wait for their consumers side by side until due (when the next tick is), and
-// returns it. Each problem met (reading or delivering) is logged when it appears, changes
-// or clears.
+// tick takes one snapshot, within timeout for the API and scan_timeout for the folder
+// tree, hands it to both outputs, which wait for their consumers side by side until due
+// (when the next tick is), and returns it. Each problem met (reading or delivering) is
+// logged when it appears, changes or clears.
 func (r *backboneReceiver) tick(ctx context.Context, due time.Time) *snapshot {
-	readCtx, cancel := context.WithTimeout(ctx, r.readTimeout())
-	snap := r.reader.read(readCtx)
-	cancel()
+	snap := r.reader.read(ctx, r.readTimeout())
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed {
@@ -236,9 +275,10 @@ func (r *backboneReceiver) relist(ctx context.Context, folders []queuetree.Watch
 	if len(folders) == 0 {
 		return
 	}
-	readCtx, cancel := context.WithTimeout(ctx, r.readTimeout())
-	snap := r.reader.relist(readCtx, folders)
-	cancel()
+	snap := r.reader.relist(ctx, folders) // within scan_timeout
+	if snap == nil {
+		return // the next tick reports a listing that does not return
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed {
@@ -251,7 +291,8 @@ func (r *backboneReceiver) relist(ctx context.Context, folders []queuetree.Watch
 	r.events.persist(context.WithoutCancel(ctx)) // as a tick: what was delivered is saved, shutdown or not
 }
 
-// readTimeout bounds one snapshot: the configured timeout, or the interval when it is 0.
+// readTimeout bounds the API's part of a snapshot: the configured timeout, or the interval
+// when it is 0.
 func (r *backboneReceiver) readTimeout() time.Duration {
 	if t := r.cfg.ControllerConfig.Timeout; t > 0 {
 		return t

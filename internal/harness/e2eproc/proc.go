@@ -139,6 +139,9 @@ func StartEnv(t testing.TB, ctx context.Context, name, bin string, env []string,
 	return p
 }
 
+// Pid returns the process's id, to read what /proc tells of it.
+func (p *Process) Pid() int { return p.cmd.Process.Pid }
+
 // Output returns what the process has written so far.
 func (p *Process) Output() string { return p.out.String() }
 
