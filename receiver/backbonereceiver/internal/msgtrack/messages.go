@@ -27,7 +27,7 @@ func (t *Tracker) Baseline(now time.Time, msgs []Message) {
 			continue
 		}
 		hold := t.hold[m.Folder]
-		t.known[m.Path] = &entry{msg: m, waiting: hold > 0 && now.Before(m.Entered.Add(hold))}
+		t.put(m.Path, &entry{msg: m, waiting: hold > 0 && now.Before(m.Entered.Add(hold))})
 		t.mark(m.Path)
 	}
 }
@@ -61,7 +61,7 @@ func (t *Tracker) observe(now time.Time, scope folderSet, msgs []Message, unread
 		case !ok:
 			m.Entered = clampEntered(m.Entered, t.previousListing(m.Path), now)
 			e := &entry{msg: m, seen: t.gen, waiting: t.hold[m.Folder] > 0}
-			t.known[m.Path] = e
+			t.put(m.Path, e)
 			t.mark(m.Path)
 			if !e.waiting {
 				evs = append(evs, Event{Kind: KindAppeared, Message: m, Observed: now})
@@ -77,7 +77,7 @@ func (t *Tracker) observe(now time.Time, scope folderSet, msgs []Message, unread
 		}
 	}
 	prefixes := trimPrefixes(unreadable)
-	for path, e := range t.known {
+	for path, e := range t.inScope(scope) {
 		if e.seen == t.gen {
 			if e.waiting && !now.Before(e.msg.Entered.Add(t.hold[e.msg.Folder])) {
 				e.waiting = false
@@ -86,10 +86,10 @@ func (t *Tracker) observe(now time.Time, scope folderSet, msgs []Message, unread
 			}
 			continue
 		}
-		if !scope.holds(path) || covered(prefixes, path) {
+		if covered(prefixes, path) {
 			continue
 		}
-		delete(t.known, path)
+		t.forget(path)
 		t.mark(path)
 		if !e.waiting { // one healed before it was reported has no event
 			evs = append(evs, resolved(now, e.msg))
@@ -100,6 +100,20 @@ func (t *Tracker) observe(now time.Time, scope folderSet, msgs []Message, unread
 		return cmp.Or(a.Time().Compare(b.Time()), strings.Compare(a.Message.Path, b.Message.Path))
 	})
 	t.enqueue(evs...)
+}
+
+// inScope returns the known files within scope (every one when scope is nil),
+// found through the folder index: a re-list of one folder costs that folder's
+// files. They are collected first, since the caller forgets some of them.
+func (t *Tracker) inScope(scope folderSet) map[string]*entry {
+	if scope == nil {
+		return t.known
+	}
+	out := map[string]*entry{}
+	for folder := range scope {
+		t.dirs.below(folder, func(path string, e *entry) { out[path] = e })
+	}
+	return out
 }
 
 // previousListing returns when the latest listing that covered path began:
@@ -176,7 +190,7 @@ func (t *Tracker) Retain(keep func(Message) bool) int {
 	n := 0
 	for path, e := range t.known {
 		if !keep(e.msg) {
-			delete(t.known, path)
+			t.forget(path)
 			t.mark(path)
 			n++
 		}
