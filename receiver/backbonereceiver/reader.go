@@ -115,11 +115,18 @@ func (r *reader) read(ctx context.Context) *snapshot {
 	return snap
 }
 
-// relist takes a snapshot of just the given watched folders: no API call, no discovery.
-func (r *reader) relist(ctx context.Context, folders []queuetree.Watched) *snapshot {
+// relist takes a snapshot of just the given watched folders or issue subfolders: no API
+// call, no discovery. At a poll, where nothing tells what changed, only those whose
+// folder changed since the previous poll are listed. It returns what it listed, the
+// scope of the snapshot.
+func (r *reader) relist(ctx context.Context, folders []queuetree.Watched, poll bool) (*snapshot, []queuetree.Watched) {
 	snap := &snapshot{time: r.now()}
-	snap.tree = r.scanner.ListWatched(ctx, folders)
-	return snap
+	if !poll {
+		snap.tree = r.scanner.ListWatched(ctx, folders)
+		return snap, folders
+	}
+	snap.tree, folders = r.scanner.PollWatched(ctx, folders)
+	return snap, folders
 }
 
 // fetchAPI lists the integrations once per configured project key (or once for all) and
