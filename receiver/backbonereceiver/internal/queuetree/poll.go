@@ -2,6 +2,8 @@ package queuetree
 
 import (
 	"context"
+	"errors"
+	"io/fs"
 	"strings"
 	"time"
 )
@@ -20,11 +22,14 @@ type pollStamp struct {
 	// files lay in the folder itself.
 	issues map[string]pollStamp
 	loose  bool
+	// missing is set for a folder that is not there: Backbone makes most
+	// only when needed, and one still missing needs no listing.
+	missing bool
 }
 
 // unchanged tells whether a folder whose stamp is now n is as o vouched.
 func (o pollStamp) unchanged(n pollStamp) bool {
-	return !o.untrusted && o.key == n.key
+	return !o.untrusted && o.key == n.key && o.missing == n.missing
 }
 
 // PollWatched is ListWatched for a poll, where nothing notifies changes: it
@@ -62,7 +67,7 @@ func (s *Scanner) PollWatched(ctx context.Context, folders []Watched) (*Tree, []
 			continue
 		}
 		old, had := s.polled[path]
-		if !wf.Folder.HasIssues() {
+		if !wf.Folder.HasIssues() || stamp.missing {
 			if !had || !old.unchanged(stamp) {
 				list = append(list, wf)
 			} else {
@@ -100,7 +105,7 @@ func (s *Scanner) pollIssues(l *lister, wf Watched, path string, now time.Time, 
 			} else {
 				stamp = o
 			}
-			if ok {
+			if ok && !stamp.missing {
 				issues[name] = stamp
 			}
 		}
@@ -118,7 +123,7 @@ func (s *Scanner) pollIssues(l *lister, wf Watched, path string, now time.Time, 
 	whole := err != nil || old.issues == nil || loose || old.loose
 	for _, name := range names {
 		stamp, ok := s.pollStamp(join(path, name), now)
-		if !ok {
+		if !ok || stamp.missing {
 			stamp.untrusted = true
 		}
 		o, had := old.issues[name]
@@ -142,9 +147,12 @@ func (s *Scanner) pollIssues(l *lister, wf Watched, path string, now time.Time, 
 }
 
 // pollStamp stats the folder at path, before it is listed; false when it is
-// not a folder that can be vouched for.
+// not a folder that can be vouched for, or not known to be missing.
 func (s *Scanner) pollStamp(path string, now time.Time) (pollStamp, bool) {
 	st, err := lstat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return pollStamp{missing: true}, true
+	}
 	if err != nil || !st.keyOK || st.typ != typeDir {
 		return pollStamp{}, false
 	}

@@ -87,6 +87,17 @@ func TestPollListsOnlyWhatChanged(t *testing.T) {
 			},
 		},
 		{
+			desc:   "a folder removed: listed once, found gone",
+			change: func(t *testing.T) { require.NoError(t, os.RemoveAll(filepath.Join(root, conn, "RECEIVE/offline"))) },
+			listed: []string{conn + "/RECEIVE/offline"},
+		},
+		{
+			desc:   "made again",
+			change: func(t *testing.T) { writeTree(t, root, map[string]string{conn + "/RECEIVE/offline/o2.bac": "o2"}) },
+			listed: []string{conn + "/RECEIVE/offline"},
+			files:  []string{conn + "/RECEIVE/offline/o2.bac"},
+		},
+		{
 			desc: "a message rewritten in place changes no folder",
 			change: func(t *testing.T) {
 				writeTree(t, root, map[string]string{conn + "/RECEIVE/sequence-error/s1.bac": "rewritten"})
