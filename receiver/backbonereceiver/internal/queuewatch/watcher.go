@@ -130,7 +130,7 @@ func (w *Watcher) Take() Change {
 }
 
 // PollOnly returns, sorted, the watched folders whose notifications cannot
-// be trusted: the receiver re-lists them at every poll.
+// be trusted: the receiver polls them.
 func (w *Watcher) PollOnly() []string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
