@@ -117,8 +117,9 @@ func (r *reader) read(ctx context.Context) *snapshot {
 
 // relist takes a snapshot of just the given watched folders or issue subfolders: no API
 // call, no discovery. At a poll, where nothing tells what changed, only those whose
-// folder changed since the previous poll are listed. It returns what it listed, the
-// scope of the snapshot.
+// folder changed since the previous poll are listed; as with notification, a message
+// held for stuck_after in a folder that did not change is reported by the next full
+// scan. It returns what it listed, the scope of the snapshot.
 func (r *reader) relist(ctx context.Context, folders []queuetree.Watched, poll bool) (*snapshot, []queuetree.Watched) {
 	snap := &snapshot{time: r.now()}
 	if !poll {
