@@ -17,6 +17,10 @@
 # the API, unchanged and all changed, next to the cost of copying the metrics of
 # such a tick (the floor of any emit of them). The load average is printed before and after: on a shared machine,
 # compare the ratios, not the absolute times.
+# Then one events_poll_interval poll of 200 integrations' watched folders, as on a network
+# file system where nothing is notified (internal/queuetree BenchmarkPollWatched): CPU and,
+# with strace, file-system calls per poll, with nothing changed and with one new message,
+# beside a re-list of every watched folder (BenchmarkListWatched). About two minutes.
 # Then the built collector's CPU per collection interval (5 s) while 100 messages
 # a second move into archive/ folders (cmd/backboneeventbench -churn-tree), over
 # one archive_interval at its default (archive/ is listed once in it), on a tree
@@ -46,6 +50,9 @@
 #   BENCH_EVENT_IDLE    quiet window for the idle CPU (default 60s).
 #   BENCH_EVENT_DROPS   messages dropped one by one for the latency (default 30).
 #   BENCH_EVENT_LOAD    how long 100 new messages/s run (default 60s; 0s: skip).
+#   BENCH_POLL_TREE     folder of the poll's tree (e.g. on a network file system),
+#                       built there by the benchmark (default: a temporary folder).
+#   BENCH_POLL=0        skips the poll.
 #   BENCH_CHURN=0       skips the collector's CPU under moves into archive/.
 #   BENCH_STORAGE=0     skips the saved state's cost.
 #   BENCH_NFS=0         skips the polls on the network file system.
@@ -223,6 +230,36 @@ for n in 1000 2000; do
 		"$(median "$work/BenchmarkTickAPI_integrations=${n}_copy.points")" "$(tick "$n" copy)"
 done
 echo "  (target: at most 2.5 x copy)"
+
+# poll_calls BENCHMARK prints the file-system calls per poll of a benchmark of
+# internal/queuetree, from strace counts of 1 and 21 polls: their difference leaves out
+# building the tree and the first scan.
+poll_calls() {
+	local n calls=()
+	for n in 1 21; do
+		strace -f -c -o "$work/strace" -e trace=newfstatat,lstat,statx,openat,getdents64,close \
+			"$work/queuetree.test" -test.run '^$' -test.bench "$1" -test.benchtime "${n}x" >/dev/null
+		calls+=("$(awk '$NF == "total" { print $4 }' "$work/strace")")
+	done
+	echo $(((calls[1] - calls[0]) / 20))
+}
+
+if [[ "${BENCH_POLL:-1}" != 0 ]]; then
+	echo
+	echo "one poll of the watched folders of 200 integrations (1,200 folders), nothing notified:"
+	export BACKBONE_BENCH_POLL_TREE="${BENCH_POLL_TREE:-}"
+	bench '^Benchmark(PollWatched|ListWatched)$' 50x 1 >/dev/null
+	poll() { median "$work/BenchmarkPollWatched_changed=$1.$2"; }
+	calls=(n/a n/a n/a)
+	if command -v strace >/dev/null; then
+		(cd receiver/backbonereceiver && go test -c -o "$work/queuetree.test" ./internal/queuetree/)
+		calls=("$(poll_calls 'PollWatched/changed=none')" "$(poll_calls 'PollWatched/changed=one')" "$(poll_calls '^BenchmarkListWatched$')")
+	fi
+	printf '  %-40s %8s%% of a core at 5 s, %5s file-system calls, %s folders listed\n' \
+		"nothing changed:" "$(poll none cpu-%@5s)" "${calls[0]}" "$(printf '%.0f' "$(poll none listed_op)")" \
+		"one new message:" "$(poll one cpu-%@5s)" "${calls[1]}" "$(printf '%.0f' "$(poll one listed_op)")" \
+		"every folder re-listed (no stat first):" "$(median "$work/BenchmarkListWatched.cpu-%@5s")" "${calls[2]}" 1200
+fi
 
 if [[ "${BENCH_CHURN:-1}" != 0 ]]; then
 	echo

@@ -225,7 +225,7 @@ func TestRelistWaitsForTickAfterRefusal(t *testing.T) {
 	offered := s.next.offeredCount()
 
 	putMessageFile(t, root, second, 1, eventsMTime.Add(time.Second))
-	s.r.relist(t.Context(), watched, stepDue())
+	s.r.relist(t.Context(), watched, false, stepDue())
 	assert.Equal(t, offered, s.next.offeredCount(), "no request to a refusing pipeline between ticks")
 
 	s.next.fail.Store(false)

@@ -124,14 +124,18 @@ func (r *reader) read(ctx context.Context, apiTimeout time.Duration) *snapshot {
 	return snap
 }
 
-// relist takes a snapshot of just the given watched folders: no API call, no discovery. It
-// returns nil when a listing in flight has not returned, or this one did not in time.
-func (r *reader) relist(ctx context.Context, folders []queuetree.Watched) *snapshot {
+// relist takes a snapshot of just the given watched folders or issue subfolders: no API
+// call, no discovery. At a poll, where nothing tells what changed, only those whose folder
+// changed since the previous poll are listed; as with notification, a message held for
+// stuck_after in a folder that did not change is reported by the next full scan. It returns
+// what it listed, the scope of the snapshot, or nil when a listing in flight has not
+// returned, or this one did not in time.
+func (r *reader) relist(ctx context.Context, folders []queuetree.Watched, poll bool) (*snapshot, []queuetree.Watched) {
 	snap := &snapshot{time: r.now()}
-	if snap.tree = r.folders.relist(ctx, r.scanner, folders); snap.tree == nil {
-		return nil
+	if snap.tree, folders = r.folders.relist(ctx, r.scanner, folders, poll); snap.tree == nil {
+		return nil, nil
 	}
-	return snap
+	return snap, folders
 }
 
 // fetchAPI lists the integrations once per configured project key (or once for all) and

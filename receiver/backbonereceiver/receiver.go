@@ -214,10 +214,10 @@ func (r *backboneReceiver) run(ctx context.Context) {
 			r.tick(ctx, due)
 		case <-changed:
 			if sleep(ctx, settleDelay) {
-				r.relist(ctx, r.watch.takeChanged(), due)
+				r.relist(ctx, r.watch.takeChanged(), false, due)
 			}
 		case <-poll:
-			r.relist(ctx, r.watch.pollFolders(), due)
+			r.relist(ctx, r.watch.pollFolders(), true, due)
 		}
 	}
 }
@@ -267,24 +267,24 @@ func (r *backboneReceiver) tick(ctx context.Context, due time.Time) *snapshot {
 	return snap
 }
 
-// relist re-lists some watched folders between ticks and delivers and saves what changed
-// there, as a tick does, waiting for the consumer until due. A refused or unanswered
-// delivery stays pending; the next tick offers it again and reports the problem, and until
-// then re-lists only record what they find.
-func (r *backboneReceiver) relist(ctx context.Context, folders []queuetree.Watched, due time.Time) {
+// relist re-lists some watched folders between ticks (at a poll, those of them that
+// changed) and delivers and saves what changed there, as a tick does, waiting for the
+// consumer until due. A refused or unanswered delivery stays pending; the next tick offers
+// it again and reports the problem, and until then re-lists only record what they find.
+func (r *backboneReceiver) relist(ctx context.Context, folders []queuetree.Watched, poll bool, due time.Time) {
 	if len(folders) == 0 {
 		return
 	}
-	snap := r.reader.relist(ctx, folders) // within scan_timeout
-	if snap == nil {
-		return // the next tick reports a listing that does not return
+	snap, listed := r.reader.relist(ctx, folders, poll) // within scan_timeout
+	if snap == nil || len(listed) == 0 {
+		return // the next tick reports a listing that does not return; a poll may list nothing
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed {
 		return
 	}
-	r.events.observeFolders(snap, watchedPaths(folders))
+	r.events.observeFolders(snap, watchedPaths(listed))
 	if !r.events.refused { // a refusing pipeline is tried again at the next tick, not at every change
 		_ = r.events.deliver(ctx, due)
 	}

@@ -44,9 +44,22 @@ func (l *folderLister) scan(ctx context.Context, scanner *queuetree.Scanner) *qu
 	})
 }
 
-// relist re-lists the given watched folders, or returns nil as scan does.
-func (l *folderLister) relist(ctx context.Context, scanner *queuetree.Scanner, folders []queuetree.Watched) *queuetree.Tree {
-	return l.list(ctx, func(ctx context.Context) *queuetree.Tree { return scanner.ListWatched(ctx, folders) })
+// relist re-lists the given watched folders (at a poll, only those whose folder changed) and
+// returns what it listed, or nil as scan does.
+func (l *folderLister) relist(ctx context.Context, scanner *queuetree.Scanner, folders []queuetree.Watched, poll bool) (*queuetree.Tree, []queuetree.Watched) {
+	listed := folders
+	tree := l.list(ctx, func(ctx context.Context) *queuetree.Tree {
+		if !poll {
+			return scanner.ListWatched(ctx, folders)
+		}
+		var tree *queuetree.Tree
+		tree, listed = scanner.PollWatched(ctx, folders) // read once the listing returned
+		return tree
+	})
+	if tree == nil {
+		return nil, nil
+	}
+	return tree, listed
 }
 
 func (l *folderLister) list(ctx context.Context, read func(context.Context) *queuetree.Tree) *queuetree.Tree {

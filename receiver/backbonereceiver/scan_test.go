@@ -109,7 +109,7 @@ func TestHungShare(t *testing.T) {
 		require.NoError(t, err)
 		assert.Less(t, time.Since(start), cfg.ScanTimeout, "a tick waited for a second listing")
 		assert.Zero(t, ld.LogRecordCount())
-		s.r.relist(t.Context(), watched, stepDue())
+		s.r.relist(t.Context(), watched, true, stepDue())
 	}
 	assert.Equal(t, int64(3), gate.started.Load(), "two healthy scans and one stuck: no other listing started")
 	assert.LessOrEqual(t, runtime.NumGoroutine(), goroutines+2, "listings piled up")

@@ -171,7 +171,7 @@ func TestStorageWritesWhatChanged(t *testing.T) {
 		putMessageFile(t, root, fmt.Sprintf("%serror/AP-7/new-%d.bac", ap29Recv, i), 1, eventsMTime)
 		before := s.next.offeredCount()
 		if relist {
-			s.r.relist(t.Context(), watched, stepDue())
+			s.r.relist(t.Context(), watched, false, stepDue())
 		} else {
 			s.r.tick(t.Context(), stepDue())
 		}

@@ -120,7 +120,7 @@ func TestStuckAfterBetweenTicks(t *testing.T) {
 	watched := queuetree.WatchedFolders(snap.tree, func(queuetree.Folder) bool { return true })
 	relist := func() []string {
 		before := s.next.offeredCount()
-		s.r.relist(t.Context(), watched, stepDue())
+		s.r.relist(t.Context(), watched, false, stepDue())
 		ld, err := s.next.offeredSince(before)
 		require.NoError(t, err)
 		return briefRecords(root, ld)

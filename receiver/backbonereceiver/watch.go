@@ -1,6 +1,7 @@
 package backbonereceiver
 
 import (
+	"path/filepath"
 	"time"
 
 	"go.uber.org/zap"
@@ -78,17 +79,26 @@ func (w *folderWatch) update(tree *queuetree.Tree) {
 	}
 }
 
-// takeChanged returns the folders notification reported changed since the last call.
+// takeChanged returns the folders notification reported changed since the last call: of
+// error/ and issue_missing/, just the issue subfolders that changed when the folder itself
+// did not, so that a new message costs its issue's files, not the whole folder's.
 func (w *folderWatch) takeChanged() []queuetree.Watched {
 	c := w.watcher.Take()
 	if c.All {
 		return w.folders
 	}
-	return w.lookup(c.Folders)
+	out := w.lookup(c.Folders)
+	for _, p := range c.Issues {
+		if f, ok := w.byPath[filepath.Dir(p)]; ok {
+			out = append(out, f.IssueFolder(filepath.Base(p)))
+		}
+	}
+	return out
 }
 
-// pollFolders returns the folders to re-list at a poll: those notification does not
-// cover, or all of them without notification.
+// pollFolders returns the folders to poll: those notification does not cover, or all of
+// them without notification. The poll lists only those that changed since (see
+// queuetree.Scanner.PollWatched).
 func (w *folderWatch) pollFolders() []queuetree.Watched {
 	if w.watcher == nil {
 		return w.folders
@@ -106,7 +116,8 @@ func (w *folderWatch) lookup(paths []string) []queuetree.Watched {
 	return out
 }
 
-// watchedPaths returns the folders' paths, the scope of a re-list for the tracker.
+// watchedPaths returns the paths of the folders or issue subfolders, the scope of a
+// re-list for the tracker.
 func watchedPaths(folders []queuetree.Watched) []string {
 	out := make([]string, len(folders))
 	for i, f := range folders {

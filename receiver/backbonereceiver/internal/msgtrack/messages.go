@@ -43,7 +43,7 @@ func (t *Tracker) Baseline(now time.Time, msgs []Message, found func(Message) bo
 				evs = append(evs, Event{Kind: KindAppeared, Message: e.msg, Observed: now, TimeInFolder: since(m.Entered, now)})
 			}
 		}
-		t.known[m.Path] = e
+		t.put(m.Path, e)
 		t.mark(m.Path)
 	}
 	slices.SortFunc(evs, func(a, b Event) int { return strings.Compare(a.Message.Path, b.Message.Path) })
@@ -79,7 +79,7 @@ func (t *Tracker) observe(now time.Time, scope folderSet, msgs []Message, unread
 		case !ok:
 			m.Entered = clampEntered(m.Entered, t.previousListing(m.Path), now)
 			e := &entry{msg: m, seen: t.gen, waiting: t.hold[m.Folder] > 0}
-			t.known[m.Path] = e
+			t.put(m.Path, e)
 			t.mark(m.Path)
 			if !e.waiting {
 				evs = append(evs, Event{Kind: KindAppeared, Message: m, Observed: now})
@@ -95,7 +95,7 @@ func (t *Tracker) observe(now time.Time, scope folderSet, msgs []Message, unread
 		}
 	}
 	prefixes := trimPrefixes(unreadable)
-	for path, e := range t.known {
+	for path, e := range t.inScope(scope) {
 		if e.seen == t.gen {
 			if e.waiting && !now.Before(e.msg.holdStart().Add(t.hold[e.msg.Folder])) {
 				e.waiting = false
@@ -104,10 +104,10 @@ func (t *Tracker) observe(now time.Time, scope folderSet, msgs []Message, unread
 			}
 			continue
 		}
-		if !scope.holds(path) || covered(prefixes, path) {
+		if covered(prefixes, path) {
 			continue
 		}
-		delete(t.known, path)
+		t.forget(path)
 		t.mark(path)
 		if !e.waiting { // one healed before it was reported has no event
 			evs = append(evs, resolved(now, e.msg))
@@ -118,6 +118,20 @@ func (t *Tracker) observe(now time.Time, scope folderSet, msgs []Message, unread
 		return cmp.Or(a.Time().Compare(b.Time()), strings.Compare(a.Message.Path, b.Message.Path))
 	})
 	t.enqueue(evs...)
+}
+
+// inScope returns the known files within scope (every one when scope is nil),
+// found through the folder index: a re-list of one folder costs that folder's
+// files. They are collected first, since the caller forgets some of them.
+func (t *Tracker) inScope(scope folderSet) map[string]*entry {
+	if scope == nil {
+		return t.known
+	}
+	out := map[string]*entry{}
+	for folder := range scope {
+		t.dirs.below(folder, func(path string, e *entry) { out[path] = e })
+	}
+	return out
 }
 
 // previousListing returns when the latest listing that covered path began:
@@ -194,7 +208,7 @@ func (t *Tracker) Retain(keep func(Message) bool) int {
 	n := 0
 	for path, e := range t.known {
 		if !keep(e.msg) {
-			delete(t.known, path)
+			t.forget(path)
 			t.mark(path)
 			n++
 		}

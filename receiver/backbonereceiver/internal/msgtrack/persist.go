@@ -233,6 +233,7 @@ func (t *Tracker) Load(ctx context.Context, client storage.Client) error {
 	}
 	if len(data) == 0 {
 		t.known, t.pending, t.fresh = map[string]*entry{}, nil, true
+		t.dirs = dirIndex{}
 		t.log = journal{}
 		t.clean()
 		return nil
@@ -277,6 +278,7 @@ func (t *Tracker) Load(ctx context.Context, client storage.Client) error {
 		log.bytes += len(data)
 	}
 	t.known, t.pending, t.fresh = known, s.Pending, false
+	t.dirs = indexOf(known)
 	t.lastFull, t.lastListed = s.LastScan, nil
 	t.log = log
 	t.clean()

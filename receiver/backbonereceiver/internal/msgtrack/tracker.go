@@ -19,7 +19,8 @@ const DefaultMaxPending = 100_000
 type Tracker struct {
 	maxPending int
 	known      map[string]*entry
-	gen        uint64 // scan counter, to find gone files without a second map
+	dirs       dirIndex // known, by folder
+	gen        uint64   // scan counter, to find gone files without a second map
 	pending    []Event
 	dropped    int
 
@@ -66,6 +67,7 @@ func New(maxPending int) *Tracker {
 	return &Tracker{
 		maxPending:   maxPending,
 		known:        map[string]*entry{},
+		dirs:         dirIndex{},
 		integrations: map[string]string{},
 		connectors:   map[connectorID]ConnectorState{},
 		fresh:        true,

@@ -212,6 +212,7 @@ func keyOf(st *syscall.Stat_t) dirKey {
 		ino:   uint64(st.Ino),
 		mtime: int64(st.Mtim.Sec)*1e9 + int64(st.Mtim.Nsec),
 		ctime: int64(st.Ctim.Sec)*1e9 + int64(st.Ctim.Nsec),
+		size:  st.Size,
 	}
 }
 

@@ -16,10 +16,13 @@ const (
 
 // dirKey identifies a folder's state: any entry added, removed or renamed
 // changes its modification and change times. Both are kept because a tool
-// may set mtime back, while ctime can only move forward.
+// may set mtime back, while ctime can only move forward; the size, because
+// on many file systems it moves with the entries even within one timestamp
+// tick.
 type dirKey struct {
 	dev, ino     uint64
 	mtime, ctime int64 // nanoseconds since the epoch
+	size         int64
 }
 
 // fileStat is what a scan needs from lstat.

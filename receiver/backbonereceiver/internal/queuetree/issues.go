@@ -34,12 +34,16 @@ func (w *walk) scanIssues(l *lister, fs *FolderStats, s subfolder) {
 	// without issue folders can be remembered as empty.
 	w.remember(s.path, mark, a.added == 0 && len(issues) == 0, cmp.Or(err, a.err))
 	for _, issue := range issues {
-		dir := join(s.path, issue)
-		ia := accumulator{w: w, fs: fs, folder: s.folder}
-		key := w.name(dir, issue)
-		ia.done(dir, l.list(dir, func(name string, typ entryType) { ia.entry(dir, name, key, typ) }))
-		if ia.added > 0 {
-			fs.Issues++
-		}
+		w.scanIssue(l, fs, s.folder, join(s.path, issue), issue)
+	}
+}
+
+// scanIssue scans the issue folder dir, named issue, of error/ or issue-missing/.
+func (w *walk) scanIssue(l *lister, fs *FolderStats, folder Folder, dir, issue string) {
+	a := accumulator{w: w, fs: fs, folder: folder}
+	key := w.name(dir, issue)
+	a.done(dir, l.list(dir, func(name string, typ entryType) { a.entry(dir, name, key, typ) }))
+	if a.added > 0 {
+		fs.Issues++
 	}
 }

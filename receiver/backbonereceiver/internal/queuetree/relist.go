@@ -19,11 +19,29 @@ type Watched struct {
 	ConnectorKey   string
 	ConnectorPath  string // Connector.Path
 	Folder         Folder
+	// Issue names one issue subfolder of Folder (error/ or issue-missing/):
+	// the Watched stands for that subfolder alone. "" for the whole folder.
+	Issue string
 }
 
 // Path returns the folder's path: the prefix of its files' paths.
 func (w Watched) Path() string {
+	if w.Issue != "" {
+		return join(w.folderPath(), w.Issue)
+	}
+	return w.folderPath()
+}
+
+// folderPath returns the path of w's Folder, the issue subfolder left out.
+func (w Watched) folderPath() string {
 	return join(w.ConnectorPath, filepath.FromSlash(w.Folder.Dir()))
+}
+
+// IssueFolder returns the Watched of the issue subfolder named issue of w's
+// folder: a change notified there is re-listed alone.
+func (w Watched) IssueFolder(issue string) Watched {
+	w.Issue = issue
+	return w
 }
 
 // WatchedFolders returns, in t's order, the watched folders of t's
@@ -48,11 +66,12 @@ func WatchedFolders(t *Tree, enabled func(Folder) bool) []Watched {
 	return out
 }
 
-// ListWatched lists only the given folders, with no discovery walk and
-// nothing else of their connectors, and returns them as Scan does: the same
-// Files, issue subfolders, Exists and Problems, so that a re-list and a full
-// scan are indistinguishable to whoever diffs them. The Tree holds one
-// Connector per connector named in folders, with only those folders set.
+// ListWatched lists only the given folders or issue subfolders, with no
+// discovery walk and nothing else of their connectors, and returns them as
+// Scan does: the same Files, issue subfolders, Exists and Problems, so that
+// a re-list and a full scan are indistinguishable to whoever diffs them
+// within the listed paths. The Tree holds one Connector per connector named
+// in folders, with only those folders set.
 // A root that is missing or unreadable is reported as Scan reports it, with
 // no connector: an unmounted share must not look like empty folders.
 // The receiver calls it between full scans, never beside one: its loop runs
@@ -82,7 +101,7 @@ func (s *Scanner) ListWatched(ctx context.Context, folders []Watched) *Tree {
 		if fs == nil || !wf.Folder.Watched() {
 			continue
 		}
-		path := wf.Path()
+		path := wf.folderPath()
 		parent := filepath.Dir(path)
 		isDir, ok := parents[parent]
 		if !ok {
@@ -93,10 +112,13 @@ func (s *Scanner) ListWatched(ctx context.Context, folders []Watched) *Tree {
 			continue
 		}
 		typ, exists := w.entryType(path)
-		if !exists {
-			continue
+		switch {
+		case !exists:
+		case wf.Issue == "":
+			w.scanSub(l, fs, subfolder{folder: wf.Folder, path: path, typ: typ})
+		case wf.Folder.HasIssues() && w.isFolder(fs, path, typ):
+			w.listIssue(l, fs, wf.Folder, join(path, wf.Issue), wf.Issue)
 		}
-		w.scanSub(l, fs, subfolder{folder: wf.Folder, path: path, typ: typ})
 	}
 	for i := range t.Connectors {
 		for j := range t.Connectors[i].Folders {
@@ -110,6 +132,21 @@ func (s *Scanner) ListWatched(ctx context.Context, folders []Watched) *Tree {
 	})
 	t.Problems = w.sortedProblems()
 	return t
+}
+
+// listIssue lists the issue folder at path as scanIssues would meet it: a
+// symbolic link is reported, and an issue folder that is gone, or is a file
+// now, holds nothing (its folder's own change lists that file).
+func (w *walk) listIssue(l *lister, fs *FolderStats, folder Folder, path, issue string) {
+	st, err := lstat(path)
+	switch {
+	case err != nil:
+		w.fail(path, err)
+	case st.typ == typeSymlink:
+		w.problem(path, Symlink, errSymlink)
+	case st.typ == typeDir:
+		w.scanIssue(l, fs, folder, path, issue)
+	}
 }
 
 // emptyConnector is the Connector of wf with nothing listed yet, byte

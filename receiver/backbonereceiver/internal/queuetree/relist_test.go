@@ -207,3 +207,54 @@ func TestListWatchedDuringScan(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+func TestListWatchedIssueFolder(t *testing.T) {
+	const errs = "default/INT-1/AP-1/RECEIVE/error"
+	root := t.TempDir()
+	writeTree(t, root, merge(connectorTree("default/INT-1/AP-1"), map[string]string{errs + "/AP-8": "a file"}))
+	require.NoError(t, os.Symlink("AP-1", filepath.Join(root, errs, "AP-9")))
+	s := NewScanner(Options{Root: root})
+	full := s.Scan(t.Context())
+	var folder Watched
+	for _, wf := range WatchedFolders(full, allFolders) {
+		if wf.Folder == Error {
+			folder = wf
+		}
+	}
+	require.Equal(t, filepath.Join(root, errs), folder.Path())
+	fullFiles := full.Connectors[0].Folder(Error).Files
+	require.Len(t, full.Problems, 1)
+	assert.Equal(t, Problem{Path: filepath.Join(root, errs, "AP-9"), Kind: Symlink, Err: errSymlink}, full.Problems[0])
+
+	tests := []struct {
+		issue    string
+		files    []File
+		problems []ProblemKind
+	}{
+		{issue: "AP-1", files: fullFiles[:2]},
+		{issue: "AP-2", files: fullFiles[2:3]},
+		{issue: "AP-3"},
+		{issue: "AP-7"},                                   // gone
+		{issue: "AP-8"},                                   // a file now: a message of error/ itself
+		{issue: "AP-9", problems: []ProblemKind{Symlink}}, // as the full scan reports it
+	}
+	for _, tt := range tests {
+		t.Run(tt.issue, func(t *testing.T) {
+			wf := folder.IssueFolder(tt.issue)
+			assert.Equal(t, filepath.Join(root, errs, tt.issue), wf.Path())
+			got := s.ListWatched(t.Context(), []Watched{wf})
+			require.Len(t, got.Connectors, 1)
+			assert.Equal(t, tt.files, got.Connectors[0].Folder(Error).Files)
+			var kinds []ProblemKind
+			for _, p := range got.Problems {
+				assert.Equal(t, wf.Path(), p.Path)
+				kinds = append(kinds, p.Kind)
+			}
+			assert.Equal(t, tt.problems, kinds)
+		})
+	}
+	require.NoError(t, os.RemoveAll(filepath.Join(root, errs)))
+	got := s.ListWatched(t.Context(), []Watched{folder.IssueFolder("AP-1")})
+	assert.Empty(t, got.Connectors[0].Folder(Error).Files, "error/ gone: nothing")
+	assert.Empty(t, got.Problems)
+}

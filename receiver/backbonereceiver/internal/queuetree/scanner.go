@@ -38,7 +38,10 @@ type Scanner struct {
 	opts     Options
 	empty    pathCache[emptyListing]
 	archives pathCache[archiveListing]
-	workers  int
+	// polled holds the stamps of the folders the last poll met (see
+	// PollWatched).
+	polled  map[string]pollStamp
+	workers int
 	// lastCached counts the empty folders the last Scan did not list because
 	// they had not changed since a previous listing, for the cache's tests.
 	lastCached int

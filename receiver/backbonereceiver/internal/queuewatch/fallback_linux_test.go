@@ -66,7 +66,7 @@ func TestWatchLimit(t *testing.T) {
 			settle(t, w, folders)
 			tt.cause(t, errs)
 			if tt.changeAtHit {
-				waitFor(t, w, errs)
+				waitFor(t, w, filepath.Join(errs, "AP-9"))
 			}
 			polled := tt.pollOnly(errs, seq, sendErr)
 			waitUntil(t, "limit reached", func() bool { return fmt.Sprint(w.PollOnly()) == fmt.Sprint([]string{polled}) })
@@ -81,7 +81,7 @@ func TestWatchLimit(t *testing.T) {
 			assert.Equal(t, 1, lines(logs, "watch limit no longer"))
 			target := tt.afterRecover(errs, seq, sendErr)
 			write(t, filepath.Join(target, "m.bac"))
-			waitFor(t, w, strings.TrimSuffix(target, string(filepath.Separator)+"AP-9"))
+			waitFor(t, w, target)
 		})
 	}
 }
@@ -153,7 +153,7 @@ func TestQueueOverflow(t *testing.T) {
 	assert.Empty(t, w.PollOnly())
 	assert.Equal(t, 1, lines(logs, "notified again after the event queue overflowed"))
 	write(t, filepath.Join(errs, "AP-9", "m.bac"))
-	waitFor(t, w, errs)
+	waitFor(t, w, filepath.Join(errs, "AP-9"))
 }
 
 func TestUnmounted(t *testing.T) {

@@ -66,8 +66,8 @@ func drain(w *Watcher) {
 	}
 }
 
-// waitFor waits until the changes taken include folder (or All) and
-// returns every folder seen changed on the way.
+// waitFor waits until the changes taken include folder, a watched folder or
+// an issue subfolder (or All), and returns every change seen on the way.
 func waitFor(t *testing.T, w *Watcher, folder string) Change {
 	t.Helper()
 	var seen Change
@@ -81,9 +81,13 @@ func waitFor(t *testing.T, w *Watcher, folder string) Change {
 		c := w.Take()
 		seen.All = seen.All || c.All
 		seen.Folders = append(seen.Folders, c.Folders...)
-		if c.All || slices.Contains(c.Folders, folder) {
+		seen.Issues = append(seen.Issues, c.Issues...)
+		// A change of a whole folder covers its issue subfolders.
+		if c.All || slices.Contains(c.Folders, folder) || slices.Contains(c.Folders, filepath.Dir(folder)) || slices.Contains(c.Issues, folder) {
 			slices.Sort(seen.Folders)
 			seen.Folders = slices.Compact(seen.Folders)
+			slices.Sort(seen.Issues)
+			seen.Issues = slices.Compact(seen.Issues)
 			return seen
 		}
 	}

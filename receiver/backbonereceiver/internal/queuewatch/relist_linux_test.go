@@ -63,14 +63,10 @@ func TestWatchRelistObserve(t *testing.T) {
 			case <-deadline:
 				t.Fatalf("events %v, want %v", events, want)
 			}
-			c := w.Take()
-			var relist []queuetree.Watched
-			for _, p := range c.Folders {
-				relist = append(relist, watched[p])
-			}
+			relist, scope := relistOf(w.Take(), watched)
 			began := time.Now()
 			tree := scanner.ListWatched(t.Context(), relist)
-			tracker.ObserveFolders(began, c.Folders, messages(tree, enabled), nil)
+			tracker.ObserveFolders(began, scope, messages(tree, enabled), nil)
 			for _, ev := range tracker.Pending(0) {
 				rel, err := filepath.Rel(root, ev.Message.Path)
 				require.NoError(t, err)
@@ -103,6 +99,23 @@ func TestWatchRelistObserve(t *testing.T) {
 
 	tracker.ObserveMessages(time.Now(), messages(scanner.Scan(t.Context()), enabled), nil)
 	assert.Empty(t, tracker.Pending(0), "the full scan agrees with the re-lists")
+}
+
+// relistOf returns what to re-list for a change, as the receiver does: the
+// folders that changed as a whole and the issue subfolders, and their paths,
+// the scope of the tracker's diff.
+func relistOf(c queuewatch.Change, watched map[string]queuetree.Watched) ([]queuetree.Watched, []string) {
+	var relist []queuetree.Watched
+	var scope []string
+	for _, p := range c.Folders {
+		relist = append(relist, watched[p])
+		scope = append(scope, p)
+	}
+	for _, p := range c.Issues {
+		relist = append(relist, watched[filepath.Dir(p)].IssueFolder(filepath.Base(p)))
+		scope = append(scope, p)
+	}
+	return relist, scope
 }
 
 // messages turns the files of a scan or re-list into tracker messages, as
@@ -181,13 +194,9 @@ func BenchmarkEventLatency(b *testing.B) {
 			case <-time.After(time.Minute):
 				b.Fatalf("no event for %s", dir)
 			}
-			c := w.Take()
-			relist := make([]queuetree.Watched, 0, len(c.Folders))
-			for _, p := range c.Folders {
-				relist = append(relist, watched[p])
-			}
+			relist, scope := relistOf(w.Take(), watched)
 			began := time.Now()
-			tracker.ObserveFolders(began, c.Folders, messages(scanner.ListWatched(b.Context(), relist), enabled), nil)
+			tracker.ObserveFolders(began, scope, messages(scanner.ListWatched(b.Context(), relist), enabled), nil)
 		}
 		samples = append(samples, time.Since(start))
 		tracker.Delivered(tracker.PendingCount())

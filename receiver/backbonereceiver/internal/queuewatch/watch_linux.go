@@ -167,7 +167,7 @@ func (w *Watcher) watchSub(f *folder, path string) {
 			f.subs = map[string]int32{}
 		}
 		f.subs[path] = wd
-		w.markChanged(f.spec.Path)
+		w.markIssue(path) // it may hold files made before its watch
 	case reasonOf(err) == missing: // gone again, or a symbolic link: nothing to watch
 	case f.reason == none:
 		f.reason, f.err = reasonOf(err), err
@@ -371,7 +371,16 @@ func (w *Watcher) event(wd int32, mask uint32, name string) {
 		return
 	}
 	sub := ref.path != ref.folder
-	w.markChanged(f.spec.Path)
+	switch {
+	case mask&unix.IN_UNMOUNT != 0: // the whole folder is gone with its file system
+		w.markChanged(f.spec.Path)
+	case sub:
+		w.markIssue(ref.path)
+	case f.spec.Issues && mask&unix.IN_ISDIR != 0 && name != "":
+		w.markIssue(filepath.Join(ref.path, name)) // an issue subfolder made, moved or removed
+	default:
+		w.markChanged(f.spec.Path)
+	}
 	switch {
 	case mask&unix.IN_UNMOUNT != 0:
 		w.unwatch(f)

@@ -22,7 +22,7 @@ func TestNotifies(t *testing.T) {
 		{
 			desc:   "a file created in an issue folder of error/",
 			action: func(t *testing.T, errs, _, _ string) { write(t, filepath.Join(errs, "AP-1", "m.bac")) },
-			want:   func(errs, _, _ string) string { return errs },
+			want:   func(errs, _, _ string) string { return filepath.Join(errs, "AP-1") },
 		},
 		{
 			desc:   "a file created in SEND/error/",
@@ -45,19 +45,19 @@ func TestNotifies(t *testing.T) {
 				write(t, path)
 				require.NoError(t, os.Rename(path, filepath.Join(filepath.Dir(errs), "archive", "m.bac")))
 			},
-			want: func(errs, _, _ string) string { return errs },
+			want: func(errs, _, _ string) string { return filepath.Join(errs, "AP-1") },
 		},
 		{
 			desc: "a new issue folder",
 			action: func(t *testing.T, errs, _, _ string) {
 				require.NoError(t, os.Mkdir(filepath.Join(errs, "AP-9"), 0o755))
 			},
-			want: func(errs, _, _ string) string { return errs },
+			want: func(errs, _, _ string) string { return filepath.Join(errs, "AP-9") },
 		},
 		{
 			desc:   "an issue folder removed",
 			action: func(t *testing.T, errs, _, _ string) { require.NoError(t, os.Remove(filepath.Join(errs, "AP-1"))) },
-			want:   func(errs, _, _ string) string { return errs },
+			want:   func(errs, _, _ string) string { return filepath.Join(errs, "AP-1") },
 		},
 	}
 	for _, tt := range tests {
@@ -82,10 +82,11 @@ func TestNewIssueFolderIsWatched(t *testing.T) {
 	w, _ := startWatcher(t, Options{}, nil)
 	settle(t, w, folders)
 
-	require.NoError(t, os.Mkdir(filepath.Join(errs, "AP-9"), 0o755))
-	waitFor(t, w, errs)
-	write(t, filepath.Join(errs, "AP-9", "m.bac"))
-	assert.Equal(t, Change{Folders: []string{errs}}, waitFor(t, w, errs))
+	issue := filepath.Join(errs, "AP-9")
+	require.NoError(t, os.Mkdir(issue, 0o755))
+	waitFor(t, w, issue)
+	write(t, filepath.Join(issue, "m.bac"))
+	assert.Equal(t, Change{Issues: []string{issue}}, waitFor(t, w, issue), "the issue folder alone")
 
 	receive := filepath.Dir(errs)
 	write(t, filepath.Join(receive, "archive", "a.bac"))

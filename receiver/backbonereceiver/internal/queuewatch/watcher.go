@@ -1,6 +1,7 @@
 package queuewatch
 
 import (
+	"path/filepath"
 	"slices"
 	"sync"
 
@@ -18,7 +19,11 @@ type Folder struct {
 
 // Change is what happened since the last Take.
 type Change struct {
-	Folders []string // Folder.Path of the folders that changed, sorted
+	Folders []string // Folder.Path of the folders that changed as a whole, sorted
+	// Issues holds, sorted, the issue subfolders that changed (their files,
+	// or the subfolder itself made, moved or removed) in folders with Issues
+	// set that are not in Folders: re-listing them is enough.
+	Issues []string
 	// All is set when notifications were lost: every watched folder may
 	// have changed.
 	All bool
@@ -56,8 +61,9 @@ type Watcher struct {
 	parents   map[int32]string // watches on the parents of missing folders, for their creation
 	watches   int
 	changed   map[string]struct{}
-	all       bool // notifications were lost since the last Take
-	overflow  bool // ... and since the last Set
+	issues    map[string]struct{} // issue subfolders changed, below folders not in changed
+	all       bool                // notifications were lost since the last Take
+	overflow  bool                // ... and since the last Set
 	fallbacks fallbackLog
 	closed    bool
 }
@@ -94,6 +100,7 @@ func newWatcher(opts Options) *Watcher {
 		byWatch:    map[int32]watchRef{},
 		parents:    map[int32]string{},
 		changed:    map[string]struct{}{},
+		issues:     map[string]struct{}{},
 	}
 }
 
@@ -109,14 +116,21 @@ func (w *Watcher) Take() Change {
 	for p := range w.changed {
 		c.Folders = append(c.Folders, p)
 	}
+	for p := range w.issues {
+		if _, whole := w.changed[filepath.Dir(p)]; !whole {
+			c.Issues = append(c.Issues, p)
+		}
+	}
 	slices.Sort(c.Folders)
+	slices.Sort(c.Issues)
 	clear(w.changed)
+	clear(w.issues)
 	w.all = false
 	return c
 }
 
 // PollOnly returns, sorted, the watched folders whose notifications cannot
-// be trusted: the receiver re-lists them at every poll.
+// be trusted: the receiver polls them.
 func (w *Watcher) PollOnly() []string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -136,9 +150,14 @@ func (w *Watcher) markChanged(path string) {
 	w.changed[path] = struct{}{}
 }
 
+// markIssue records a change of the issue subfolder at path alone.
+func (w *Watcher) markIssue(path string) {
+	w.issues[path] = struct{}{}
+}
+
 // signal wakes the consumer if anything is waiting for Take.
 func (w *Watcher) signal() {
-	if len(w.changed) == 0 && !w.all {
+	if len(w.changed) == 0 && len(w.issues) == 0 && !w.all {
 		return
 	}
 	select {
