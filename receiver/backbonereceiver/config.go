@@ -23,20 +23,22 @@ const (
 )
 
 var (
-	errNoSource        = errors.New(`"endpoint" (Jira's base URL) or "directory" (Backbone's folder tree) must be specified`)
-	errEndpointScheme  = errors.New(`"endpoint" must be an http:// or https:// URL, e.g. https://jira.example.com`)
-	errEndpointUser    = errors.New(`"endpoint" must not contain credentials (user:password@): set "username" and "password", or "token", which are never printed`)
-	errEndpointQuery   = errors.New(`"endpoint" must be Jira's base URL, without a query or fragment`)
-	errTokenAndBasic   = errors.New(`"token" cannot be combined with "username"/"password": use a Personal Access Token or HTTP Basic, not both`)
-	errUsernameNoPass  = errors.New(`"username" requires "password"`)
-	errPasswordNoUser  = errors.New(`"password" requires "username"`)
-	errEmptyProjectKey = errors.New(`"project_keys" must not contain an empty key`)
-	errEmptyIdleKey    = errors.New(`"idle_integrations" must not contain an empty key`)
-	errStartAt         = fmt.Errorf(`"start_at" must be %q or %q`, StartAtEnd, StartAtBeginning)
-	errAuthBackoff     = errors.New(`"auth_backoff": "initial_interval" must be positive and not above "max_interval"`)
-	errMaxEvents       = errors.New(`"max_events_per_request" must be at least 1`)
-	errStuckAfter      = errors.New(`"stuck_after" must not be negative (0 reports on arrival)`)
-	errPollInterval    = errors.New(`"events_poll_interval" must not be negative (0 turns the poll off)`)
+	errNoSource         = errors.New(`"endpoint" (Jira's base URL) or "directory" (Backbone's folder tree) must be specified`)
+	errEndpointScheme   = errors.New(`"endpoint" must be an http:// or https:// URL, e.g. https://jira.example.com`)
+	errEndpointUser     = errors.New(`"endpoint" must not contain credentials (user:password@): set "username" and "password", or "token", which are never printed`)
+	errEndpointFragment = errors.New(`"endpoint" must be Jira's base URL, without a fragment (a query, such as ?nosso, is kept on every call)`)
+	errTokenAndBasic    = errors.New(`"token" cannot be combined with "username"/"password": use a Personal Access Token or HTTP Basic, not both`)
+	errUsernameNoPass   = errors.New(`"username" requires "password"`)
+	errPasswordNoUser   = errors.New(`"password" requires "username"`)
+	errEmptyProjectKey  = errors.New(`"project_keys" must not contain an empty key`)
+	errEmptyIdleKey     = errors.New(`"idle_integrations" must not contain an empty key`)
+	errStartAt          = fmt.Errorf(`"start_at" must be %q or %q`, StartAtEnd, StartAtBeginning)
+	errAuthBackoff      = errors.New(`"auth_backoff": "initial_interval" must be positive and not above "max_interval"`)
+	errMaxEvents        = errors.New(`"max_events_per_request" must be at least 1`)
+	errStuckAfter       = errors.New(`"stuck_after" must not be negative (0 reports on arrival)`)
+	errPollInterval     = errors.New(`"events_poll_interval" must not be negative (0 turns the poll off)`)
+	errMaxConcurrent    = errors.New(`"max_concurrent_requests" must be at least 1`)
+	errStatusStale      = errors.New(`"status_stale_after" must not be negative (0 reports an unread status as unknown at once)`)
 )
 
 // Config defines the configuration of the backbone receiver.
@@ -61,6 +63,12 @@ type Config struct {
 	IdleIntegrations []string `mapstructure:"idle_integrations"`
 	// AuthBackoff is how long the receiver waits after Jira rejected its credentials.
 	AuthBackoff AuthBackoffConfig `mapstructure:"auth_backoff"`
+	// MaxConcurrentRequests bounds the API calls in flight at once (lists and statuses).
+	MaxConcurrentRequests int `mapstructure:"max_concurrent_requests"`
+	// StatusStaleAfter is how long an integration whose list or status could not be read
+	// keeps its last known state before it is reported unknown: a node restart or a rate
+	// limit does not page.
+	StatusStaleAfter time.Duration `mapstructure:"status_stale_after"`
 
 	// Directory is Backbone's folder tree: the backbone-issue-sync folder in Jira's (shared)
 	// home, or one namespace folder in it.
@@ -114,8 +122,8 @@ func (cfg *Config) Validate() error {
 			errs = append(errs, errEndpointScheme)
 		case u.User != nil:
 			errs = append(errs, errEndpointUser)
-		case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
-			errs = append(errs, errEndpointQuery)
+		case u.Fragment != "" || strings.Contains(cfg.Endpoint, "#"):
+			errs = append(errs, errEndpointFragment)
 		}
 	}
 	if cfg.Token != "" && (cfg.Username != "" || cfg.Password != "") {
@@ -150,6 +158,12 @@ func (cfg *Config) Validate() error {
 	}
 	if cfg.EventsPollInterval < 0 {
 		errs = append(errs, errPollInterval)
+	}
+	if cfg.MaxConcurrentRequests < 1 {
+		errs = append(errs, errMaxConcurrent)
+	}
+	if cfg.StatusStaleAfter < 0 {
+		errs = append(errs, errStatusStale)
 	}
 	return errors.Join(errs...)
 }

@@ -25,6 +25,12 @@ const (
 	// defaultEventsPollInterval bounds how late an event is where notification misses it
 	// (a network share), at the cost of listing a few folders.
 	defaultEventsPollInterval = 5 * time.Second
+	// defaultMaxConcurrentRequests lets hundreds of status calls fit an interval without
+	// putting more than a few requests on Jira at once.
+	defaultMaxConcurrentRequests = 4
+	// defaultStatusStaleAfter rides out a Jira node's restart or a rate limit's pause
+	// (a few intervals) before an integration's state turns unknown.
+	defaultStatusStaleAfter = 5 * time.Minute
 )
 
 // receivers holds one receiver per config, shared by the pipelines that use it.
@@ -54,11 +60,13 @@ func createDefaultConfig() component.Config {
 			InitialInterval: backboneapi.DefaultAuthBackoffInitial,
 			MaxInterval:     backboneapi.DefaultAuthBackoffMax,
 		},
-		StartAt:             StartAtEnd,
-		MaxEventsPerRequest: defaultMaxEventsPerRequest,
-		StuckAfter:          defaultStuckAfter,
-		EventsNotify:        true,
-		EventsPollInterval:  defaultEventsPollInterval,
+		StartAt:               StartAtEnd,
+		MaxEventsPerRequest:   defaultMaxEventsPerRequest,
+		StuckAfter:            defaultStuckAfter,
+		EventsNotify:          true,
+		EventsPollInterval:    defaultEventsPollInterval,
+		MaxConcurrentRequests: defaultMaxConcurrentRequests,
+		StatusStaleAfter:      defaultStatusStaleAfter,
 	}
 }
 

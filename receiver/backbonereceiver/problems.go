@@ -77,6 +77,14 @@ func apiProblems(api *apiSnapshot, out map[string]problem) {
 			message: fmt.Sprintf("Backbone API: the status of integration %s could not be read, so its state is reported as unknown; the other integrations are reported: %v", key, err),
 		}
 	}
+	if len(api.staleErrs) > 0 {
+		keys := slices.Sorted(maps.Keys(api.staleErrs))
+		out["api status kept"] = problem{
+			state: "kept",
+			message: fmt.Sprintf("Backbone API: the status of %d integration(s) could not be read this interval, so their last known state is reported, with its age in backbone.integration.status.age, until status_stale_after; first %s: %v",
+				len(keys), keys[0], api.staleErrs[keys[0]]),
+		}
+	}
 	for key, err := range api.unknownProjects {
 		why := fmt.Sprintf("Jira lists no integration of project %q", key)
 		if err != nil {
