@@ -51,8 +51,11 @@ func (l *problemLog) update(current map[string]problem) {
 func problemsOf(snap *snapshot) map[string]problem {
 	out := map[string]problem{}
 	if snap.api != nil && snap.api.err != nil {
-		state := string(backboneapi.KindOf(snap.api.err))
-		if at := retryAt(snap.api.err); !at.IsZero() {
+		// Each failed login is news (the lockout back-off grows); each new Retry-After of a
+		// lasting rate limit or restart is not.
+		kind := backboneapi.KindOf(snap.api.err)
+		state := string(kind)
+		if at := retryAt(snap.api.err); !at.IsZero() && kind == backboneapi.KindAuth {
 			state += " until " + at.Format(time.RFC3339)
 		}
 		out["api"] = problem{state: state, message: "Backbone API: " + snap.api.err.Error()}
