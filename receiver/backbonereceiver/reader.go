@@ -193,13 +193,21 @@ func (r *reader) fetchAPI(ctx context.Context, now time.Time) *apiSnapshot {
 			return err
 		})
 	})
-	// The integrations of a list that failed are those it returned last time, while fresh.
+	// A list that failed stands for the integrations it returned last time: with their
+	// last known state while it is fresh, unknown after.
 	for key, k := range r.known {
 		i := slices.Index(keys, k.listedBy)
-		if _, listed := byKey[key]; !listed && i >= 0 && listErrs[i] != nil && k.fresh(now, r.cfg.StatusStaleAfter) {
-			byKey[key], listedBy[key] = k.it, k.listedBy
-			api.statusAge[key] = now.Sub(k.readAt)
+		if _, listed := byKey[key]; listed || i < 0 || listErrs[i] == nil {
+			continue
 		}
+		it := k.it
+		if k.fresh(now, r.cfg.StatusStaleAfter) {
+			api.statusAge[key] = now.Sub(k.readAt)
+		} else {
+			it.Status, it.Unread = nil, nil
+			api.statusErrs[key] = listErrs[i]
+		}
+		byKey[key], listedBy[key] = it, k.listedBy
 	}
 	// The longest unread go first, so that a tick cut short by the timeout or the rate
 	// limit leaves others for the next one.
@@ -247,14 +255,12 @@ func (r *reader) fetchAPI(ctx context.Context, now time.Time) *apiSnapshot {
 	api.integrations = make([]backboneapi.Integration, 0, len(byKey))
 	for key, it := range byKey {
 		api.integrations = append(api.integrations, it)
-		if it.Status == nil {
-			continue
-		}
-		age, kept := api.statusAge[key]
-		if !kept {
+		if _, kept := api.statusAge[key]; !kept && it.Status != nil {
 			api.statusAge[key] = 0
+			known[key] = knownIntegration{it: it, listedBy: listedBy[key], readAt: now}
+		} else if k, ok := r.known[key]; ok {
+			known[key] = k // not read this tick: it ages
 		}
-		known[key] = knownIntegration{it: it, listedBy: listedBy[key], readAt: now.Add(-age)}
 	}
 	r.known = known
 	slices.SortFunc(api.integrations, func(a, b backboneapi.Integration) int {
@@ -269,7 +275,7 @@ func (r *reader) fetchAPI(ctx context.Context, now time.Time) *apiSnapshot {
 	return api
 }
 
-// knownIntegration is an integration as last read, with its status.
+// knownIntegration is an integration as last read with its status.
 type knownIntegration struct {
 	it       backboneapi.Integration
 	listedBy string    // the project key whose list returned it ("" for all)
