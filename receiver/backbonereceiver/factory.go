@@ -25,9 +25,9 @@ const (
 	// defaultEventsPollInterval bounds how late an event is where notification misses it
 	// (a network share), at the cost of listing a few folders.
 	defaultEventsPollInterval = 5 * time.Second
-	// defaultMaxConcurrentRequests lets hundreds of status calls fit an interval without
-	// putting more than a few requests on Jira at once.
-	defaultMaxConcurrentRequests = 4
+	// defaultMaxConcurrentRequests fits 1,000 status calls of 50 ms in the default timeout
+	// (about 6 s) while keeping Jira's request threads for its users.
+	defaultMaxConcurrentRequests = 8
 	// defaultStatusStaleAfter rides out a Jira node's restart or a rate limit's pause
 	// (a few intervals) before an integration's state turns unknown.
 	defaultStatusStaleAfter = 5 * time.Minute
