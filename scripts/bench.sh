@@ -225,7 +225,7 @@ refresh() { median "$work/BenchmarkRefreshManyIntegrations_$1.$2"; }
 echo "a full refresh of 1,000 integrations listed without status (1,001 calls at least), 50 ms a status call, max_concurrent_requests 8:"
 for run in "rate=off_timeout=10s:rate limiting off, timeout 10s" "rate=jira_timeout=1m0s:rate limiting at 10 a second (100 at most), timeout 60s"; do
 	printf '  %s: %s s in %s tick(s), %s calls, %s answered 429\n' "${run#*:}" \
-		"$(refresh "${run%%:*}" s_refresh)" "$(refresh "${run%%:*}" ticks_refresh)" \
+		"$(refresh "${run%%:*}" s_refresh)" "$(refresh "${run%%:*}" ticks_refresh | cut -d. -f1)" \
 		"$(refresh "${run%%:*}" calls_refresh)" "$(refresh "${run%%:*}" 429s_refresh)"
 done
 echo "  (target: within one 60 s interval; at 10 requests a second 1,001 calls need about 90 s)"

@@ -120,5 +120,5 @@ func TestRateLimitKeepsLastKnownState(t *testing.T) {
 	assert.Zero(t, e.sim.Stats().RateLimited, "no 429: the calls were paced")
 	assert.Less(t, len(e.gate.requests()), 4+2*4, "status calls without a token in time were not sent")
 	t.Logf("calls: %d in three ticks, %d answered 429", len(e.gate.requests()), e.sim.Stats().RateLimited)
-	assert.Len(t, h.warnings("last known state is reported"), 1, "logged once")
+	assert.Len(t, h.warnings("the last known state is reported"), 1, "logged once")
 }
