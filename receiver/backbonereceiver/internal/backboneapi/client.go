@@ -190,14 +190,16 @@ func (c *Client) fetch(ctx context.Context, op, path string, query url.Values, o
 	case c.username != "":
 		req.SetBasicAuth(c.username, c.password)
 	}
+	c.pace.send()
 	resp, err := c.http.Do(req)
 	if err != nil {
+		c.pace.done(nil, time.Now())
 		if ue, ok := errors.AsType[*url.Error](err); ok && c.query != "" {
 			ue.URL = c.base + path // the endpoint's query may be a proxy's token
 		}
 		return false, transportError(op, 0, err)
 	}
-	c.pace.observe(resp.Header, time.Now())
+	c.pace.done(resp.Header, time.Now())
 	defer func() {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, drainLimit))
 		_ = resp.Body.Close()

@@ -260,13 +260,18 @@ func TestPacedToJiraRateLimit(t *testing.T) {
 	assert.Less(t, tokens, 5.0)
 
 	// A budget too short for the next token: the call is not sent.
-	for range 10 {
-		_, _ = c.Integrations(withTimeout(t, time.Second), "")
-	}
-	_, err = c.Integrations(withTimeout(t, time.Millisecond), "")
+	slow, err := backbonesim.New(backbonesim.Options{Dir: t.TempDir(), RateLimit: backbonesim.RateLimit{PerSecond: 0.5, Burst: 1}})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = slow.Close() })
+	srv = serve(t, slow)
+	c = NewClient(srv.Client(), Config{Endpoint: srv.URL, Username: backbonesim.DefaultUsername, Password: backbonesim.DefaultPassword})
+	_, err = c.Integrations(t.Context(), "")
+	require.NoError(t, err)
+	_, err = c.Integrations(withTimeout(t, 500*time.Millisecond), "")
 	e, ok := err.(*Error)
 	require.True(t, ok, "%v", err)
 	assert.Equal(t, KindRateLimited, e.Kind)
 	assert.True(t, e.Skipped)
-	assert.Zero(t, sim.Stats().RateLimited, "still no 429")
+	assert.Equal(t, 1, slow.Stats().Requests, "the second call was not sent")
+	assert.Zero(t, slow.Stats().RateLimited)
 }

@@ -22,16 +22,35 @@ const (
 // client spends its tokens no faster than Jira refills them instead of running into 429s.
 // Until Jira has sent the headers (rate limiting off) it never waits.
 type pacer struct {
-	mu     sync.Mutex
-	known  bool
-	limit  float64 // bucket size
-	rate   float64 // tokens per second
-	tokens float64 // negative while calls wait for tokens they reserved
-	last   time.Time
+	mu       sync.Mutex
+	inflight int // calls sent whose answer has not come: Jira may have counted them or not
+	known    bool
+	limit    float64 // bucket size
+	rate     float64 // tokens per second
+	tokens   float64 // negative while calls wait for tokens they reserved
+	last     time.Time
+}
+
+// send counts a call on its way; done, called with its answer's headers (nil: none),
+// takes the bucket's state from them.
+func (p *pacer) send() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.inflight++
+}
+
+func (p *pacer) done(h http.Header, now time.Time) {
+	p.mu.Lock()
+	p.inflight--
+	p.mu.Unlock()
+	if h != nil {
+		p.observe(h, now)
+	}
 }
 
 // observe takes the bucket's state from a response's headers, if it has them. The mirror
-// never holds more tokens than Jira says remain: calls in flight have spent some already.
+// never holds more tokens than Jira says remain less the calls still in flight, which
+// may reach Jira after it answered this one.
 func (p *pacer) observe(h http.Header, now time.Time) {
 	limit, err1 := strconv.ParseFloat(h.Get(headerRateLimit), 64)
 	remaining, err2 := strconv.ParseFloat(h.Get(headerRateRemaining), 64)
@@ -46,6 +65,7 @@ func (p *pacer) observe(h http.Header, now time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.refill(now)
+	remaining -= float64(p.inflight)
 	if !p.known {
 		p.tokens = remaining
 	}
