@@ -1483,7 +1483,7 @@ type metricBackboneIntegrationStatus struct {
 // init fills backbone.integration.status metric with initial data.
 func (m *metricBackboneIntegrationStatus) init() {
 	m.data.SetName("backbone.integration.status")
-	m.data.SetDescription("The integration's state, 1 for the current state and 0 for every other known state; the state unknown (1) when the integration is listed but its status could not be read.")
+	m.data.SetDescription("The integration's state, 1 for the current state and 0 for every other known state; the state unknown (1) when the integration is listed but its state could not be read for status_stale_after (backbone.integration.status.age shows how long ago it was).")
 	m.data.SetUnit("1")
 	m.data.SetEmptySum()
 	m.data.Sum().SetIsMonotonic(false)

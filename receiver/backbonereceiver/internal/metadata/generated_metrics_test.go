@@ -833,7 +833,7 @@ func TestMetricsBuilder(t *testing.T) {
 						validatedMetrics["backbone.integration.status"] = true
 						assert.Equal(t, pmetric.MetricTypeSum, mi.Type())
 						assert.Equal(t, 1, mi.Sum().DataPoints().Len())
-						assert.Equal(t, "The integration's state, 1 for the current state and 0 for every other known state; the state unknown (1) when the integration is listed but its status could not be read.", mi.Description())
+						assert.Equal(t, "The integration's state, 1 for the current state and 0 for every other known state; the state unknown (1) when the integration is listed but its state could not be read for status_stale_after (backbone.integration.status.age shows how long ago it was).", mi.Description())
 						assert.Equal(t, "1", mi.Unit())
 						assert.False(t, mi.Sum().IsMonotonic())
 						assert.Equal(t, pmetric.AggregationTemporalityCumulative, mi.Sum().AggregationTemporality())
@@ -850,7 +850,7 @@ func TestMetricsBuilder(t *testing.T) {
 						validatedMetrics["backbone.integration.status"] = true
 						assert.Equal(t, pmetric.MetricTypeSum, mi.Type())
 						assert.Equal(t, 1, mi.Sum().DataPoints().Len())
-						assert.Equal(t, "The integration's state, 1 for the current state and 0 for every other known state; the state unknown (1) when the integration is listed but its status could not be read.", mi.Description())
+						assert.Equal(t, "The integration's state, 1 for the current state and 0 for every other known state; the state unknown (1) when the integration is listed but its state could not be read for status_stale_after (backbone.integration.status.age shows how long ago it was).", mi.Description())
 						assert.Equal(t, "1", mi.Unit())
 						assert.False(t, mi.Sum().IsMonotonic())
 						assert.Equal(t, pmetric.AggregationTemporalityCumulative, mi.Sum().AggregationTemporality())
