@@ -26,7 +26,7 @@ const (
 	// (a network share), at the cost of listing a few folders.
 	defaultEventsPollInterval = 5 * time.Second
 	// defaultMaxConcurrentRequests fits 1,000 status calls of 50 ms in the default timeout
-	// (about 6 s) while keeping Jira's request threads for its users.
+	// (about 7 s) while keeping Jira's request threads for its users.
 	defaultMaxConcurrentRequests = 8
 	// defaultStatusStaleAfter rides out a Jira node's restart or a rate limit's pause
 	// (a few intervals) before an integration's state turns unknown.
