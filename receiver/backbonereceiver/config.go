@@ -23,22 +23,22 @@ const (
 )
 
 var (
-	errNoSource         = errors.New(`"endpoint" (Jira's base URL) or "directory" (Backbone's folder tree) must be specified`)
-	errEndpointScheme   = errors.New(`"endpoint" must be an http:// or https:// URL, e.g. https://jira.example.com`)
-	errEndpointUser     = errors.New(`"endpoint" must not contain credentials (user:password@): set "username" and "password", or "token", which are never printed`)
-	errEndpointFragment = errors.New(`"endpoint" must be Jira's base URL, without a fragment (a query, such as ?nosso, is kept on every call)`)
-	errTokenAndBasic    = errors.New(`"token" cannot be combined with "username"/"password": use a Personal Access Token or HTTP Basic, not both`)
-	errUsernameNoPass   = errors.New(`"username" requires "password"`)
-	errPasswordNoUser   = errors.New(`"password" requires "username"`)
-	errEmptyProjectKey  = errors.New(`"project_keys" must not contain an empty key`)
-	errEmptyIdleKey     = errors.New(`"idle_integrations" must not contain an empty key`)
-	errStartAt          = fmt.Errorf(`"start_at" must be %q or %q`, StartAtEnd, StartAtBeginning)
-	errAuthBackoff      = errors.New(`"auth_backoff": "initial_interval" must be positive and not above "max_interval"`)
-	errMaxEvents        = errors.New(`"max_events_per_request" must be at least 1`)
-	errStuckAfter       = errors.New(`"stuck_after" must not be negative (0 reports on arrival)`)
-	errPollInterval     = errors.New(`"events_poll_interval" must not be negative (0 turns the poll off)`)
-	errMaxConcurrent    = errors.New(`"max_concurrent_requests" must be at least 1`)
-	errStatusStale      = errors.New(`"status_stale_after" must not be negative (0 reports an unread status as unknown at once)`)
+	errNoSource        = errors.New(`"endpoint" (Jira's base URL) or "directory" (Backbone's folder tree) must be specified`)
+	errEndpointScheme  = errors.New(`"endpoint" must be an http:// or https:// URL, e.g. https://jira.example.com`)
+	errEndpointUser    = errors.New(`"endpoint" must not contain credentials (user:password@): set "username" and "password", or "token", which are never printed`)
+	errFragment        = errors.New(`"endpoint" must be Jira's base URL, without a fragment (a query, such as ?nosso, is kept on every call)`)
+	errTokenAndBasic   = errors.New(`"token" cannot be combined with "username"/"password": use a Personal Access Token or HTTP Basic, not both`)
+	errUsernameNoPass  = errors.New(`"username" requires "password"`)
+	errPasswordNoUser  = errors.New(`"password" requires "username"`)
+	errEmptyProjectKey = errors.New(`"project_keys" must not contain an empty key`)
+	errEmptyIdleKey    = errors.New(`"idle_integrations" must not contain an empty key`)
+	errStartAt         = fmt.Errorf(`"start_at" must be %q or %q`, StartAtEnd, StartAtBeginning)
+	errAuthBackoff     = errors.New(`"auth_backoff": "initial_interval" must be positive and not above "max_interval"`)
+	errMaxEvents       = errors.New(`"max_events_per_request" must be at least 1`)
+	errStuckAfter      = errors.New(`"stuck_after" must not be negative (0 reports on arrival)`)
+	errPollInterval    = errors.New(`"events_poll_interval" must not be negative (0 turns the poll off)`)
+	errMaxConcurrent   = errors.New(`"max_concurrent_requests" must be at least 1`)
+	errStatusStale     = errors.New(`"status_stale_after" must not be negative (0 reports an unread status as unknown at once)`)
 )
 
 // Config defines the configuration of the backbone receiver.
@@ -122,8 +122,8 @@ func (cfg *Config) Validate() error {
 			errs = append(errs, errEndpointScheme)
 		case u.User != nil:
 			errs = append(errs, errEndpointUser)
-		case u.Fragment != "" || strings.Contains(cfg.Endpoint, "#"):
-			errs = append(errs, errEndpointFragment)
+		case strings.Contains(cfg.Endpoint, "#"): // an empty fragment too
+			errs = append(errs, errFragment)
 		}
 	}
 	if cfg.Token != "" && (cfg.Username != "" || cfg.Password != "") {

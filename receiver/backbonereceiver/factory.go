@@ -60,11 +60,12 @@ func createDefaultConfig() component.Config {
 			InitialInterval: backboneapi.DefaultAuthBackoffInitial,
 			MaxInterval:     backboneapi.DefaultAuthBackoffMax,
 		},
-		StartAt:               StartAtEnd,
-		MaxEventsPerRequest:   defaultMaxEventsPerRequest,
-		StuckAfter:            defaultStuckAfter,
-		EventsNotify:          true,
-		EventsPollInterval:    defaultEventsPollInterval,
+		StartAt:             StartAtEnd,
+		MaxEventsPerRequest: defaultMaxEventsPerRequest,
+		StuckAfter:          defaultStuckAfter,
+		EventsNotify:        true,
+		EventsPollInterval:  defaultEventsPollInterval,
+
 		MaxConcurrentRequests: defaultMaxConcurrentRequests,
 		StatusStaleAfter:      defaultStatusStaleAfter,
 	}
