@@ -101,6 +101,10 @@ func TestNodeRestartKeepsLastKnownState(t *testing.T) {
 // integrations keep their last known state, with its age, logged once.
 func TestRateLimitKeepsLastKnownState(t *testing.T) {
 	e, h, clock := newLastStateEnv(t, backbonesim.Options{RateLimit: backbonesim.RateLimit{PerSecond: 2, Burst: 4}})
+	// One call at a time, so that the client's count of the bucket is exact: in each
+	// tick after the first, the list's token comes 0.5 s on, within the 1 s timeout; the
+	// status calls' tokens come after it.
+	h.r.cfg.MaxConcurrentRequests = 1
 	md := h.scrape(t)
 	require.Len(t, e.gate.requests(), 4, "a list and three status calls, the whole bucket")
 	for key, s := range integrationStates(md) {
