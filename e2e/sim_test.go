@@ -46,7 +46,7 @@ var integrationStates = []string{
 }
 
 // errorTypes are the values of error.type, every one a series of backbone.api.error.
-var errorTypes = []string{"auth", "forbidden", "not_found", "rate_limited", "timeout", "connection", "server_error", "decode"}
+var errorTypes = []string{"auth", "forbidden", "not_found", "rate_limited", "timeout", "connection", "server_error", "decode", "redirect"}
 
 // metricShapes are the type and unit of every metric, as metadata.yaml declares them.
 var metricShapes = map[string]struct {
@@ -67,6 +67,7 @@ var metricShapes = map[string]struct {
 	"backbone.folder.oldest_message.age":   {pmetric.MetricTypeGauge, "s"},
 	"backbone.folder.size":                 {pmetric.MetricTypeGauge, "By"},
 	"backbone.integration.status":          {pmetric.MetricTypeSum, "1"},
+	"backbone.integration.status.age":      {pmetric.MetricTypeGauge, "s"},
 }
 
 // newSim creates a simulator on a folder tree and serves its API on addr ("" for any free
@@ -125,6 +126,7 @@ func expectedSeries(snap backbonesim.Snapshot) map[string]float64 {
 		for _, s := range integrationStates {
 			set("backbone.integration.status", in.Key, b(s == state), "backbone.integration.state", s)
 		}
+		set("backbone.integration.status.age", in.Key, 0)
 		routeState := "stopped"
 		if in.Status == backbonesim.StatusRunning {
 			routeState = "started"

@@ -15,7 +15,9 @@
 # side by side, the CPU of one scan of a 2,000-integration tree (first and
 # unchanged) and of one receiver tick reading 1,000 and 2,000 integrations from
 # the API, unchanged and all changed, next to the cost of copying the metrics of
-# such a tick (the floor of any emit of them). The load average is printed before and after: on a shared machine,
+# such a tick (the floor of any emit of them), and the time, ticks and calls a full refresh of
+# 1,000 integrations listed without status takes (50 ms a status call), with Jira's rate
+# limiting off and at 10 requests a second. The load average is printed before and after: on a shared machine,
 # compare the ratios, not the absolute times.
 # Then one events_poll_interval poll of 200 integrations' watched folders, as on a network
 # file system where nothing is notified (internal/queuetree BenchmarkPollWatched): CPU and,
@@ -192,6 +194,7 @@ bench '^BenchmarkScanFullArchiveDetails$' "$details" 3
 bench '^BenchmarkLiveHeap$' 1x 1
 bench '^BenchmarkScanManyIntegrations$' 3x 3
 bench '^BenchmarkTickAPI$' 20x 3 ./
+bench '^BenchmarkRefreshManyIntegrations$' 1x 1 ./
 
 for ((i = 0; i < find_runs; i++)); do time_find; done
 load_after=$(load)
@@ -230,6 +233,14 @@ for n in 1000 2000; do
 		"$(median "$work/BenchmarkTickAPI_integrations=${n}_copy.points")" "$(tick "$n" copy)"
 done
 echo "  (target: at most 2.5 x copy)"
+refresh() { median "$work/BenchmarkRefreshManyIntegrations_$1.$2"; }
+echo "a full refresh of 1,000 integrations listed without status (1,001 calls at least), 50 ms a status call, max_concurrent_requests 8:"
+for run in "rate=off_timeout=10s:rate limiting off, timeout 10s" "rate=jira_timeout=1m0s:rate limiting at 10 a second (100 at most), timeout 60s"; do
+	printf '  %s: %s s in %s tick(s), %s calls, %s answered 429\n' "${run#*:}" \
+		"$(refresh "${run%%:*}" s_refresh)" "$(refresh "${run%%:*}" ticks_refresh | cut -d. -f1)" \
+		"$(refresh "${run%%:*}" calls_refresh)" "$(refresh "${run%%:*}" 429s_refresh)"
+done
+echo "  (target: within one 60 s interval; at 10 requests a second 1,001 calls need about 90 s)"
 
 # poll_calls BENCHMARK prints the file-system calls per poll of a benchmark of
 # internal/queuetree, from strace counts of 1 and 21 polls: their difference leaves out

@@ -257,7 +257,7 @@ func endToEnd(t *testing.T, how ingestion) {
 	}
 	expectSeries(t, prom, `{__name__=~"backbone_.+_ratio"}`, math.NaN()) // 0/1 gauges have {api}/{connector} units, no _ratio
 	expectSeries(t, prom, `backbone_api_up`, 1, job)
-	for _, kind := range []string{"auth", "forbidden", "not_found", "rate_limited", "timeout", "connection", "server_error", "decode"} {
+	for _, kind := range []string{"auth", "forbidden", "not_found", "rate_limited", "timeout", "connection", "server_error", "decode", "redirect"} {
 		expectSeries(t, prom, `backbone_api_error{error_type="`+kind+`"}`, 0, job)
 	}
 	expectSeries(t, prom, `count(backbone_api_request_duration_seconds{jira_base_url!=""})`, 1, map[string]string{})

@@ -15,6 +15,7 @@ func TestErrorTypeEnumCoversEveryKind(t *testing.T) {
 	kinds := []backboneapi.ErrorKind{
 		backboneapi.KindAuth, backboneapi.KindForbidden, backboneapi.KindNotFound, backboneapi.KindRateLimited,
 		backboneapi.KindTimeout, backboneapi.KindConnection, backboneapi.KindServerError, backboneapi.KindDecode,
+		backboneapi.KindRedirect,
 	}
 	assert.Len(t, metadata.MapAttributeErrorType, len(kinds))
 	for _, k := range kinds {
@@ -23,5 +24,5 @@ func TestErrorTypeEnumCoversEveryKind(t *testing.T) {
 			assert.Equal(t, string(k), v.String())
 		}
 	}
-	assert.Equal(t, "decode", metadata.AttributeErrorTypeDecode.String(), "recordAPIHealth loops from auth to decode: decode must stay the last enum value")
+	assert.Equal(t, "redirect", metadata.AttributeErrorTypeRedirect.String(), "recordAPIHealth loops from auth to redirect: redirect must stay the last enum value")
 }

@@ -22,6 +22,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 
+	"github.com/otelcol-backbone/otelcol-backbone/internal/harness/backbonesim"
 	"github.com/otelcol-backbone/otelcol-backbone/receiver/backbonereceiver/internal/metadata"
 )
 
@@ -48,7 +49,7 @@ func BenchmarkTickAPI(b *testing.B) {
 					}
 					return bodies[0]
 				})
-				r := startBenchReceiver(b, url, consumertest.NewNop())
+				r := startBenchReceiver(b, newTestConfig(url, ""), consumertest.NewNop())
 				r.tick(b.Context(), stepDue()) // the first observation sets the state baseline
 
 				b.ReportAllocs()
@@ -66,7 +67,7 @@ func BenchmarkTickAPI(b *testing.B) {
 		b.Run(fmt.Sprintf("integrations=%d/copy", n), func(b *testing.B) {
 			url := serveList(b, func() []byte { return bodies[0] })
 			sink := new(consumertest.MetricsSink)
-			r := startBenchReceiver(b, url, sink)
+			r := startBenchReceiver(b, newTestConfig(url, ""), sink)
 			r.tick(b.Context(), stepDue())
 			md := sink.AllMetrics()[0]
 
@@ -94,11 +95,10 @@ func serveList(b *testing.B, body func() []byte) string {
 	return srv.URL
 }
 
-// startBenchReceiver starts a receiver on the API at url, its metrics going to next and its
+// startBenchReceiver starts a receiver of cfg, its metrics going to next and its
 // events to a no-op consumer; it is shut down at the end of the benchmark.
-func startBenchReceiver(b *testing.B, url string, next consumer.Metrics) *backboneReceiver {
+func startBenchReceiver(b *testing.B, cfg *Config, next consumer.Metrics) *backboneReceiver {
 	b.Helper()
-	cfg := newTestConfig(url, "")
 	set := receivertest.NewNopSettings(metadata.Type)
 	r, err := newReceiver(cfg, set)
 	require.NoError(b, err)
@@ -143,4 +143,74 @@ func cpuTime(tb testing.TB) time.Duration {
 	var ru syscall.Rusage
 	require.NoError(tb, syscall.Getrusage(syscall.RUSAGE_SELF, &ru))
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkRefreshManyIntegrations measures how long the receiver takes to read the state
+// of 1,000 integrations from a Backbone 4.x, which lists them without their status (1,001
+// calls), each status answering in 50 ms, with max_concurrent_requests at its default. It
+// ticks, as the collector does when a tick takes its whole budget, until every
+// integration's status has been read once, and reports the wall time (s/refresh), the
+// ticks, the calls and the 429 answers that took.
+//
+// rate=off runs without Jira's rate limiting, with the default timeout; rate=jira with it
+// on at the example setting of Atlassian's documentation, 10 requests every second, at
+// most 100 at once, and the tick's budget (timeout) raised to a 60 s collection interval:
+// the 1,001 calls then need about 90 s whatever the concurrency.
+func BenchmarkRefreshManyIntegrations(b *testing.B) {
+	const n = 1000
+	for _, bc := range []struct {
+		rate    string
+		limit   backbonesim.RateLimit
+		timeout time.Duration
+	}{
+		{"off", backbonesim.RateLimit{}, defaultTimeout},
+		{"jira", backbonesim.RateLimit{PerSecond: 10, Burst: 100}, time.Minute},
+	} {
+		b.Run(fmt.Sprintf("rate=%s/timeout=%s", bc.rate, bc.timeout), func(b *testing.B) {
+			for b.Loop() {
+				b.StopTimer()
+				sim, err := backbonesim.New(backbonesim.Options{
+					Dir: b.TempDir(), Empty: true, RateLimit: bc.limit,
+					Quirks: backbonesim.Quirks{ListWithoutStatus: true, StatusLatency: 50 * time.Millisecond},
+				})
+				require.NoError(b, err)
+				for i := range n {
+					require.NoError(b, sim.AddIntegration(backbonesim.IntegrationSpec{
+						Key: fmt.Sprintf("INT-%d", i),
+						Connectors: []backbonesim.ConnectorSpec{
+							{Key: fmt.Sprintf("A-%d", i), ProjectKey: "AP"},
+							{Key: fmt.Sprintf("B-%d", i), ProjectKey: "PB"},
+						},
+					}))
+				}
+				srv := httptest.NewServer(sim)
+				b.Cleanup(func() {
+					srv.Close()
+					_ = sim.Close()
+				})
+				cfg := newTestConfig(srv.URL, "")
+				cfg.Username, cfg.Password = backbonesim.DefaultUsername, backbonesim.DefaultPassword
+				cfg.ControllerConfig.Timeout = bc.timeout
+				r := startBenchReceiver(b, cfg, consumertest.NewNop())
+				b.StartTimer()
+
+				start, read, ticks := time.Now(), map[string]bool{}, 0
+				for len(read) < n {
+					snap := r.tick(b.Context(), stepDue())
+					ticks++
+					for key, age := range snap.api.statusAge {
+						if age == 0 {
+							read[key] = true
+						}
+					}
+					require.Less(b, ticks, 10, "no full refresh in 10 ticks")
+				}
+				b.ReportMetric(time.Since(start).Seconds(), "s/refresh")
+				b.ReportMetric(float64(ticks), "ticks/refresh")
+				st := sim.Stats()
+				b.ReportMetric(float64(st.Requests), "calls/refresh")
+				b.ReportMetric(float64(st.RateLimited), "429s/refresh")
+			}
+		})
+	}
 }

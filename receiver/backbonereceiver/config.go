@@ -30,7 +30,7 @@ var (
 	errNoSource        = errors.New(`"endpoint" (Jira's base URL) or "directory" (Backbone's folder tree) must be specified`)
 	errEndpointScheme  = errors.New(`"endpoint" must be an http:// or https:// URL, e.g. https://jira.example.com`)
 	errEndpointUser    = errors.New(`"endpoint" must not contain credentials (user:password@): set "username" and "password", or "token", which are never printed`)
-	errEndpointQuery   = errors.New(`"endpoint" must be Jira's base URL, without a query or fragment`)
+	errFragment        = errors.New(`"endpoint" must be Jira's base URL, without a fragment (a query, such as ?nosso, is kept on every call)`)
 	errTokenAndBasic   = errors.New(`"token" cannot be combined with "username"/"password": use a Personal Access Token or HTTP Basic, not both`)
 	errUsernameNoPass  = errors.New(`"username" requires "password"`)
 	errPasswordNoUser  = errors.New(`"password" requires "username"`)
@@ -44,6 +44,8 @@ var (
 	errArchiveInterval = errors.New(`"archive_interval" must not be negative (0 lists archive/ at every scan)`)
 	errLookback        = errors.New(`"takeover_lookback" must not be negative`)
 	errScanTimeout     = errors.New(`"scan_timeout" must not be negative (0 is the collection interval)`)
+	errMaxConcurrent   = errors.New(`"max_concurrent_requests" must be at least 1`)
+	errStatusStale     = errors.New(`"status_stale_after" must not be negative (0 reports an unread status as unknown at once)`)
 )
 
 // Config defines the configuration of the backbone receiver.
@@ -68,6 +70,12 @@ type Config struct {
 	IdleIntegrations []string `mapstructure:"idle_integrations"`
 	// AuthBackoff is how long the receiver waits after Jira rejected its credentials.
 	AuthBackoff AuthBackoffConfig `mapstructure:"auth_backoff"`
+	// MaxConcurrentRequests bounds the API calls in flight at once (lists and statuses).
+	MaxConcurrentRequests int `mapstructure:"max_concurrent_requests"`
+	// StatusStaleAfter is how long an integration whose list or status could not be read
+	// keeps its last known state before it is reported unknown: a node restart or a rate
+	// limit does not page.
+	StatusStaleAfter time.Duration `mapstructure:"status_stale_after"`
 
 	// Directory is Backbone's folder tree: the backbone-issue-sync folder in Jira's (shared)
 	// home, or one namespace folder in it.
@@ -137,8 +145,8 @@ func (cfg *Config) Validate() error {
 			errs = append(errs, errEndpointScheme)
 		case u.User != nil:
 			errs = append(errs, errEndpointUser)
-		case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
-			errs = append(errs, errEndpointQuery)
+		case strings.Contains(cfg.Endpoint, "#"): // an empty fragment too
+			errs = append(errs, errFragment)
 		}
 	}
 	if cfg.Token != "" && (cfg.Username != "" || cfg.Password != "") {
@@ -182,6 +190,12 @@ func (cfg *Config) Validate() error {
 	}
 	if cfg.ScanTimeout < 0 {
 		errs = append(errs, errScanTimeout)
+	}
+	if cfg.MaxConcurrentRequests < 1 {
+		errs = append(errs, errMaxConcurrent)
+	}
+	if cfg.StatusStaleAfter < 0 {
+		errs = append(errs, errStatusStale)
 	}
 	return errors.Join(errs...)
 }

@@ -140,9 +140,13 @@ func TestValidate(t *testing.T) {
 		{desc: "credentials in the URL", modify: func(c *Config) {
 			c.Endpoint = "http://user:" + testSecret + "@jira.example.com/jira"
 		}, wantErr: []error{errEndpointUser}},
-		{desc: "query", modify: func(c *Config) { c.Endpoint = "https://jira.example.com/?os_authType=basic" }, wantErr: []error{errEndpointQuery}},
-		{desc: "empty query", modify: func(c *Config) { c.Endpoint = "https://jira.example.com/jira?" }, wantErr: []error{errEndpointQuery}},
-		{desc: "fragment", modify: func(c *Config) { c.Endpoint = "https://jira.example.com/jira#top" }, wantErr: []error{errEndpointQuery}},
+		{desc: "query kept", modify: func(c *Config) { c.Endpoint = "https://jira.example.com/?nosso" }},
+		{desc: "empty query", modify: func(c *Config) { c.Endpoint = "https://jira.example.com/jira?" }},
+		{desc: "fragment", modify: func(c *Config) { c.Endpoint = "https://jira.example.com/jira#top" }, wantErr: []error{errFragment}},
+		{desc: "empty fragment", modify: func(c *Config) { c.Endpoint = "https://jira.example.com/jira?nosso#" }, wantErr: []error{errFragment}},
+		{desc: "no concurrency", modify: func(c *Config) { c.Endpoint, c.MaxConcurrentRequests = "https://jira.example.com", 0 }, wantErr: []error{errMaxConcurrent}},
+		{desc: "negative staleness", modify: func(c *Config) { c.Endpoint, c.StatusStaleAfter = "https://jira.example.com", -time.Second }, wantErr: []error{errStatusStale}},
+		{desc: "status unknown at once", modify: func(c *Config) { c.Endpoint, c.StatusStaleAfter = "https://jira.example.com", 0 }},
 		{desc: "token and basic", modify: func(c *Config) {
 			c.Endpoint = "https://jira.example.com"
 			c.Token, c.Username, c.Password = "t", "u", "p"

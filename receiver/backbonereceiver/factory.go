@@ -34,6 +34,12 @@ const (
 	// defaultScanTimeout is the timeout's figure, on a budget of its own: a full scan of
 	// 1,000,000 files takes about a second on local disk.
 	defaultScanTimeout = 10 * time.Second
+	// defaultMaxConcurrentRequests fits 1,000 status calls of 50 ms in the default timeout
+	// (about 7 s) while keeping Jira's request threads for its users.
+	defaultMaxConcurrentRequests = 8
+	// defaultStatusStaleAfter rides out a Jira node's restart or a rate limit's pause
+	// (a few intervals) before an integration's state turns unknown.
+	defaultStatusStaleAfter = 5 * time.Minute
 )
 
 // receivers holds one receiver per config, shared by the pipelines that use it.
@@ -63,14 +69,16 @@ func createDefaultConfig() component.Config {
 			InitialInterval: backboneapi.DefaultAuthBackoffInitial,
 			MaxInterval:     backboneapi.DefaultAuthBackoffMax,
 		},
-		StartAt:             StartAtNeedsAttention,
-		MaxEventsPerRequest: defaultMaxEventsPerRequest,
-		StuckAfter:          defaultStuckAfter,
-		EventsNotify:        true,
-		EventsPollInterval:  defaultEventsPollInterval,
-		ArchiveInterval:     defaultArchiveInterval,
-		TakeoverLookback:    defaultTakeoverLookback,
-		ScanTimeout:         defaultScanTimeout,
+		StartAt:               StartAtNeedsAttention,
+		MaxEventsPerRequest:   defaultMaxEventsPerRequest,
+		StuckAfter:            defaultStuckAfter,
+		EventsNotify:          true,
+		EventsPollInterval:    defaultEventsPollInterval,
+		ArchiveInterval:       defaultArchiveInterval,
+		TakeoverLookback:      defaultTakeoverLookback,
+		ScanTimeout:           defaultScanTimeout,
+		MaxConcurrentRequests: defaultMaxConcurrentRequests,
+		StatusStaleAfter:      defaultStatusStaleAfter,
 	}
 }
 

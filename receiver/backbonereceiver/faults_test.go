@@ -388,6 +388,20 @@ func TestAPIFaults(t *testing.T) {
 			logs:      "HTTP 403: access denied",
 		},
 		{
+			desc: "redirect to an identity provider's login page",
+			arrange: func(_ *testing.T, e *faultEnv) func() {
+				e.gate.set(func(w http.ResponseWriter, r *http.Request) {
+					http.Redirect(w, r, "https://idp.example.com/saml2/login?SAMLRequest=fVLLbtsw", http.StatusFound)
+				})
+				return func() { e.gate.set(nil) }
+			},
+			errorType: "redirect",
+			logs:      "redirected to a login page at idp.example.com",
+			check: func(t *testing.T, e *faultEnv, _ *faultHarness, _ pmetric.Metrics) {
+				assert.Len(t, e.gate.requests(), faultScrapes, "no lockout back-off: no password was tried")
+			},
+		},
+		{
 			desc: "429 with Retry-After",
 			arrange: func(_ *testing.T, e *faultEnv) func() {
 				e.gate.set(func(w http.ResponseWriter, _ *http.Request) {
@@ -403,7 +417,11 @@ func TestAPIFaults(t *testing.T) {
 			errorType: "rate_limited",
 			logs:      "HTTP 429",
 			check: func(t *testing.T, e *faultEnv, _ *faultHarness, _ pmetric.Metrics) {
-				assert.Len(t, e.gate.requests(), 1, "no request before Retry-After has passed")
+				requests := e.gate.requests()
+				require.NotEmpty(t, requests)
+				for i := 1; i < len(requests); i++ {
+					assert.GreaterOrEqual(t, requests[i].Sub(requests[i-1]), time.Second, "no request before Retry-After has passed")
+				}
 			},
 		},
 		{

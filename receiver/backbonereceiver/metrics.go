@@ -66,6 +66,9 @@ func (m *metricsOutput) build(snap *snapshot) pmetric.Metrics {
 	for _, g := range groupByIntegration(snap) {
 		if g.api != nil {
 			m.recordIntegration(ts, snap.time, g.api, snap.api.statusErrs[g.key] != nil)
+			if age, ok := snap.api.statusAge[g.key]; ok {
+				m.mb.RecordBackboneIntegrationStatusAgeDataPoint(ts, age.Seconds())
+			}
 		}
 		for _, c := range g.folders {
 			m.recordFolders(ts, snap.time, c, g.api)
@@ -106,7 +109,7 @@ func (m *metricsOutput) recordAPIHealth(ts pcommon.Timestamp, api *apiSnapshot) 
 		current = metadata.MapAttributeErrorType[string(backboneapi.KindOf(api.err))]
 	}
 	m.mb.RecordBackboneAPIUpDataPoint(ts, boolToInt(api.err == nil))
-	for kind := metadata.AttributeErrorTypeAuth; kind <= metadata.AttributeErrorTypeDecode; kind++ {
+	for kind := metadata.AttributeErrorTypeAuth; kind <= metadata.AttributeErrorTypeRedirect; kind++ {
 		m.mb.RecordBackboneAPIErrorDataPoint(ts, boolToInt(kind == current), kind)
 	}
 	if api.requested {

@@ -64,8 +64,11 @@ func (l *problemLog) of(snap *snapshot) map[string]problem {
 func problemsOf(snap *snapshot) map[string]problem {
 	out := map[string]problem{}
 	if snap.api != nil && snap.api.err != nil {
-		state := string(backboneapi.KindOf(snap.api.err))
-		if at := retryAt(snap.api.err); !at.IsZero() {
+		// Each failed login is news (the lockout back-off grows); each new Retry-After of a
+		// lasting rate limit or restart is not.
+		kind := backboneapi.KindOf(snap.api.err)
+		state := string(kind)
+		if at := retryAt(snap.api.err); !at.IsZero() && kind == backboneapi.KindAuth {
 			state += " until " + at.Format(time.RFC3339)
 		}
 		out["api"] = problem{state: state, message: "Backbone API: " + snap.api.err.Error()}
@@ -87,10 +90,29 @@ func problemsOf(snap *snapshot) map[string]problem {
 // apiProblems adds what the API left out while the list was read: an integration whose
 // status failed, a project key that matches nothing, fields whose type changed.
 func apiProblems(api *apiSnapshot, out map[string]problem) {
-	for key, err := range api.statusErrs {
-		out["api status:"+key] = problem{
-			state:   string(backboneapi.KindOf(err)),
-			message: fmt.Sprintf("Backbone API: the status of integration %s could not be read, so its state is reported as unknown; the other integrations are reported: %v", key, err),
+	// One line per kind of failure, however many integrations it hits: a timeout or a rate
+	// limit may leave hundreds unread.
+	byKind := map[backboneapi.ErrorKind][]string{}
+	for _, key := range slices.Sorted(maps.Keys(api.statusErrs)) {
+		kind := backboneapi.KindOf(api.statusErrs[key])
+		byKind[kind] = append(byKind[kind], key)
+	}
+	for kind, keys := range byKind {
+		what := "integration " + keys[0] + " could not be read, so its state is"
+		if len(keys) > 1 {
+			what = fmt.Sprintf("%d integrations (%s) could not be read, so their state is", len(keys), listSome(keys, 5))
+		}
+		out["api status:"+string(kind)] = problem{
+			state:   string(kind),
+			message: fmt.Sprintf("Backbone API: the status of %s reported as unknown; the other integrations are reported: %v", what, api.statusErrs[keys[0]]),
+		}
+	}
+	if len(api.staleErrs) > 0 {
+		keys := slices.Sorted(maps.Keys(api.staleErrs))
+		out["api status kept"] = problem{
+			state: "kept",
+			message: fmt.Sprintf("Backbone API: the status of %d integration(s) (%s) could not be read this interval, so the last known state is reported, its age in backbone.integration.status.age, for status_stale_after at most: %v",
+				len(keys), listSome(keys, 5), api.staleErrs[keys[0]]),
 		}
 	}
 	for key, err := range api.unknownProjects {
@@ -113,6 +135,14 @@ func apiProblems(api *apiSnapshot, out map[string]problem) {
 			message: fmt.Sprintf("Backbone API: integration %s: fields left out because their type is not the one expected: %s; the rest of the integration is reported (Backbone may have changed its API: tell this receiver's maintainers, with Backbone's version)", it.IntegrationKey, fields),
 		}
 	}
+}
+
+// listSome joins the first n keys, saying how many more there are.
+func listSome(keys []string, n int) string {
+	if len(keys) <= n {
+		return strings.Join(keys, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(keys[:n], ", "), len(keys)-n)
 }
 
 func retryAt(err error) time.Time {

@@ -1,6 +1,7 @@
 package backbonereceiver
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net/http"
@@ -36,8 +37,15 @@ type apiSnapshot struct {
 	// read (backbone.api.up). A project key that matches nothing is not a failure.
 	err error
 	// statusErrs holds, by integration key, the failed status call of an integration
-	// listed without a status: it is reported, in state unknown.
+	// listed without a status and with no fresh last known one: it is reported, in state
+	// unknown.
 	statusErrs map[string]error
+	// staleErrs holds the failed status calls of integrations whose last known status is
+	// reported instead.
+	staleErrs map[string]error
+	// statusAge is, by integration key, how long ago the status reported was read: 0 for
+	// this tick's, more for a last known one kept while the API fails.
+	statusAge map[string]time.Duration
 	// unknownProjects maps each project_keys entry that matched nothing to why: Jira's
 	// answer, or nil for an empty list.
 	unknownProjects map[string]error
@@ -56,6 +64,8 @@ type reader struct {
 	client  *backboneapi.Client // likewise
 	scanner *queuetree.Scanner  // nil without directory
 	folders *folderLister       // runs the scanner's listings
+	// known holds the integrations last read with a status, by key; only fetchAPI uses it.
+	known map[string]knownIntegration
 }
 
 func newReader(cfg *Config, set receiver.Settings, telemetry *metadata.TelemetryBuilder) *reader {
@@ -113,7 +123,7 @@ func (r *reader) read(ctx context.Context, apiTimeout time.Duration) *snapshot {
 		wg.Go(func() {
 			apiCtx, cancel := context.WithTimeout(ctx, apiTimeout)
 			defer cancel()
-			snap.api = r.fetchAPI(apiCtx)
+			snap.api = r.fetchAPI(apiCtx, snap.time)
 		})
 	}
 	if r.scanner != nil {
@@ -139,56 +149,105 @@ func (r *reader) relist(ctx context.Context, folders []queuetree.Watched, poll b
 }
 
 // fetchAPI lists the integrations once per configured project key (or once for all) and
-// asks for the status of any integration listed without one.
-func (r *reader) fetchAPI(ctx context.Context) *apiSnapshot {
+// asks for the status of any integration listed without one, at most
+// max_concurrent_requests calls at a time, all within ctx's deadline. An integration
+// whose list or status could not be read keeps its last known state for
+// status_stale_after.
+func (r *reader) fetchAPI(ctx context.Context, now time.Time) *apiSnapshot {
 	keys := r.cfg.ProjectKeys
 	if len(keys) == 0 {
 		keys = []string{""}
 	}
-	api := &apiSnapshot{statusErrs: map[string]error{}, unknownProjects: map[string]error{}}
-	heldBack := false
-	byKey := map[string]backboneapi.Integration{}
+	api := &apiSnapshot{
+		statusErrs: map[string]error{}, statusAge: map[string]time.Duration{},
+		staleErrs: map[string]error{}, unknownProjects: map[string]error{},
+	}
+	var (
+		mu       sync.Mutex // guards api, byKey, listedBy and heldBack during the calls
+		heldBack bool
+		byKey    = map[string]backboneapi.Integration{}
+		listedBy = map[string]string{}
+		listErrs = make([]error, len(keys))
+	)
 	call := func(fn func() error) {
 		start := time.Now()
 		err := fn()
+		took := time.Since(start)
+		mu.Lock()
+		defer mu.Unlock()
 		if apiErr, ok := errors.AsType[*backboneapi.Error](err); ok && apiErr.Skipped {
 			heldBack = heldBack || apiErr.Kind == backboneapi.KindAuth
-		} else {
-			took := time.Since(start)
-			api.requested = true
-			api.duration += took
-			r.telemetry.BackboneAPICallDuration.Record(ctx, took.Seconds())
+			return
 		}
+		api.requested = true
+		api.duration += took
+		r.telemetry.BackboneAPICallDuration.Record(ctx, took.Seconds())
 	}
-	var listErrs []error
-	for _, key := range keys {
+	r.each(len(keys), func(i int) {
+		key := keys[i]
 		call(func() error {
 			list, err := r.client.Integrations(ctx, key)
+			mu.Lock()
+			defer mu.Unlock()
 			for _, it := range list { // a decode error may come with the integrations that decoded
 				if it.IntegrationKey != "" {
-					byKey[it.IntegrationKey] = it
+					byKey[it.IntegrationKey], listedBy[it.IntegrationKey] = it, key
 				}
 			}
 			if _, unknown := backboneapi.UnknownProject(err); unknown || (err == nil && key != "" && len(list) == 0) {
 				api.unknownProjects[key] = err
 				return nil
 			}
-			if err != nil {
-				listErrs = append(listErrs, err)
-			}
+			listErrs[i] = err
 			return err
 		})
-	}
-	for key, it := range byKey {
-		if it.Status != nil {
+	})
+	// A list that failed stands for the integrations it returned last time: with their
+	// last known state while it is fresh, unknown after.
+	for key, k := range r.known {
+		i := slices.Index(keys, k.listedBy)
+		if _, listed := byKey[key]; listed || i < 0 || listErrs[i] == nil {
 			continue
 		}
+		it := k.it
+		if k.fresh(now, r.cfg.StatusStaleAfter) {
+			api.statusAge[key] = now.Sub(k.readAt)
+		} else {
+			it.Status, it.Unread = nil, nil
+			api.statusErrs[key] = listErrs[i]
+		}
+		byKey[key], listedBy[key] = it, k.listedBy
+	}
+	// The longest unread go first, so that a tick cut short by the timeout or the rate
+	// limit leaves others for the next one.
+	var missing []string
+	for key, it := range byKey {
+		if it.Status == nil {
+			missing = append(missing, key)
+		}
+	}
+	slices.SortFunc(missing, func(a, b string) int {
+		return cmp.Or(r.known[a].readAt.Compare(r.known[b].readAt), strings.Compare(a, b))
+	})
+	r.each(len(missing), func(i int) {
+		key := missing[i]
 		call(func() error {
 			st, err := r.client.IntegrationStatus(ctx, key)
+			mu.Lock()
+			defer mu.Unlock()
 			if err != nil {
-				api.statusErrs[key] = err
+				if k, ok := r.known[key]; ok && k.fresh(now, r.cfg.StatusStaleAfter) && k.it.Status != nil {
+					it := byKey[key]
+					it.Status, it.Unread = k.it.Status, k.it.Unread
+					byKey[key] = it
+					api.statusAge[key] = now.Sub(k.readAt)
+					api.staleErrs[key] = err
+				} else {
+					api.statusErrs[key] = err
+				}
 				return err
 			}
+			it := byKey[key]
 			it.Status = st
 			for _, field := range st.Unread {
 				it.Unread = append(it.Unread, "status."+field)
@@ -196,19 +255,59 @@ func (r *reader) fetchAPI(ctx context.Context) *apiSnapshot {
 			byKey[key] = it
 			return nil
 		})
-	}
+	})
 	r.telemetry.BackboneAPIAuthBackoff.Record(ctx, boolToInt(heldBack))
-	api.integrations = make([]backboneapi.Integration, 0, len(byKey))
-	for _, it := range byKey {
-		api.integrations = append(api.integrations, it)
+	if tokens, known := r.client.RateLimitRemaining(); known {
+		r.telemetry.BackboneAPIRateLimitRemaining.Record(ctx, int64(tokens))
 	}
+	known := make(map[string]knownIntegration, len(byKey))
+	api.integrations = make([]backboneapi.Integration, 0, len(byKey))
+	for key, it := range byKey {
+		api.integrations = append(api.integrations, it)
+		if _, kept := api.statusAge[key]; !kept && it.Status != nil {
+			api.statusAge[key] = 0
+			known[key] = knownIntegration{it: it, listedBy: listedBy[key], readAt: now}
+		} else if k, ok := r.known[key]; ok {
+			known[key] = k // not read this tick: it ages
+		}
+	}
+	r.known = known
 	slices.SortFunc(api.integrations, func(a, b backboneapi.Integration) int {
 		return strings.Compare(a.IntegrationKey, b.IntegrationKey)
 	})
-	if len(listErrs) > 0 {
-		api.err = listErrs[0]
+	for _, err := range listErrs {
+		if err != nil {
+			api.err = err
+			break
+		}
 	}
 	return api
+}
+
+// knownIntegration is an integration as last read with its status.
+type knownIntegration struct {
+	it       backboneapi.Integration
+	listedBy string    // the project key whose list returned it ("" for all)
+	readAt   time.Time // when its status was read
+}
+
+func (k knownIntegration) fresh(now time.Time, staleAfter time.Duration) bool {
+	return now.Sub(k.readAt) < staleAfter
+}
+
+// each runs fn(0) ... fn(n-1), at most max_concurrent_requests at a time, and waits for
+// them all.
+func (r *reader) each(n int, fn func(i int)) {
+	slots := make(chan struct{}, r.cfg.MaxConcurrentRequests)
+	var wg sync.WaitGroup
+	for i := range n {
+		slots <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			fn(i)
+		})
+	}
+	wg.Wait()
 }
 
 // jiraBaseURL identifies the Jira instance in resource attributes: the endpoint without

@@ -65,6 +65,12 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	resp := s.route(r)
 	s.mu.Unlock()
+	if quirks.StatusLatency > 0 && strings.HasSuffix(r.URL.Path, "/status") {
+		select {
+		case <-time.After(quirks.StatusLatency):
+		case <-r.Context().Done():
+		}
+	}
 	s.write(w, r, fault, quirks, resp)
 }
 

@@ -92,7 +92,7 @@ func (s *Sim) integrationView(in *integration) integrationJSON {
 		Description:      sp.Description,
 		FirstConnector:   connectorView(in.connectors[0]),
 	}
-	if _, failing := s.statusFailure(sp.Key); !failing {
+	if _, failing := s.statusFailure(sp.Key); !failing && !s.quirks.ListWithoutStatus {
 		st := s.statusView(in)
 		v.Status = &st
 	}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Quirks are ways a real Backbone may answer that the vendor's examples do not show,
@@ -25,6 +26,11 @@ type Quirks struct {
 	// examples: issuesInError and startTime as strings, online and reconnecting as
 	// "true"/"false", and externalRouteStatus as a number, which no client can read.
 	ChangedTypes bool
+	// ListWithoutStatus lists every integration without its status, as Backbone 4.x
+	// does: each then needs its own integrations/{key}/status call.
+	ListWithoutStatus bool
+	// StatusLatency delays each integrations/{key}/status answer, as a Jira under load.
+	StatusLatency time.Duration
 }
 
 // ContentType is a label the Sim puts on its JSON answers.

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -74,6 +75,22 @@ func TestQuirkStatusFailure(t *testing.T) {
 			assert.Equal(t, http.StatusOK, resp.StatusCode, "healed")
 		})
 	}
+}
+
+// Backbone 4.x lists integrations without their status; each status call may be slow.
+func TestQuirkListWithoutStatus(t *testing.T) {
+	s := newSim(t, Options{Quirks: Quirks{ListWithoutStatus: true, StatusLatency: 50 * time.Millisecond}})
+	base := serve(t, s)
+	list := getJSON(t, t.Context(), base, "integrations").([]any)
+	require.Len(t, list, 3)
+	for _, v := range list {
+		_, ok := v.(map[string]any)["status"]
+		assert.False(t, ok)
+	}
+	start := time.Now()
+	resp, _ := get(t, t.Context(), base, "integrations/INT-17/status", goodAuth)
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.GreaterOrEqual(t, time.Since(start), 50*time.Millisecond)
 }
 
 func TestQuirkChangedTypes(t *testing.T) {

@@ -38,20 +38,26 @@ type holdback struct {
 }
 
 // admit returns a skipped copy of the last error while holding back; probe is
-// true when the admitted call is the one testing the credentials again.
-func (h *holdback) admit(now time.Time, op string) (probe bool, skipped *Error) {
+// true when the admitted call is the one testing the credentials again. A wait
+// Jira asked for (429 or 503 with Retry-After) that ends within budget is returned
+// as hold instead: the call goes out after it. A negative budget (no deadline)
+// waits for nothing.
+func (h *holdback) admit(now time.Time, op string, budget time.Duration) (probe bool, hold time.Duration, skipped *Error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.last != nil && (now.Before(h.until) || h.probing) {
+		if d := h.until.Sub(now); h.last.Kind != KindAuth && !h.probing && d <= budget {
+			return false, d, nil
+		}
 		e := *h.last
 		e.Op, e.Skipped, e.RetryAt = op, true, h.until
-		return false, &e
+		return false, 0, &e
 	}
 	if h.failures > 0 {
 		h.probing = true
-		return true, nil
+		return true, 0, nil
 	}
-	return false, nil
+	return false, 0, nil
 }
 
 // record updates the state with the outcome of an admitted call. accepted
@@ -77,7 +83,7 @@ func (h *holdback) record(now time.Time, probe, accepted bool, err *Error) {
 		h.until = now.Add(h.interval)
 		err.RetryAt = h.until
 		h.hold(err)
-	case err != nil && err.Kind == KindRateLimited && !err.RetryAt.IsZero():
+	case err != nil && !err.RetryAt.IsZero(): // 429 or 503 with Retry-After
 		if err.RetryAt.After(h.until) {
 			h.until = err.RetryAt
 		}

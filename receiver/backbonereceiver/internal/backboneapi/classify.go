@@ -39,6 +39,11 @@ func (c *Client) classify(op string, resp *http.Response) *Error {
 		return e
 	}
 	switch {
+	case code >= 300 && code <= 399 && resp.Header.Get("Location") != "":
+		if r := c.redirectError(op, resp); r != nil {
+			return r
+		}
+		e.Kind, e.msg = KindServerError, fmt.Sprintf("HTTP %d: unexpected status from Jira", code)
 	case code == http.StatusUnauthorized:
 		e.Kind, e.msg = KindAuth, fmt.Sprintf("HTTP %d: authentication failed: %s", code, c.credentialHint())
 	case code == http.StatusForbidden:
@@ -55,6 +60,10 @@ func (c *Client) classify(op string, resp *http.Response) *Error {
 		}
 	case code == http.StatusBadGateway || code == http.StatusServiceUnavailable || code == http.StatusGatewayTimeout:
 		e.Kind, e.msg = KindServerError, fmt.Sprintf("HTTP %d: Jira or a proxy in front of it is unavailable", code)
+		// A restarting node or a maintenance page may say when to come back.
+		if d := retryAfter(resp.Header.Get("Retry-After"), c.now()); d > 0 && code == http.StatusServiceUnavailable {
+			e.RetryAt = c.now().Add(d)
+		}
 	case code >= 500:
 		e.Kind, e.msg = KindServerError, fmt.Sprintf("HTTP %d: Jira failed to answer; see its atlassian-jira.log", code)
 	case code < 200 || code > 299:

@@ -36,27 +36,34 @@ type Config struct {
 // back after authentication failures and rate limiting (see Backoff).
 type Client struct {
 	http     *http.Client
-	base     string // endpoint + APIPath
+	base     string // endpoint + APIPath, without the endpoint's query
+	query    string // the endpoint's raw query (an SSO bypass, a proxy's token), sent with every call
 	username string
 	password string
 	token    string
 	maxBody  int64
 	now      func() time.Time
 	hold     *holdback
+	pace     *pacer
 }
 
-// NewClient returns a client that sends its requests with httpClient; it
-// does no I/O.
+// NewClient returns a client that sends its requests with a copy of httpClient that
+// follows no redirect to another host or to a login page; it does no I/O.
 func NewClient(httpClient *http.Client, cfg Config) *Client {
+	base, query, _ := strings.Cut(cfg.Endpoint, "?")
+	hc := *httpClient
+	hc.CheckRedirect = checkRedirect
 	c := &Client{
-		http:     httpClient,
-		base:     strings.TrimRight(cfg.Endpoint, "/") + "/" + APIPath,
+		http:     &hc,
+		base:     strings.TrimRight(base, "/") + "/" + APIPath,
+		query:    query,
 		username: cfg.Username,
 		password: cfg.Password,
 		token:    cfg.Token,
 		maxBody:  cfg.MaxBodyBytes,
 		now:      cfg.Now,
 		hold:     &holdback{cfg: cfg.AuthBackoff},
+		pace:     &pacer{},
 	}
 	if c.maxBody <= 0 {
 		c.maxBody = DefaultMaxBodyBytes
@@ -119,12 +126,41 @@ func explainNotFound(err error, text string) {
 	}
 }
 
+// RateLimitRemaining returns the tokens of Jira's rate limit the client counts on; known
+// is false until Jira has sent its rate limiting headers.
+func (c *Client) RateLimitRemaining() (tokens float64, known bool) {
+	return c.pace.remaining(time.Now())
+}
+
 // get fetches base+path and decodes the JSON body into out, unless the
-// client is holding back.
+// client is holding back. A wait that Jira asked for (Retry-After) or that its rate
+// limit needs is waited for if it ends before ctx's deadline; otherwise the call is
+// skipped.
 func (c *Client) get(ctx context.Context, op, path string, query url.Values, out any) error {
-	probe, skipped := c.hold.admit(c.now(), op)
+	budget := time.Duration(-1)
+	if deadline, ok := ctx.Deadline(); ok {
+		budget = time.Until(deadline)
+	}
+	probe, hold, skipped := c.hold.admit(c.now(), op, budget)
 	if skipped != nil {
 		return skipped
+	}
+	if !wait(ctx, hold) {
+		return transportError(op, 0, context.Cause(ctx))
+	}
+	var deadline time.Time
+	if budget >= 0 {
+		deadline = time.Now().Add(budget - hold)
+	}
+	pause, ok := c.pace.reserve(time.Now(), deadline)
+	if !ok {
+		return &Error{
+			Kind: KindRateLimited, Op: op, Skipped: true, Reason: "no token left",
+			msg: "Jira's rate limit (" + headerRateRemaining + ") has no token left for this call before the timeout; it is made at the next interval",
+		}
+	}
+	if !wait(ctx, pause) {
+		return transportError(op, 0, context.Cause(ctx))
 	}
 	accepted, err := c.fetch(ctx, op, path, query, out)
 	c.hold.record(c.now(), probe, accepted, err)
@@ -139,8 +175,8 @@ func (c *Client) get(ctx context.Context, op, path string, query url.Values, out
 // is JSON or passed Jira's login.
 func (c *Client) fetch(ctx context.Context, op, path string, query url.Values, out any) (accepted bool, _ *Error) {
 	target := c.base + path
-	if len(query) > 0 {
-		target += "?" + query.Encode()
+	if q := strings.Trim(c.query+"&"+query.Encode(), "&"); q != "" {
+		target += "?" + q
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
 	if err != nil {
@@ -154,10 +190,16 @@ func (c *Client) fetch(ctx context.Context, op, path string, query url.Values, o
 	case c.username != "":
 		req.SetBasicAuth(c.username, c.password)
 	}
+	c.pace.send()
 	resp, err := c.http.Do(req)
 	if err != nil {
+		c.pace.done(nil, time.Now())
+		if ue, ok := errors.AsType[*url.Error](err); ok && c.query != "" {
+			ue.URL = c.base + path // the endpoint's query may be a proxy's token
+		}
 		return false, transportError(op, 0, err)
 	}
+	c.pace.done(resp.Header, time.Now())
 	defer func() {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, drainLimit))
 		_ = resp.Body.Close()

@@ -18,11 +18,12 @@ const (
 	KindAuth        ErrorKind = "auth"         // credentials rejected, login page or CAPTCHA
 	KindForbidden   ErrorKind = "forbidden"    // logged in but not allowed
 	KindNotFound    ErrorKind = "not_found"    // unknown project, integration or API path
-	KindRateLimited ErrorKind = "rate_limited" // HTTP 429
+	KindRateLimited ErrorKind = "rate_limited" // HTTP 429, or no token of Jira's rate limit left in time
 	KindTimeout     ErrorKind = "timeout"      // no answer in time
 	KindConnection  ErrorKind = "connection"   // DNS, TCP, TLS or other transport failure
 	KindServerError ErrorKind = "server_error" // 5xx or another unexpected status
 	KindDecode      ErrorKind = "decode"       // the body is not the JSON expected
+	KindRedirect    ErrorKind = "redirect"     // redirected to a login page (SSO) or another host, not followed
 )
 
 // Error is a failed call to the Backbone API. A skipped call returns a copy of
@@ -96,6 +97,8 @@ func (e *Error) describe() string {
 		b.WriteString("server error")
 	case KindDecode:
 		b.WriteString("the response is not the expected JSON")
+	case KindRedirect:
+		b.WriteString("redirected, not followed")
 	default:
 		b.WriteString("request failed")
 	}

@@ -659,6 +659,26 @@ func (ms *BackboneIntegrationStatusMetricConfig) Validate() error {
 	return nil
 }
 
+// BackboneIntegrationStatusAgeMetricConfig provides config for the backbone.integration.status.age metric.
+type BackboneIntegrationStatusAgeMetricConfig struct {
+	Enabled          bool `mapstructure:"enabled"`
+	enabledSetByUser bool
+}
+
+func (ms *BackboneIntegrationStatusAgeMetricConfig) Unmarshal(parser *confmap.Conf) error {
+	if parser == nil {
+		return nil
+	}
+
+	err := parser.Unmarshal(ms)
+	if err != nil {
+		return err
+	}
+
+	ms.enabledSetByUser = parser.IsSet("enabled")
+	return nil
+}
+
 // MetricsConfig provides config for backbone metrics.
 type MetricsConfig struct {
 	BackboneAPIError                  BackboneAPIErrorMetricConfig                  `mapstructure:"backbone.api.error"`
@@ -675,6 +695,7 @@ type MetricsConfig struct {
 	BackboneFolderOldestMessageAge    BackboneFolderOldestMessageAgeMetricConfig    `mapstructure:"backbone.folder.oldest_message.age"`
 	BackboneFolderSize                BackboneFolderSizeMetricConfig                `mapstructure:"backbone.folder.size"`
 	BackboneIntegrationStatus         BackboneIntegrationStatusMetricConfig         `mapstructure:"backbone.integration.status"`
+	BackboneIntegrationStatusAge      BackboneIntegrationStatusAgeMetricConfig      `mapstructure:"backbone.integration.status.age"`
 }
 
 func DefaultMetricsConfig() MetricsConfig {
@@ -744,6 +765,9 @@ func DefaultMetricsConfig() MetricsConfig {
 			Enabled:             true,
 			AggregationStrategy: AggregationStrategySum,
 			EnabledAttributes:   []BackboneIntegrationStatusMetricAttributeKey{BackboneIntegrationStatusMetricAttributeKeyBackboneIntegrationState},
+		},
+		BackboneIntegrationStatusAge: BackboneIntegrationStatusAgeMetricConfig{
+			Enabled: true,
 		},
 	}
 }

@@ -92,6 +92,9 @@ func TestMetricsBuilderConfig(t *testing.T) {
 						AggregationStrategy: AggregationStrategySum,
 						EnabledAttributes:   []BackboneIntegrationStatusMetricAttributeKey{BackboneIntegrationStatusMetricAttributeKeyBackboneIntegrationState},
 					},
+					BackboneIntegrationStatusAge: BackboneIntegrationStatusAgeMetricConfig{
+						Enabled: true,
+					},
 				},
 				ResourceAttributes: ResourceAttributesConfig{
 					BackboneIntegrationDistributed:        ResourceAttributeConfig{Enabled: true},
@@ -174,6 +177,9 @@ func TestMetricsBuilderConfig(t *testing.T) {
 						AggregationStrategy: AggregationStrategySum,
 						EnabledAttributes:   []BackboneIntegrationStatusMetricAttributeKey{BackboneIntegrationStatusMetricAttributeKeyBackboneIntegrationState},
 					},
+					BackboneIntegrationStatusAge: BackboneIntegrationStatusAgeMetricConfig{
+						Enabled: false,
+					},
 				},
 				ResourceAttributes: ResourceAttributesConfig{
 					BackboneIntegrationDistributed:        ResourceAttributeConfig{Enabled: false},
@@ -190,7 +196,7 @@ func TestMetricsBuilderConfig(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := loadMetricsBuilderConfig(t, tt.name)
-			diff := cmp.Diff(tt.want, cfg, cmpopts.IgnoreUnexported(BackboneAPIErrorMetricConfig{}, BackboneAPIRequestDurationMetricConfig{}, BackboneAPIUpMetricConfig{}, BackboneConnectorIssuesInErrorMetricConfig{}, BackboneConnectorOnlineMetricConfig{}, BackboneConnectorProcessingStatusMetricConfig{}, BackboneConnectorReconnectingMetricConfig{}, BackboneConnectorRouteStatusMetricConfig{}, BackboneConnectorUptimeMetricConfig{}, BackboneFolderIssuesMetricConfig{}, BackboneFolderMessagesMetricConfig{}, BackboneFolderOldestMessageAgeMetricConfig{}, BackboneFolderSizeMetricConfig{}, BackboneIntegrationStatusMetricConfig{}, ResourceAttributeConfig{}))
+			diff := cmp.Diff(tt.want, cfg, cmpopts.IgnoreUnexported(BackboneAPIErrorMetricConfig{}, BackboneAPIRequestDurationMetricConfig{}, BackboneAPIUpMetricConfig{}, BackboneConnectorIssuesInErrorMetricConfig{}, BackboneConnectorOnlineMetricConfig{}, BackboneConnectorProcessingStatusMetricConfig{}, BackboneConnectorReconnectingMetricConfig{}, BackboneConnectorRouteStatusMetricConfig{}, BackboneConnectorUptimeMetricConfig{}, BackboneFolderIssuesMetricConfig{}, BackboneFolderMessagesMetricConfig{}, BackboneFolderOldestMessageAgeMetricConfig{}, BackboneFolderSizeMetricConfig{}, BackboneIntegrationStatusMetricConfig{}, BackboneIntegrationStatusAgeMetricConfig{}, ResourceAttributeConfig{}))
 			require.Emptyf(t, diff, "Config mismatch (-expected +actual):\n%s", diff)
 		})
 	}

@@ -146,6 +146,7 @@ const (
 	AttributeErrorTypeConnection
 	AttributeErrorTypeServerError
 	AttributeErrorTypeDecode
+	AttributeErrorTypeRedirect
 )
 
 // String returns the string representation of the AttributeErrorType.
@@ -167,6 +168,8 @@ func (av AttributeErrorType) String() string {
 		return "server_error"
 	case AttributeErrorTypeDecode:
 		return "decode"
+	case AttributeErrorTypeRedirect:
+		return "redirect"
 	}
 	return ""
 }
@@ -181,6 +184,7 @@ var MapAttributeErrorType = map[string]AttributeErrorType{
 	"connection":   AttributeErrorTypeConnection,
 	"server_error": AttributeErrorTypeServerError,
 	"decode":       AttributeErrorTypeDecode,
+	"redirect":     AttributeErrorTypeRedirect,
 }
 
 var MetricsInfo = metricsInfo{
@@ -238,6 +242,9 @@ var MetricsInfo = metricsInfo{
 		Name:       "backbone.integration.status",
 		Attributes: []string{"backbone.integration.state"},
 	},
+	BackboneIntegrationStatusAge: metricInfo{
+		Name: "backbone.integration.status.age",
+	},
 }
 
 type metricsInfo struct {
@@ -255,6 +262,7 @@ type metricsInfo struct {
 	BackboneFolderOldestMessageAge    metricInfo
 	BackboneFolderSize                metricInfo
 	BackboneIntegrationStatus         metricInfo
+	BackboneIntegrationStatusAge      metricInfo
 }
 
 type metricInfo struct {
@@ -1475,7 +1483,7 @@ type metricBackboneIntegrationStatus struct {
 // init fills backbone.integration.status metric with initial data.
 func (m *metricBackboneIntegrationStatus) init() {
 	m.data.SetName("backbone.integration.status")
-	m.data.SetDescription("The integration's state, 1 for the current state and 0 for every other known state; the state unknown (1) when the integration is listed but its status could not be read.")
+	m.data.SetDescription("The integration's state, 1 for the current state and 0 for every other known state; the state unknown (1) when the integration is listed but its state could not be read for status_stale_after (backbone.integration.status.age shows how long ago it was).")
 	m.data.SetUnit("1")
 	m.data.SetEmptySum()
 	m.data.Sum().SetIsMonotonic(false)
@@ -1556,6 +1564,56 @@ func newMetricBackboneIntegrationStatus(cfg BackboneIntegrationStatusMetricConfi
 	return m
 }
 
+type metricBackboneIntegrationStatusAge struct {
+	data     pmetric.Metric                           // data buffer for generated metric.
+	config   BackboneIntegrationStatusAgeMetricConfig // metric config provided by user.
+	capacity int                                      // max observed number of data points added to the metric.
+}
+
+// init fills backbone.integration.status.age metric with initial data.
+func (m *metricBackboneIntegrationStatusAge) init() {
+	m.data.SetName("backbone.integration.status.age")
+	m.data.SetDescription("How long ago the integration's state was read: 0 when this interval read it; more while its list or status call fails (rate limit, a Jira node restarting, a timeout) and its last known state is reported instead, until status_stale_after, when it turns unknown.")
+	m.data.SetUnit("s")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricBackboneIntegrationStatusAge) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val float64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetDoubleValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricBackboneIntegrationStatusAge) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricBackboneIntegrationStatusAge) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricBackboneIntegrationStatusAge(cfg BackboneIntegrationStatusAgeMetricConfig) metricBackboneIntegrationStatusAge {
+	m := metricBackboneIntegrationStatusAge{config: cfg}
+
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
 // MetricsBuilder provides an interface for scrapers to report metrics while taking care of all the transformations
 // required to produce metric representation defined in metadata and user config.
 type MetricsBuilder struct {
@@ -1580,6 +1638,7 @@ type MetricsBuilder struct {
 	metricBackboneFolderOldestMessageAge    metricBackboneFolderOldestMessageAge
 	metricBackboneFolderSize                metricBackboneFolderSize
 	metricBackboneIntegrationStatus         metricBackboneIntegrationStatus
+	metricBackboneIntegrationStatusAge      metricBackboneIntegrationStatusAge
 }
 
 // MetricBuilderOption applies changes to default metrics builder.
@@ -1619,6 +1678,7 @@ func NewMetricsBuilder(mbc MetricsBuilderConfig, settings receiver.Settings, opt
 		metricBackboneFolderOldestMessageAge:    newMetricBackboneFolderOldestMessageAge(mbc.Metrics.BackboneFolderOldestMessageAge),
 		metricBackboneFolderSize:                newMetricBackboneFolderSize(mbc.Metrics.BackboneFolderSize),
 		metricBackboneIntegrationStatus:         newMetricBackboneIntegrationStatus(mbc.Metrics.BackboneIntegrationStatus),
+		metricBackboneIntegrationStatusAge:      newMetricBackboneIntegrationStatusAge(mbc.Metrics.BackboneIntegrationStatusAge),
 		resourceAttributeIncludeFilter:          make(map[string]filter.Filter),
 		resourceAttributeExcludeFilter:          make(map[string]filter.Filter),
 	}
@@ -1747,6 +1807,7 @@ func (mb *MetricsBuilder) EmitForResource(options ...ResourceMetricsOption) {
 	mb.metricBackboneFolderOldestMessageAge.emit(ils.Metrics())
 	mb.metricBackboneFolderSize.emit(ils.Metrics())
 	mb.metricBackboneIntegrationStatus.emit(ils.Metrics())
+	mb.metricBackboneIntegrationStatusAge.emit(ils.Metrics())
 
 	for _, op := range options {
 		op.apply(rm)
@@ -1846,6 +1907,11 @@ func (mb *MetricsBuilder) RecordBackboneFolderSizeDataPoint(ts pcommon.Timestamp
 // RecordBackboneIntegrationStatusDataPoint adds a data point to backbone.integration.status metric.
 func (mb *MetricsBuilder) RecordBackboneIntegrationStatusDataPoint(ts pcommon.Timestamp, val int64, backboneIntegrationStateAttributeValue string) {
 	mb.metricBackboneIntegrationStatus.recordDataPoint(mb.startTime, ts, val, backboneIntegrationStateAttributeValue)
+}
+
+// RecordBackboneIntegrationStatusAgeDataPoint adds a data point to backbone.integration.status.age metric.
+func (mb *MetricsBuilder) RecordBackboneIntegrationStatusAgeDataPoint(ts pcommon.Timestamp, val float64) {
+	mb.metricBackboneIntegrationStatusAge.recordDataPoint(mb.startTime, ts, val)
 }
 
 // Reset resets metrics builder to its initial state. It should be used when external metrics source is restarted,

@@ -165,6 +165,9 @@ func TestMetricsBuilder(t *testing.T) {
 			if tt.name == "reaggregate_set" {
 				mb.RecordBackboneIntegrationStatusDataPoint(ts, 3, "backbone.integration.state-val-2")
 			}
+			defaultMetricsCount++
+			allMetricsCount++
+			mb.RecordBackboneIntegrationStatusAgeDataPoint(ts, 1)
 
 			rb := mb.NewResourceBuilder()
 			rb.SetBackboneIntegrationDistributed(true)
@@ -830,7 +833,7 @@ func TestMetricsBuilder(t *testing.T) {
 						validatedMetrics["backbone.integration.status"] = true
 						assert.Equal(t, pmetric.MetricTypeSum, mi.Type())
 						assert.Equal(t, 1, mi.Sum().DataPoints().Len())
-						assert.Equal(t, "The integration's state, 1 for the current state and 0 for every other known state; the state unknown (1) when the integration is listed but its status could not be read.", mi.Description())
+						assert.Equal(t, "The integration's state, 1 for the current state and 0 for every other known state; the state unknown (1) when the integration is listed but its state could not be read for status_stale_after (backbone.integration.status.age shows how long ago it was).", mi.Description())
 						assert.Equal(t, "1", mi.Unit())
 						assert.False(t, mi.Sum().IsMonotonic())
 						assert.Equal(t, pmetric.AggregationTemporalityCumulative, mi.Sum().AggregationTemporality())
@@ -847,7 +850,7 @@ func TestMetricsBuilder(t *testing.T) {
 						validatedMetrics["backbone.integration.status"] = true
 						assert.Equal(t, pmetric.MetricTypeSum, mi.Type())
 						assert.Equal(t, 1, mi.Sum().DataPoints().Len())
-						assert.Equal(t, "The integration's state, 1 for the current state and 0 for every other known state; the state unknown (1) when the integration is listed but its status could not be read.", mi.Description())
+						assert.Equal(t, "The integration's state, 1 for the current state and 0 for every other known state; the state unknown (1) when the integration is listed but its state could not be read for status_stale_after (backbone.integration.status.age shows how long ago it was).", mi.Description())
 						assert.Equal(t, "1", mi.Unit())
 						assert.False(t, mi.Sum().IsMonotonic())
 						assert.Equal(t, pmetric.AggregationTemporalityCumulative, mi.Sum().AggregationTemporality())
@@ -868,6 +871,18 @@ func TestMetricsBuilder(t *testing.T) {
 						_, ok := dp.Attributes().Get("backbone.integration.state")
 						assert.False(t, ok)
 					}
+				case "backbone.integration.status.age":
+					assert.False(t, validatedMetrics["backbone.integration.status.age"], "Found a duplicate in the metrics slice: backbone.integration.status.age")
+					validatedMetrics["backbone.integration.status.age"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, mi.Type())
+					assert.Equal(t, 1, mi.Gauge().DataPoints().Len())
+					assert.Equal(t, "How long ago the integration's state was read: 0 when this interval read it; more while its list or status call fails (rate limit, a Jira node restarting, a timeout) and its last known state is reported instead, until status_stale_after, when it turns unknown.", mi.Description())
+					assert.Equal(t, "s", mi.Unit())
+					dp := mi.Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeDouble, dp.ValueType())
+					assert.InDelta(t, float64(1), dp.DoubleValue(), 0.01)
 				}
 			}
 		})

@@ -23,14 +23,15 @@ func Tracer(settings component.TelemetrySettings) trace.Tracer {
 // TelemetryBuilder provides an interface for components to report telemetry
 // as defined in metadata and user config.
 type TelemetryBuilder struct {
-	meter                   metric.Meter
-	mu                      sync.Mutex
-	registrations           []metric.Registration
-	BackboneAPIAuthBackoff  metric.Int64Gauge
-	BackboneAPICallDuration metric.Float64Histogram
-	BackboneEventsDropped   metric.Int64Counter
-	BackboneEventsPending   metric.Int64Gauge
-	BackboneScanDuration    metric.Float64Histogram
+	meter                         metric.Meter
+	mu                            sync.Mutex
+	registrations                 []metric.Registration
+	BackboneAPIAuthBackoff        metric.Int64Gauge
+	BackboneAPICallDuration       metric.Float64Histogram
+	BackboneAPIRateLimitRemaining metric.Int64Gauge
+	BackboneEventsDropped         metric.Int64Counter
+	BackboneEventsPending         metric.Int64Gauge
+	BackboneScanDuration          metric.Float64Histogram
 }
 
 // TelemetryBuilderOption applies changes to default builder.
@@ -73,6 +74,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		metric.WithDescription("Duration of each call to Backbone's REST API that reached the server. [Development]"),
 		metric.WithUnit("s"),
 		metric.WithExplicitBucketBoundaries([]float64{0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30}...),
+	)
+	errs = errors.Join(errs, err)
+	builder.BackboneAPIRateLimitRemaining, err = builder.meter.Int64Gauge(
+		"otelcol_backbone_api_rate_limit_remaining",
+		metric.WithDescription("Tokens of Jira's REST rate limit the receiver counts on after its last calls (X-RateLimit-Remaining, refilled at X-RateLimit-FillRate); no data point while Jira sends no rate limiting headers. [Development]"),
+		metric.WithUnit("{token}"),
 	)
 	errs = errors.Join(errs, err)
 	builder.BackboneEventsDropped, err = builder.meter.Int64Counter(

@@ -50,6 +50,20 @@ func AssertEqualBackboneAPICallDuration(t *testing.T, tt *componenttest.Telemetr
 	metricdatatest.AssertEqual(t, want, got, opts...)
 }
 
+func AssertEqualBackboneAPIRateLimitRemaining(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
+	want := metricdata.Metrics{
+		Name:        "otelcol_backbone_api_rate_limit_remaining",
+		Description: "Tokens of Jira's REST rate limit the receiver counts on after its last calls (X-RateLimit-Remaining, refilled at X-RateLimit-FillRate); no data point while Jira sends no rate limiting headers. [Development]",
+		Unit:        "{token}",
+		Data: metricdata.Gauge[int64]{
+			DataPoints: dps,
+		},
+	}
+	got, err := tt.GetMetric("otelcol_backbone_api_rate_limit_remaining")
+	require.NoError(t, err)
+	metricdatatest.AssertEqual(t, want, got, opts...)
+}
+
 func AssertEqualBackboneEventsDropped(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_backbone_events_dropped",

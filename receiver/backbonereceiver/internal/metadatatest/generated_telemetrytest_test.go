@@ -21,6 +21,7 @@ func TestSetupTelemetry(t *testing.T) {
 	defer tb.Shutdown()
 	tb.BackboneAPIAuthBackoff.Record(context.Background(), 1)
 	tb.BackboneAPICallDuration.Record(context.Background(), 1)
+	tb.BackboneAPIRateLimitRemaining.Record(context.Background(), 1)
 	tb.BackboneEventsDropped.Add(context.Background(), 1)
 	tb.BackboneEventsPending.Record(context.Background(), 1)
 	tb.BackboneScanDuration.Record(context.Background(), 1)
@@ -29,6 +30,9 @@ func TestSetupTelemetry(t *testing.T) {
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualBackboneAPICallDuration(t, testTel,
 		[]metricdata.HistogramDataPoint[float64]{{}}, metricdatatest.IgnoreValue(),
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualBackboneAPIRateLimitRemaining(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualBackboneEventsDropped(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
