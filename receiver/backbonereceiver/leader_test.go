@@ -67,14 +67,13 @@ func (h electorHost) GetExtensions() map[component.ID]component.Component {
 }
 
 // ledRun is a receiver under an elector, in a metrics and a logs pipeline, started as the
-// collector starts it; it counts its scans and the API calls of its test server.
+// collector starts it; it counts its scans.
 type ledRun struct {
-	r        *backboneReceiver
-	elector  *fakeElector
-	tel      *componenttest.Telemetry
-	logs     *flakyLogs
-	metrics  *consumertest.MetricsSink
-	apiCalls *atomic.Int64
+	r       *backboneReceiver
+	elector *fakeElector
+	tel     *componenttest.Telemetry
+	logs    *flakyLogs
+	metrics *consumertest.MetricsSink
 }
 
 // newLedConfig is a folder and API config under an elector, with a short interval and

@@ -43,8 +43,6 @@ type connector struct {
 	remoteSeq int
 }
 
-func (in *integration) key() string { return in.spec.Key }
-
 // partner returns the other connector of a centralized integration, nil otherwise.
 func (in *integration) partner(c *connector) *connector {
 	for _, o := range in.connectors {
