@@ -200,6 +200,15 @@ func (cfg *Config) Validate() error {
 	return errors.Join(errs...)
 }
 
+// apiTimeout is the budget of the API's part of a snapshot: timeout, or the collection
+// interval when it is 0.
+func (cfg *Config) apiTimeout() time.Duration {
+	if cfg.ControllerConfig.Timeout > 0 {
+		return cfg.ControllerConfig.Timeout
+	}
+	return cfg.CollectionInterval
+}
+
 // scanTimeout is the budget of one listing of the folder tree: scan_timeout, or the
 // collection interval when it is 0.
 func (cfg *Config) scanTimeout() time.Duration {

@@ -114,14 +114,14 @@ func (r *reader) shutdown() {
 }
 
 // read takes one snapshot. The API and the folder tree are read side by side, each within
-// a budget of its own (apiTimeout, scan_timeout), so that a Jira that hangs cannot take the
+// a budget of its own (timeout, scan_timeout), so that a Jira that hangs cannot take the
 // folder data with it, nor a share that hangs the API's.
-func (r *reader) read(ctx context.Context, apiTimeout time.Duration) *snapshot {
+func (r *reader) read(ctx context.Context) *snapshot {
 	snap := &snapshot{time: r.now()}
 	var wg sync.WaitGroup
 	if r.client != nil {
 		wg.Go(func() {
-			apiCtx, cancel := context.WithTimeout(ctx, apiTimeout)
+			apiCtx, cancel := context.WithTimeout(ctx, r.cfg.apiTimeout())
 			defer cancel()
 			snap.api = r.fetchAPI(apiCtx, snap.time)
 		})

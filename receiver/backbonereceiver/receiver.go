@@ -227,7 +227,7 @@ func (r *backboneReceiver) run(ctx context.Context) {
 // (when the next tick is), and returns it. Each problem met (reading or delivering) is
 // logged when it appears, changes or clears.
 func (r *backboneReceiver) tick(ctx context.Context, due time.Time) *snapshot {
-	snap := r.reader.read(ctx, r.readTimeout())
+	snap := r.reader.read(ctx)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed {
@@ -289,15 +289,6 @@ func (r *backboneReceiver) relist(ctx context.Context, folders []queuetree.Watch
 		_ = r.events.deliver(ctx, due)
 	}
 	r.events.persist(context.WithoutCancel(ctx)) // as a tick: what was delivered is saved, shutdown or not
-}
-
-// readTimeout bounds the API's part of a snapshot: the configured timeout, or the interval
-// when it is 0.
-func (r *backboneReceiver) readTimeout() time.Duration {
-	if t := r.cfg.ControllerConfig.Timeout; t > 0 {
-		return t
-	}
-	return r.cfg.CollectionInterval
 }
 
 // consumerProblem is the problem of a pipeline whose consumer refused what it was offered
