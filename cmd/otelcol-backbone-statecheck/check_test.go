@@ -112,9 +112,9 @@ func truncateHalf(t *testing.T, path string) {
 
 // TestFixturesMakeBboltFail shows that the damaged files are what a collector meets: opened as
 // file_storage opens them, they make bbolt panic (exit status 2), the crash loop this program
-// prevents, while the sound file opens. The file damaged in its middle panics in a goroutine
-// bbolt starts, where no caller can recover it; a truncated one panics there or in the reader,
-// depending on which page is read first.
+// prevents, while the sound file opens. Where the panic comes from depends on which page is
+// read first: in the reader, or in a goroutine bbolt starts (where no caller can recover it,
+// as in the collector), so only the panic and its exit status are required.
 func TestFixturesMakeBboltFail(t *testing.T) {
 	self, err := os.Executable()
 	if err != nil {
@@ -145,9 +145,6 @@ func TestFixturesMakeBboltFail(t *testing.T) {
 			}
 			if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 2 || !strings.Contains(string(out), tc.want) {
 				t.Fatalf("want a panic (exit status 2) with %q, got %v:\n%.2000s", tc.want, err, out)
-			}
-			if tc.inBbolt && !strings.Contains(string(out), "created by go.etcd.io/bbolt.") {
-				t.Errorf("the panic is not in a goroutine bbolt started:\n%.3000s", out)
 			}
 		})
 	}
